@@ -1,0 +1,68 @@
+// The connector contract, after Airbyte's check/read-with-state: a connector checks a connection and
+// reads it incrementally from a state value that the caller stores. It knows nothing of the store.
+import type { Job, Project, Provider, RawPayload, Run } from '../domain/model.js';
+
+export type CheckCode =
+  | 'ok'
+  | 'invalid_credentials'
+  | 'invalid_permissions'
+  | 'no_resources'
+  | 'unreachable'
+  | 'rate_limited';
+
+export interface CheckResult {
+  code: CheckCode;
+  /** One line a person can act on. Never contains the token. */
+  message: string;
+  /** The curl command that reproduces the failing call, with the token elided as $TOKEN variable. */
+  curl: string | null;
+}
+
+/** A run the store holds as unfinished: the connector must re-fetch it until it finishes. */
+export interface PendingRun {
+  key: string;
+  projectKey: string;
+  kind: Run['kind'];
+  number: number | null;
+}
+
+export interface SyncInput {
+  /** The last state this connector yielded in a checkpoint that was committed; null on first sync. */
+  state: unknown;
+  pending: PendingRun[];
+  /** First sync only: how far back to backfill. */
+  lookbackDays: number;
+}
+
+export type SyncEvent =
+  /** Every project the sync will cover, known up front so progress can show "apps done / total". */
+  | { type: 'projects'; projects: Project[]; raw: RawPayload[] }
+  /** Normalized rows to upsert, with the payloads they came from. */
+  | { type: 'batch'; runs: Run[]; jobs: Job[]; raw: RawPayload[] }
+  /** Everything yielded before this event is covered by `state`: commit both together. */
+  | { type: 'checkpoint'; state: unknown }
+  | { type: 'project_done'; projectKey: string };
+
+export interface ConnectorOptions {
+  baseUrl: string;
+  token: string;
+  org: string | null;
+  /** Per-request timeout. */
+  timeoutMs?: number;
+  /** Projects read at the same time. */
+  concurrency?: number;
+  /** Retries for 429 / 5xx / network errors before giving up. */
+  maxRetries?: number;
+  /** Clock used for the lookback window (tests pin it to the sandbox clock). */
+  now?: () => number;
+  /** Diagnostics (one line each, never a token). */
+  log?: (line: string) => void;
+}
+
+export interface Connector {
+  readonly provider: Provider;
+  check(): Promise<CheckResult>;
+  sync(input: SyncInput): AsyncIterable<SyncEvent>;
+  /** API requests made so far, retries included. */
+  requests(): number;
+}

@@ -1,0 +1,151 @@
+// The common model (DESIGN.md "Common model"). Provider wire types live with each connector;
+// everything past a connector speaks only these types.
+
+export type Provider = 'bitrise' | 'buildkite';
+export const PROVIDERS: readonly Provider[] = ['bitrise', 'buildkite'];
+
+/** Provider truth, normalized. The provider's own value is kept beside it (`providerStatus`). */
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'aborted' | 'skipped' | 'blocked';
+export const RUN_STATUSES: readonly RunStatus[] = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'aborted',
+  'skipped',
+  'blocked',
+];
+/** Statuses a run can still leave: a sync must re-fetch runs in these until they finish. */
+export const UNFINISHED_STATUSES: readonly RunStatus[] = ['queued', 'running', 'blocked'];
+
+/** What the metrics use, for finished runs (null while a run is unfinished). */
+export type Classification =
+  | 'success'
+  | 'failure'
+  | 'aborted_manual'
+  | 'aborted_auto'
+  | 'skipped'
+  | 'infra_failure';
+export const CLASSIFICATIONS: readonly Classification[] = [
+  'success',
+  'failure',
+  'aborted_manual',
+  'aborted_auto',
+  'skipped',
+  'infra_failure',
+];
+
+export type Trigger = 'push' | 'pull_request' | 'tag' | 'manual' | 'schedule' | 'api';
+
+/** A provider account. The token is only ever held decrypted in memory, never stored or printed plain. */
+export interface Connection {
+  id: number;
+  name: string;
+  provider: Provider;
+  baseUrl: string;
+  /** Buildkite organization slug; null means every organization the token can read. */
+  org: string | null;
+  createdAt: string;
+}
+
+/** A Bitrise app or a Buildkite pipeline. `key` is the provider's stable id within the connection. */
+export interface Project {
+  key: string;
+  name: string;
+  /** Bitrise workspace / Buildkite organization slug. */
+  owner: string | null;
+  repoUrl: string | null;
+  webUrl: string | null;
+}
+
+/**
+ * The unit a person triggers and waits for: a Bitrise pipeline or standalone build, a Buildkite build.
+ * Times are kept exactly as the provider sent them (ISO 8601; Bitrise's triggered_at has microseconds).
+ */
+export interface Run {
+  /** Provider id, unique within the connection (Bitrise build slug or pipeline id, Buildkite build UUID). */
+  key: string;
+  projectKey: string;
+  /** Bitrise `build` or `pipeline`; Buildkite `build`. */
+  kind: 'build' | 'pipeline';
+  number: number | null;
+  /** Bitrise workflow or pipeline name; Buildkite pipeline name (its builds have no workflow). */
+  workflow: string;
+  branch: string | null;
+  commitSha: string | null;
+  message: string | null;
+  trigger: Trigger;
+  prId: string | null;
+  tag: string | null;
+  actor: string | null;
+  status: RunStatus;
+  providerStatus: string;
+  /** Abort / cancel / failure reason text as the provider gave it. */
+  reason: string | null;
+  triggeredAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Seconds from trigger to start, clamped to >= 0; null when the run never started. */
+  queueS: number | null;
+  /** Seconds of execution per DESIGN.md; null until finished. */
+  durationS: number | null;
+  /** Bitrise environment setup (environment_prepare_finished_at - started_on_worker_at); null elsewhere. */
+  setupS: number | null;
+  /** Provider credits (Bitrise credit_cost); null when the provider gives none. */
+  cost: number | null;
+  machine: string | null;
+  stack: string | null;
+  webUrl: string | null;
+}
+
+/** A unit inside a run: a Bitrise workflow build inside a pipeline, a Buildkite job. */
+export interface Job {
+  key: string;
+  runKey: string;
+  name: string;
+  status: RunStatus;
+  providerStatus: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  queueS: number | null;
+  durationS: number | null;
+  /** Buildkite agent name / Bitrise machine type. */
+  agent: string | null;
+  machine: string | null;
+  stack: string | null;
+  exitStatus: number | null;
+  softFailed: boolean;
+  /** True when a newer job replaced this one. */
+  retried: boolean;
+  /** Key of the job this one retried (Buildkite retry_source.job_id / the replaced job). */
+  retryOf: string | null;
+  cost: number | null;
+  webUrl: string | null;
+}
+
+/** The original provider object, kept so normalization and classification can be re-run offline. */
+export interface RawPayload {
+  /** e.g. `app`, `build`, `pipeline`, `bk_pipeline`, `bk_build`. */
+  kind: string;
+  key: string;
+  payload: unknown;
+}
+
+/** A run plus the classification the classify step gave it (null while unfinished). */
+export interface ClassifiedRun extends Run {
+  classification: Classification | null;
+  /** Name of the rule that set the classification (built-in defaults are named `default:<why>`). */
+  classifiedBy: string | null;
+}
+
+/** Filters shared by `runs`, `report` and the HTTP API (DESIGN.md "CLI contract"). */
+export interface RunFilter {
+  connection?: string[];
+  project?: string[];
+  workflow?: string[];
+  branch?: string[];
+  /** Inclusive lower bound on triggered_at (ISO 8601). */
+  since?: string;
+  /** Exclusive upper bound on triggered_at (ISO 8601). */
+  until?: string;
+}
