@@ -82,6 +82,8 @@ export interface Run {
   providerStatus: string;
   /** Abort / cancel / failure reason text as the provider gave it. */
   reason: string | null;
+  /** Who aborted or canceled the run, when the provider names a person; null for system cancels. */
+  abortedBy: string | null;
   triggeredAt: string;
   startedAt: string | null;
   finishedAt: string | null;
