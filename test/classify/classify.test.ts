@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type ClassificationRule, classifyRun, DEFAULT_RULES } from '../../src/classify/classify.js';
+import type { Run } from '../../src/domain/model.js';
+
+function run(overrides: Partial<Run>): Run {
+  return {
+    key: 'b1',
+    projectKey: 'app1',
+    kind: 'build',
+    number: 1,
+    workflow: 'primary',
+    branch: 'main',
+    commitSha: null,
+    message: null,
+    trigger: 'push',
+    prId: null,
+    tag: null,
+    actor: null,
+    status: 'succeeded',
+    providerStatus: 'success',
+    reason: null,
+    abortedBy: null,
+    triggeredAt: '2026-02-10T09:00:00Z',
+    startedAt: '2026-02-10T09:00:05Z',
+    finishedAt: '2026-02-10T09:10:00Z',
+    queueS: 5,
+    durationS: 595,
+    setupS: null,
+    cost: null,
+    machine: null,
+    stack: null,
+    webUrl: null,
+    ...overrides,
+  };
+}
+
+const aborted = (reason: string | null, abortedBy: string | null = null) =>
+  run({ status: 'aborted', providerStatus: 'aborted', reason, abortedBy });
+
+describe('default classification rules', () => {
+  const cases: { rule: string; run: Run; expected: string }[] = [
+    { rule: 'default:succeeded', run: run({}), expected: 'success' },
+    { rule: 'default:failed', run: run({ status: 'failed', providerStatus: 'error' }), expected: 'failure' },
+    {
+      rule: 'default:skipped',
+      // Buildkite not_run: skipped builds may have no finish time and are still final.
+      run: run({
+        status: 'skipped',
+        providerStatus: 'not_run',
+        startedAt: null,
+        finishedAt: null,
+        queueS: null,
+      }),
+      expected: 'skipped',
+    },
+    {
+      rule: 'default:no-changes',
+      run: aborted('User ci-bot requested to abort this build with reason: no changes in package', 'ci-bot'),
+      expected: 'skipped',
+    },
+    {
+      rule: 'default:superseded',
+      run: aborted('Aborted by Rolling Builds: a newer build was triggered for this branch'),
+      expected: 'aborted_auto',
+    },
+    { rule: 'default:timed-out', run: aborted('Build timed out after 90 minutes'), expected: 'aborted_auto' },
+    {
+      rule: 'default:hold-expired',
+      run: aborted('Build was on hold for 30 days and was aborted automatically'),
+      expected: 'aborted_auto',
+    },
+    {
+      rule: 'default:aborted-by-person',
+      run: aborted('User alice requested to abort this build with reason: wrong config', 'alice'),
+      expected: 'aborted_manual',
+    },
+    { rule: 'default:aborted-by-system', run: aborted(null), expected: 'aborted_auto' },
+  ];
+
+  it('has one case here for every default rule', () => {
+    assert.deepEqual(
+      cases.map((c) => c.rule),
+      DEFAULT_RULES.map((r) => r.name),
+    );
+  });
+
+  for (const c of cases) {
+    it(`${c.rule} → ${c.expected}`, () => {
+      assert.deepEqual(classifyRun(c.run), { classification: c.expected, classifiedBy: c.rule });
+    });
+  }
+});
+
+describe('classifyRun', () => {
+  it('leaves unfinished runs unclassified whatever their status says', () => {
+    for (const status of ['queued', 'running', 'blocked', 'succeeded'] as const) {
+      assert.deepEqual(classifyRun(run({ status, finishedAt: null, durationS: null })), {
+        classification: null,
+        classifiedBy: null,
+      });
+    }
+  });
+
+  it('leaves a finished blocked run unclassified (no rule claims it)', () => {
+    assert.deepEqual(classifyRun(run({ status: 'blocked', providerStatus: 'passed' })), {
+      classification: null,
+      classifiedBy: null,
+    });
+  });
+
+  it('does not read abort reasons of runs that were not aborted', () => {
+    const failed = run({ status: 'failed', reason: 'no changes; timed out' });
+    assert.equal(classifyRun(failed).classification, 'failure');
+  });
+
+  it('uses the first matching rule, so user rules placed first win over defaults', () => {
+    const infra: ClassificationRule = {
+      name: 'user:agent-lost',
+      matches: (r) => r.status === 'failed' && /agent lost/i.test(r.reason ?? ''),
+      classification: 'infra_failure',
+    };
+    const lost = run({ status: 'failed', reason: 'Agent lost' });
+    assert.deepEqual(classifyRun(lost, [infra, ...DEFAULT_RULES]), {
+      classification: 'infra_failure',
+      classifiedBy: 'user:agent-lost',
+    });
+    assert.equal(classifyRun(lost).classification, 'failure');
+  });
+});
