@@ -1,0 +1,573 @@
+// The simulated build history: a pure function of (seed, app, day) and the anchor. Each app-day is
+// generated on its own — arrival times with work-day peaks, branches with failures that cluster and get
+// fixed, flaky failures retried on the same commit, early exits, rolling-build aborts, timeouts, queues at
+// busy hours — so any page of a large history can be served without materializing the rest.
+import { Random, uuidOf } from '../random.js';
+import { branchName, commitMessage, manualAbortReason, PEOPLE, sha } from '../vocabulary.js';
+import type { App, ArtifactKind, Catalog, WorkflowProfile } from './catalog.js';
+import type { IdCodec } from './ids.js';
+
+export const DAY_MS = 86_400_000;
+
+export type TriggerEvent = 'push' | 'pull-request' | 'tag' | 'manual' | 'schedule' | 'api';
+
+/** Final status codes (ci-apis.md §1.10): 1 success, 2 error, 3 aborted, 4 aborted with success. */
+export type FinalStatus = 1 | 2 | 3 | 4;
+
+/** What a trigger carried; shared by the builds of one run. */
+export interface TriggerPlan {
+  event: TriggerEvent;
+  branch: string | null;
+  tag: string | null;
+  commitHash: string | null;
+  commitMessage: string | null;
+  pullRequestId: number;
+  pullRequestTarget: string | null;
+  triggeredBy: string | null;
+}
+
+/** A build as planned from its trigger to its end. Times are epoch ms in whole seconds, except the trigger. */
+export interface BuildPlan {
+  slug: string;
+  app: App;
+  day: number;
+  run: number;
+  /** Position of the workflow inside its pipeline (0 for standalone builds). */
+  wf: number;
+  number: number;
+  workflow: string;
+  trigger: TriggerPlan;
+  /** Epoch microseconds: Bitrise reports trigger times with microseconds. */
+  triggeredUs: number;
+  startedMs: number | null;
+  preparedMs: number | null;
+  finishedMs: number;
+  result: FinalStatus;
+  abortReason: string | null;
+  pipeline: { id: string; workflowId: string; stage: number } | null;
+  artifacts: readonly ArtifactKind[];
+}
+
+export interface PipelinePlan {
+  id: string;
+  app: App;
+  day: number;
+  run: number;
+  number: number;
+  name: string;
+  trigger: TriggerPlan;
+  triggeredUs: number;
+  attemptId: string;
+  stages: { id: string; name: string; workflows: { id: string; name: string; build: BuildPlan }[] }[];
+  builds: BuildPlan[];
+}
+
+/** What a person triggers: a standalone build or a pipeline. */
+export type RunPlan =
+  | { kind: 'build'; triggeredUs: number; build: BuildPlan }
+  | { kind: 'pipeline'; triggeredUs: number; pipeline: PipelinePlan };
+
+export interface AppDay {
+  app: App;
+  day: number;
+  /** Oldest first; builds are numbered in this order. */
+  runs: RunPlan[];
+  builds: BuildPlan[];
+}
+
+export interface DayCounts {
+  runs: number;
+  builds: number;
+  pipelines: number;
+}
+
+type Lane = 'code' | 'release' | 'nightly';
+
+interface RunShape {
+  lane: Lane;
+  burst: number;
+  /** 0 for the first push of a burst; later pushes follow it on the same branch. */
+  position: number;
+  pipeline: boolean;
+  builds: number;
+  /** A run in flight at the anchor: keeps "now" lively whatever hour the sandbox starts. */
+  live: boolean;
+  /** Offset (seconds into the day) fixed by the shape, or null to draw it. */
+  atS: number | null;
+}
+
+// Relative arrivals per local hour: quiet nights, morning and afternoon peaks, a lunch dip.
+const HOURLY = [
+  0.05, 0.03, 0.02, 0.02, 0.02, 0.05, 0.15, 0.4, 0.9, 1.4, 1.6, 1.5, 0.9, 1.2, 1.5, 1.6, 1.4, 1.0, 0.6, 0.4,
+  0.3, 0.25, 0.15, 0.08,
+];
+const WEEKEND_FACTOR = 0.12;
+
+export function utcDay(ms: number): number {
+  return Math.floor(ms / DAY_MS);
+}
+
+/** The generator for one catalog and anchor. */
+export class HistoryGenerator {
+  constructor(
+    private readonly seed: number,
+    private readonly catalog: Catalog,
+    private readonly ids: IdCodec,
+    private readonly anchorMs: number,
+  ) {}
+
+  /** Runs and builds of an app-day without generating them: build numbers are prefix sums of these. */
+  counts(app: App, day: number): DayCounts {
+    const shapes = this.shape(app, day);
+    let builds = 0;
+    let pipelines = 0;
+    for (const run of shapes) {
+      builds += run.builds;
+      if (run.pipeline) pipelines++;
+    }
+    return { runs: shapes.length, builds, pipelines };
+  }
+
+  private shape(app: App, day: number): RunShape[] {
+    const rng = new Random('shape', this.seed, app.index, day);
+    const profile = app.profile;
+    const weekday = new Date(day * DAY_MS).getUTCDay();
+    const weekend = weekday === 0 || weekday === 6;
+    // Some days are busier (release crunch), some quieter; weekends are nearly idle.
+    const busy = (weekend ? WEEKEND_FACTOR : 1) * rng.logNormal(1, 0.3) * (rng.chance(0.08) ? 1.7 : 1);
+    const pipelineBuilds = profile.pipeline?.stages.reduce((n, s) => n + s.workflows.length, 0) ?? 1;
+    const runs: RunShape[] = [];
+    const add = (lane: Lane, burst: number, position: number, live: boolean, atS: number | null) => {
+      const pipeline = lane === 'code' && profile.pipeline !== null;
+      runs.push({ lane, burst, position, pipeline, builds: pipeline ? pipelineBuilds : 1, live, atS });
+    };
+    const meanBurst = 1.7;
+    const bursts = rng.poisson((app.runsPerWorkday * busy) / meanBurst);
+    for (let b = 0; b < bursts; b++) {
+      const release = !weekend && rng.chance(0.05);
+      const size = release ? 1 : rng.geometric(0.42, 6);
+      for (let p = 0; p < size; p++) add(release ? 'release' : 'code', b, p, false, null);
+    }
+    if (profile.nightlyWorkflow)
+      add('nightly', bursts, 0, false, ((((2 - profile.utcOffsetH) % 24) + 24) % 24) * 3600);
+    if (day === utcDay(this.anchorMs)) {
+      const secondOfDay = (this.anchorMs - day * DAY_MS) / 1000;
+      [1500, 540, 40].forEach((ago, i) => {
+        add('code', bursts + 1 + i, 0, true, Math.max(0, secondOfDay - ago - rng.int(0, 20)));
+      });
+    }
+    return runs;
+  }
+
+  /** Generates one app-day; `firstBuild`/`firstPipeline` are the numbers of its first build and pipeline. */
+  appDay(app: App, day: number, firstBuild: number, firstPipeline: number): AppDay {
+    const rng = new Random('day', this.seed, app.index, day);
+    const shapes = this.shape(app, day);
+    const timed = this.arrivalTimes(app, day, shapes, rng);
+    const plan = new DayPlanner(this.seed, this.catalog, this.ids, app, day, rng);
+    let buildNumber = firstBuild;
+    let pipelineNumber = firstPipeline;
+    timed.forEach(({ shape, triggeredUs }, run) => {
+      const planned = plan.run(shape, run, triggeredUs, buildNumber, pipelineNumber);
+      buildNumber += shape.builds;
+      if (planned.kind === 'pipeline') pipelineNumber++;
+    });
+    return { app, day, runs: plan.runs, builds: plan.builds };
+  }
+
+  private arrivalTimes(app: App, day: number, shapes: RunShape[], rng: Random) {
+    const offset = app.profile.utcOffsetH;
+    const weights = Array.from({ length: 24 }, (_, h) => HOURLY[(((h + offset) % 24) + 24) % 24] ?? 0);
+    const burstStart = new Map<number, number>();
+    const timed = shapes.map((shape) => {
+      let atS = shape.atS;
+      if (atS === null) {
+        let start = burstStart.get(shape.burst);
+        if (start === undefined) {
+          start = rng.weighted(weights) * 3600 + rng.uniform(0, 3600);
+          burstStart.set(shape.burst, start);
+        }
+        // Follow-up pushes come minutes apart: the usual fix-up commits after a red build or a review.
+        atS = start + shape.position * rng.logNormal(420, 0.6);
+      }
+      atS = Math.min(atS, 86_399);
+      return { shape, triggeredUs: day * DAY_MS * 1000 + Math.floor(atS * 1e6) + rng.int(0, 999) };
+    });
+    timed.sort((a, b) => a.triggeredUs - b.triggeredUs);
+    // Distinct, increasing trigger times keep every ordering (number, time) the same.
+    for (let i = 1; i < timed.length; i++) {
+      const prev = timed[i - 1]?.triggeredUs ?? 0;
+      const cur = timed[i];
+      if (cur && cur.triggeredUs < prev + 50_000) cur.triggeredUs = prev + 50_000;
+    }
+    return timed;
+  }
+}
+
+interface BranchHealth {
+  broken: boolean;
+  /** The workflow that fails while the branch is broken. */
+  failing: string;
+}
+
+interface RetryCandidate {
+  run: RunPlan;
+  finishedMs: number;
+}
+
+const KIND_OF_EVENT: Record<TriggerEvent, 'code' | 'other'> = {
+  push: 'code',
+  'pull-request': 'code',
+  tag: 'other',
+  manual: 'other',
+  schedule: 'other',
+  api: 'other',
+};
+
+/** Plans the runs of one app-day in trigger order, carrying the day's state from run to run. */
+class DayPlanner {
+  readonly runs: RunPlan[] = [];
+  readonly builds: BuildPlan[] = [];
+  private readonly health = new Map<string, BranchHealth>();
+  private readonly lastOnBranch = new Map<string, RunPlan>();
+  private readonly burstTrigger = new Map<number, TriggerPlan>();
+  private readonly flaky: RetryCandidate[] = [];
+  /** When each of the app's machines is free again (ms). */
+  private readonly machines: number[];
+
+  constructor(
+    private readonly seed: number,
+    private readonly catalog: Catalog,
+    private readonly ids: IdCodec,
+    private readonly app: App,
+    private readonly day: number,
+    private readonly rng: Random,
+  ) {
+    this.machines = Array.from({ length: app.concurrency }, () => 0);
+  }
+
+  run(
+    shape: RunShape,
+    run: number,
+    triggeredUs: number,
+    buildNumber: number,
+    pipelineNumber: number,
+  ): RunPlan {
+    const rng = this.rng;
+    const profile = this.app.profile;
+    const retry = shape.lane === 'code' && shape.position === 0 ? this.takeRetry(triggeredUs) : null;
+    const trigger = retry ? this.retryTrigger(retry.run) : this.trigger(shape, run);
+    const branchKey = `${shape.lane}|${trigger.branch ?? trigger.tag ?? ''}`;
+    const workflows = this.workflowsOf(shape);
+    // Retries flip a flaky failure to green; runs in flight at the anchor are kept plain so they stay running.
+    const outcome: Outcome =
+      retry || shape.live ? { kind: 'success' } : this.outcome(shape, trigger, workflows);
+
+    const pipelineId = shape.pipeline
+      ? this.ids.encodeUuid({ kind: 'pipeline', app: this.app.index, day: this.day, run, sub: 0 })
+      : null;
+    const builds: BuildPlan[] = [];
+    const stages = shape.pipeline && profile.pipeline ? profile.pipeline.stages : [{ name: '', workflows }];
+    let readyMs = triggeredUs / 1000 + (shape.live ? rng.uniform(60, 150) * 1000 : 0);
+    let stageFailedAt: number | null = null;
+    let wf = 0;
+    const stagePlans: PipelinePlan['stages'] = [];
+    stages.forEach((stage, stageIndex) => {
+      let stageEnd = readyMs;
+      const stagePlan: PipelinePlan['stages'][number] = {
+        id: pipelineId ? uuidOf('stage', pipelineId, stageIndex) : '',
+        name: stage.name,
+        workflows: [],
+      };
+      for (const name of stage.workflows) {
+        const workflow = this.workflowProfile(name);
+        const slug = this.ids.encode({ kind: 'build', app: this.app.index, day: this.day, run, sub: wf });
+        const workflowId = pipelineId ? uuidOf('pipeline-workflow', pipelineId, wf) : '';
+        const build: BuildPlan = {
+          slug,
+          app: this.app,
+          day: this.day,
+          run,
+          wf,
+          number: buildNumber + wf,
+          workflow: name,
+          trigger,
+          triggeredUs: triggeredUs + wf * 1000,
+          startedMs: null,
+          preparedMs: null,
+          finishedMs: 0,
+          result: 1,
+          abortReason: null,
+          pipeline: pipelineId ? { id: pipelineId, workflowId, stage: stageIndex } : null,
+          artifacts: workflow.artifacts,
+        };
+        if (stageFailedAt !== null) {
+          // Later stages never start once a stage has failed; their builds end, unstarted, with it.
+          abortAt(
+            build,
+            stageFailedAt,
+            `Aborted: stage "${stage.name}" did not run because an earlier stage failed`,
+          );
+        } else {
+          this.execute(build, workflow, readyMs, outcome, shape);
+          stageEnd = Math.max(stageEnd, build.finishedMs);
+        }
+        builds.push(build);
+        stagePlan.workflows.push({ id: workflowId, name, build });
+        wf++;
+      }
+      stagePlans.push(stagePlan);
+      if (stageFailedAt === null && stagePlan.workflows.some((w) => w.build.result !== 1))
+        stageFailedAt = stageEnd;
+      readyMs = stageEnd;
+    });
+
+    const planned: RunPlan = pipelineId
+      ? {
+          kind: 'pipeline',
+          triggeredUs,
+          pipeline: {
+            id: pipelineId,
+            app: this.app,
+            day: this.day,
+            run,
+            number: pipelineNumber,
+            name: profile.pipeline?.name ?? '',
+            trigger,
+            triggeredUs,
+            attemptId: uuidOf('attempt', pipelineId, 1),
+            stages: stagePlans,
+            builds,
+          },
+        }
+      : { kind: 'build', triggeredUs, build: builds[0] as BuildPlan };
+
+    if (outcome.kind === 'manual-abort') {
+      const first = builds[0] as BuildPlan;
+      const end = Math.max(...builds.map((b) => b.finishedMs));
+      const at = first.triggeredUs / 1000 + rng.uniform(0.05, 0.9) * (end - first.triggeredUs / 1000);
+      const reason = `User ${outcome.by} requested to abort this build with reason: ${outcome.reason}`;
+      for (const b of builds) if (b.finishedMs > at) abortAt(b, at, reason);
+    }
+    this.applyRollingBuilds(branchKey, trigger, planned, triggeredUs, buildNumber);
+    if (outcome.kind === 'flaky') {
+      this.flaky.push({ run: planned, finishedMs: Math.max(...builds.map((b) => b.finishedMs)) });
+    }
+    this.runs.push(planned);
+    this.builds.push(...builds);
+    return planned;
+  }
+
+  private workflowsOf(shape: RunShape): string[] {
+    const profile = this.app.profile;
+    if (shape.lane === 'release') return [profile.releaseWorkflow];
+    if (shape.lane === 'nightly') return [profile.nightlyWorkflow ?? profile.releaseWorkflow];
+    return [profile.workflows[0]?.name ?? 'primary'];
+  }
+
+  private workflowProfile(name: string): WorkflowProfile {
+    return (
+      this.app.profile.workflows.find((w) => w.name === name) ?? {
+        name,
+        medianS: 600,
+        sigma: 0.3,
+        artifacts: [],
+      }
+    );
+  }
+
+  /** The branch, tag, commit and event of a new run; pushes of one burst share branch and event. */
+  private trigger(shape: RunShape, run: number): TriggerPlan {
+    const rng = this.rng;
+    const profile = this.app.profile;
+    const person = rng.pick(PEOPLE);
+    const commit = () => ({ commitHash: sha(rng), commitMessage: commitMessage(rng) });
+    const base = {
+      tag: null,
+      pullRequestId: 0,
+      pullRequestTarget: null,
+      triggeredBy: 'webhook',
+      branch: profile.defaultBranch,
+    };
+    if (shape.lane === 'nightly') {
+      return { ...base, ...commit(), event: 'schedule', commitMessage: null, triggeredBy: 'schedule' };
+    }
+    if (shape.lane === 'release') {
+      if (rng.chance(0.6)) {
+        const week = Math.floor(this.day / 7);
+        const tag = `v${3 + Math.floor(week / 26)}.${week % 26}.${run % 10}`;
+        return { ...base, ...commit(), event: 'tag', branch: null, tag };
+      }
+      return {
+        ...base,
+        event: 'manual',
+        commitHash: null,
+        commitMessage: null,
+        triggeredBy: `manual-${person.username}`,
+      };
+    }
+    const first = this.burstTrigger.get(shape.burst);
+    if (first) return { ...first, ...commit() };
+    const r = rng.next();
+    let trigger: TriggerPlan;
+    if (r < 0.22) trigger = { ...base, ...commit(), event: 'push' };
+    else if (r < 0.8) {
+      const pr = this.featureBranch();
+      trigger = {
+        ...base,
+        ...commit(),
+        event: 'pull-request',
+        branch: pr.branch,
+        pullRequestId: pr.number,
+        pullRequestTarget: profile.defaultBranch,
+      };
+    } else if (r < 0.92)
+      trigger = { ...base, ...commit(), event: 'push', branch: this.featureBranch().branch };
+    else if (r < 0.97) {
+      trigger = {
+        ...base,
+        event: 'manual',
+        commitHash: null,
+        commitMessage: rng.chance(0.5) ? commitMessage(rng) : null,
+        triggeredBy: `manual-${person.username}`,
+      };
+    } else trigger = { ...base, ...commit(), event: 'api', triggeredBy: 'curl' };
+    this.burstTrigger.set(shape.burst, trigger);
+    return trigger;
+  }
+
+  /** Feature branches live for a week, so failures and fixes on them span several days. */
+  private featureBranch(): { branch: string; number: number } {
+    const week = Math.floor((this.day + 3) / 7);
+    const perWeek = Math.min(12, Math.max(2, Math.round(this.app.runsPerWorkday / 2)));
+    const k = this.rng.int(0, perWeek - 1);
+    const rng = new Random('branch', this.seed, this.app.index, week, k);
+    return { branch: branchName(rng), number: this.app.firstPullRequest + (week % 520) * perWeek + k };
+  }
+
+  private takeRetry(triggeredUs: number): RetryCandidate | null {
+    const nowMs = triggeredUs / 1000;
+    const i = this.flaky.findIndex((c) => c.finishedMs < nowMs && nowMs - c.finishedMs < 6 * 3_600_000);
+    if (i < 0 || !this.rng.chance(0.6)) return null;
+    const [candidate] = this.flaky.splice(i, 1);
+    return candidate ?? null;
+  }
+
+  /** A rebuild of the same commit by a person. */
+  private retryTrigger(run: RunPlan): TriggerPlan {
+    const original = run.kind === 'build' ? run.build.trigger : run.pipeline.trigger;
+    return { ...original, triggeredBy: `manual-${this.rng.pick(PEOPLE).username}` };
+  }
+
+  private outcome(shape: RunShape, trigger: TriggerPlan, workflows: string[]): Outcome {
+    const rng = this.rng;
+    const profile = this.app.profile;
+    if (shape.lane !== 'code') {
+      if (rng.chance(shape.lane === 'nightly' ? 0.03 : 0.01))
+        return { kind: 'timeout', workflow: workflows[0] ?? '' };
+      return rng.chance(shape.lane === 'nightly' ? 0.15 : 0.08)
+        ? { kind: 'fail', workflow: workflows[0] ?? '' }
+        : { kind: 'success' };
+    }
+    const candidates = profile.pipeline ? profile.pipeline.stages.flatMap((s) => s.workflows) : workflows;
+    if (profile.packages && KIND_OF_EVENT[trigger.event] === 'code' && rng.chance(0.18)) {
+      return { kind: 'no-changes', package: rng.pick(profile.packages), withSuccess: rng.chance(0.5) };
+    }
+    const branch = trigger.branch ?? '';
+    const health = this.health.get(branch) ?? { broken: false, failing: '' };
+    if (health.broken) {
+      if (rng.chance(0.45)) health.broken = false;
+    } else if (rng.chance(branch === profile.defaultBranch ? 0.05 : 0.16)) {
+      health.broken = true;
+      health.failing = rng.pick(candidates);
+    }
+    this.health.set(branch, health);
+    if (rng.chance(0.012)) return { kind: 'timeout', workflow: rng.pick(candidates) };
+    if (rng.chance(0.02)) {
+      return { kind: 'manual-abort', by: rng.pick(PEOPLE).username, reason: manualAbortReason(rng) };
+    }
+    if (health.broken) return { kind: 'fail', workflow: health.failing };
+    if (rng.chance(0.06)) return { kind: 'flaky', workflow: rng.pick(candidates) };
+    return { kind: 'success' };
+  }
+
+  /** Queues the build for a machine and plans its timeline and end. */
+  private execute(
+    build: BuildPlan,
+    workflow: WorkflowProfile,
+    readyMs: number,
+    outcome: Outcome,
+    shape: RunShape,
+  ) {
+    const rng = this.rng;
+    const mac = this.app.profile.stack.startsWith('osx');
+    const dispatchMs = rng.logNormal(6000, 0.6);
+    const machine = this.machines.indexOf(Math.min(...this.machines));
+    const startedMs = ceilSecond(Math.max(readyMs + dispatchMs, this.machines[machine] ?? 0));
+    const preparedMs = ceilSecond(startedMs + rng.logNormal(mac ? 45_000 : 20_000, 0.3));
+    let execMs = rng.logNormal(workflow.medianS * 1000, workflow.sigma);
+    if (shape.live) execMs = Math.max(execMs, 15 * 60_000);
+    build.startedMs = startedMs;
+    build.preparedMs = preparedMs;
+    const limitMs = this.app.profile.timeoutMin * 60_000;
+    const mine = 'workflow' in outcome && outcome.workflow === workflow.name;
+    if (outcome.kind === 'timeout' && mine) {
+      build.finishedMs = startedMs + limitMs;
+      build.result = 3;
+      build.abortReason = `Build timed out: it ran longer than the ${this.app.profile.timeoutMin} minute build time limit`;
+    } else if (outcome.kind === 'no-changes') {
+      build.finishedMs = ceilSecond(preparedMs + rng.uniform(12_000, 50_000));
+      build.result = outcome.withSuccess ? 4 : 3;
+      build.abortReason = `User ${this.catalog.bot} requested to abort this build with reason: No changes in ${outcome.package}, skipping build`;
+    } else {
+      if ((outcome.kind === 'fail' || outcome.kind === 'flaky') && mine) {
+        execMs *= rng.uniform(0.25, 0.95);
+        build.result = 2;
+      }
+      build.finishedMs = ceilSecond(preparedMs + Math.min(execMs, limitMs - (preparedMs - startedMs) - 1000));
+    }
+    this.machines[machine] = build.finishedMs;
+  }
+
+  /** Rolling builds: a newer run on the same branch aborts the older one if it is still going. */
+  private applyRollingBuilds(
+    key: string,
+    trigger: TriggerPlan,
+    run: RunPlan,
+    triggeredUs: number,
+    number: number,
+  ) {
+    const previous = this.lastOnBranch.get(key);
+    this.lastOnBranch.set(key, run);
+    const profile = this.app.profile;
+    if (!previous || !profile.rollingBuilds || KIND_OF_EVENT[trigger.event] !== 'code') return;
+    if (trigger.branch === profile.defaultBranch) return;
+    const at = triggeredUs / 1000;
+    const reason = `Aborted by Rolling Builds: a newer build (#${number}) was triggered on branch ${trigger.branch ?? ''}`;
+    const builds = previous.kind === 'build' ? [previous.build] : previous.pipeline.builds;
+    for (const b of builds) if (b.finishedMs > at) abortAt(b, at, reason);
+  }
+}
+
+type Outcome =
+  | { kind: 'success' }
+  | { kind: 'fail'; workflow: string }
+  | { kind: 'flaky'; workflow: string }
+  | { kind: 'timeout'; workflow: string }
+  | { kind: 'no-changes'; package: string; withSuccess: boolean }
+  | { kind: 'manual-abort'; by: string; reason: string };
+
+/** Ends a build at `atMs` with an abort: times not reached by then stay null (ci-apis.md §1.11). */
+export function abortAt(build: BuildPlan, atMs: number, reason: string, status: 3 | 4 = 3) {
+  const at = Math.floor(atMs / 1000) * 1000;
+  if (build.startedMs !== null && build.startedMs > at) build.startedMs = null;
+  if (build.startedMs === null || (build.preparedMs !== null && build.preparedMs > at))
+    build.preparedMs = null;
+  build.finishedMs = Math.max(at, build.startedMs ?? 0, build.preparedMs ?? 0);
+  build.result = status;
+  build.abortReason = reason;
+}
+
+function ceilSecond(ms: number): number {
+  return Math.ceil(ms / 1000) * 1000;
+}

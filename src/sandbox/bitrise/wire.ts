@@ -1,0 +1,417 @@
+// Bitrise wire shapes (ci-apis.md §1.5–§2.2 and bitrise-openapi.json): field names, nulls where the API
+// has them, time formats. `*nulls.String` fields are a string or null; plain Go strings are "" when empty.
+import { Random } from '../random.js';
+import type { App, User, Workspace } from './catalog.js';
+import type { BuildPlan, PipelinePlan, RunPlan, TriggerPlan } from './generate.js';
+import type { ArtifactPlan, BitriseWorld, BuildState, PipelineStatus } from './world.js';
+
+/** Whole-second UTC time, as Bitrise reports build times. */
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Trigger time with microseconds (`2017-08-17T09:10:41.530768Z`). */
+export function isoMicros(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const micros = String(us % 1_000_000).padStart(6, '0');
+  return `${new Date(ms).toISOString().slice(0, 19)}.${micros}Z`;
+}
+
+function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : isoSeconds(ms);
+}
+
+export const STATUS_TEXT: Record<BuildState['status'], string> = {
+  0: 'in-progress',
+  1: 'success',
+  2: 'error',
+  3: 'aborted',
+  4: 'aborted-with-success',
+};
+
+export function appWire(app: App) {
+  const p = app.profile;
+  const host = { github: 'github.com', gitlab: 'gitlab.com', bitbucket: 'bitbucket.org' }[p.provider];
+  return {
+    slug: app.slug,
+    title: app.title,
+    project_type: p.projectType,
+    provider: p.provider,
+    repo_owner: p.repoOwner,
+    repo_slug: app.repoSlug,
+    repo_url: `git@${host}:${p.repoOwner}/${app.repoSlug}.git`,
+    is_disabled: false,
+    is_public: app.isPublic,
+    is_github_checks_enabled: p.provider === 'github',
+    status: 1,
+    avatar_url: null,
+    owner: { account_type: 'organization', name: app.workspace.name, slug: app.workspace.slug },
+  };
+}
+
+export function userWire(user: User) {
+  return {
+    username: user.username,
+    slug: user.slug,
+    email: user.email,
+    unconfirmed_email: '',
+    avatar_url: '',
+    created_at: user.createdAt,
+    data_id: user.dataId,
+    has_used_organization_trial: false,
+    payment_processor: 'stripe',
+  };
+}
+
+export function workspaceWire(ws: Workspace) {
+  return {
+    slug: ws.slug,
+    name: ws.name,
+    avatar_icon_url: null,
+    concurrency_count: ws.concurrency,
+    owners: ws.owners.map((o) => ({ slug: o.slug, username: o.username, email: o.email })),
+  };
+}
+
+function repoWebUrl(app: App): string {
+  const p = app.profile;
+  const host = {
+    github: 'https://github.com',
+    gitlab: 'https://gitlab.com',
+    bitbucket: 'https://bitbucket.org',
+  }[p.provider];
+  return `${host}/${p.repoOwner}/${app.repoSlug}`;
+}
+
+function commitUrl(app: App, hash: string | null): string | null {
+  if (hash === null) return null;
+  const path = { github: 'commit', gitlab: '-/commit', bitbucket: 'commits' }[app.profile.provider];
+  return `${repoWebUrl(app)}/${path}/${hash}`;
+}
+
+function pullRequestUrl(app: App, id: number): string | null {
+  if (id === 0) return null;
+  const path = { github: 'pull', gitlab: '-/merge_requests', bitbucket: 'pull-requests' }[
+    app.profile.provider
+  ];
+  return `${repoWebUrl(app)}/${path}/${id}`;
+}
+
+function creditCost(build: BuildPlan, state: BuildState): number | null {
+  if (state.finishedMs === null || state.startedMs === null) return null;
+  return Math.ceil((state.finishedMs - state.startedMs) / 60_000) * build.app.profile.creditsPerMinute;
+}
+
+function originalBuildParams(build: BuildPlan) {
+  const t = build.trigger;
+  const params: Record<string, unknown> = { workflow_id: build.workflow };
+  if (t.branch !== null) params.branch = t.branch;
+  if (t.tag !== null) params.tag = t.tag;
+  if (t.commitHash !== null) params.commit_hash = t.commitHash;
+  if (t.commitMessage !== null) params.commit_message = t.commitMessage;
+  if (t.pullRequestId !== 0) {
+    params.pull_request_id = t.pullRequestId;
+    params.branch_dest = t.pullRequestTarget;
+    params.pull_request_head_branch = t.branch;
+    params.pull_request_merge_branch = `pull/${t.pullRequestId}/merge`;
+    params.pull_request_repository_url = appWire(build.app).repo_url;
+  }
+  return params;
+}
+
+/** The app-scoped build object (`v0.BuildResponseItemModel`). */
+export function buildWire(world: BitriseWorld, build: BuildPlan) {
+  const state = world.state(build);
+  const t = build.trigger;
+  const finished = state.finishedMs !== null;
+  const wire: Record<string, unknown> = {
+    slug: build.slug,
+    build_number: build.number,
+    status: state.status,
+    status_text: state.onHold ? 'on-hold' : STATUS_TEXT[state.status],
+    is_on_hold: state.onHold,
+    abort_reason: state.abortReason,
+    branch: t.branch,
+    tag: t.tag,
+    commit_hash: t.commitHash,
+    commit_message: t.commitMessage,
+    commit_view_url: commitUrl(build.app, t.commitHash),
+    pull_request_id: t.pullRequestId,
+    pull_request_target_branch: t.pullRequestTarget,
+    pull_request_view_url: pullRequestUrl(build.app, t.pullRequestId),
+    triggered_at: isoMicros(build.triggeredUs),
+    started_on_worker_at: isoOrNull(state.startedMs),
+    environment_prepare_finished_at: isoOrNull(state.preparedMs),
+    finished_at: isoOrNull(state.finishedMs),
+    triggered_by: t.triggeredBy,
+    triggered_workflow: build.workflow,
+    original_build_params: originalBuildParams(build),
+    stack_identifier: build.app.profile.stack,
+    machine_type_id: build.app.profile.machine,
+    credit_cost: creditCost(build, state),
+    is_processed: finished,
+    is_status_sent: finished && t.triggeredBy === 'webhook',
+    log_format: 'json',
+  };
+  if (build.pipeline) wire.pipeline_workflow_id = build.pipeline.workflowId;
+  else if (world.switches.standalonePipelineWorkflowId === 'empty') wire.pipeline_workflow_id = '';
+  return wire;
+}
+
+/** A build in `GET /builds`: no status-sent, log format or pipeline fields, plus the app as `repository`. */
+export function buildListAllWire(world: BitriseWorld, build: BuildPlan) {
+  const { is_status_sent, log_format, pipeline_workflow_id, ...rest } = buildWire(world, build);
+  return { ...rest, repository: appWire(build.app) };
+}
+
+const PIPELINE_STATUS_CODE: Record<PipelineStatus, number> = {
+  initializing: 0,
+  on_hold: 0,
+  running: 0,
+  succeeded: 1,
+  failed: 2,
+  aborted: 3,
+  succeeded_with_abort: 4,
+};
+
+/** The string status a standalone build has in pipeline lists and filters. */
+export function buildPipelineStatus(state: BuildState): PipelineStatus {
+  if (state.status === 0) return state.onHold ? 'on_hold' : 'running';
+  return (['running', 'succeeded', 'failed', 'aborted', 'succeeded_with_abort'] as const)[state.status];
+}
+
+function triggerParams(app: App, t: TriggerPlan) {
+  const pr = t.pullRequestId !== 0;
+  return {
+    branch: t.branch ?? '',
+    branch_dest: t.pullRequestTarget ?? '',
+    branch_dest_repo_owner: pr ? app.profile.repoOwner : '',
+    branch_repo_owner: app.profile.repoOwner,
+    commit_hash: t.commitHash ?? '',
+    commit_message: t.commitMessage ?? '',
+    environments: [] as { key: string; value: unknown; is_expand: boolean }[],
+    pull_request_author: '',
+    pull_request_head_branch: pr ? (t.branch ?? '') : '',
+    pull_request_merge_branch: pr ? `pull/${t.pullRequestId}/merge` : '',
+    pull_request_repository_url: pr ? appWire(app).repo_url : '',
+    pull_request_unverified_merge_branch: '',
+  };
+}
+
+function pipelineTimes(world: BitriseWorld, pipeline: PipelinePlan) {
+  const states = pipeline.builds.map((b) => world.state(b));
+  const started = states.map((s) => s.startedMs).filter((ms): ms is number => ms !== null);
+  const done = states.every((s) => s.finishedMs !== null);
+  const costs = pipeline.builds.map((b, i) => creditCost(b, states[i] as BuildState));
+  return {
+    states,
+    startedMs: started.length > 0 ? Math.min(...started) : null,
+    finishedMs: done ? Math.max(...states.map((s) => s.finishedMs ?? 0)) : null,
+    creditCost: done ? costs.reduce<number>((n, c) => n + (c ?? 0), 0) : null,
+  };
+}
+
+/** An item of `GET /apps/{slug}/pipelines`: a pipeline or a standalone build (`is_pipeline`). */
+export function pipelineListItemWire(world: BitriseWorld, run: RunPlan) {
+  if (run.kind === 'build') {
+    const build = run.build;
+    const state = world.state(build);
+    return {
+      ...runCommon(build.app, build.trigger, build.triggeredUs),
+      slug: build.slug,
+      is_pipeline: false,
+      build_number: build.number,
+      status: state.status,
+      is_on_hold: state.onHold,
+      is_processed: state.finishedMs !== null,
+      triggered_workflow: build.workflow,
+      started_at: isoOrNull(state.startedMs),
+      finished_at: isoOrNull(state.finishedMs),
+      credit_cost: creditCost(build, state),
+      artifacts: [],
+      build_tool_invocations: [],
+    };
+  }
+  const pipeline = run.pipeline;
+  const times = pipelineTimes(world, pipeline);
+  const status = world.pipelineStatus(pipeline);
+  return {
+    ...runCommon(pipeline.app, pipeline.trigger, pipeline.triggeredUs),
+    slug: pipeline.id,
+    is_pipeline: true,
+    build_number: pipeline.number,
+    status: PIPELINE_STATUS_CODE[status],
+    is_on_hold: status === 'on_hold',
+    is_processed: times.finishedMs !== null,
+    triggered_workflow: pipeline.name,
+    started_at: isoOrNull(times.startedMs),
+    finished_at: isoOrNull(times.finishedMs),
+    credit_cost: times.creditCost,
+    artifacts: [],
+    build_tool_invocations: [],
+  };
+}
+
+function runCommon(app: App, t: TriggerPlan, triggeredUs: number) {
+  return {
+    branch: t.branch,
+    commit_hash: t.commitHash,
+    commit_message: t.commitMessage,
+    tag: t.tag,
+    triggered_by: t.triggeredBy,
+    pull_request_id: t.pullRequestId,
+    pull_request_target_branch: t.pullRequestTarget,
+    triggered_at: isoMicros(triggeredUs),
+    trigger_params: {
+      ...triggerParams(app, t),
+      pull_request_id: t.pullRequestId === 0 ? null : t.pullRequestId,
+      tag: t.tag,
+    },
+  };
+}
+
+/** An item of `GET /pipelines`: the list item's main fields plus the app as `repository`. */
+export function pipelineListAllItemWire(world: BitriseWorld, run: RunPlan) {
+  const { trigger_params, artifacts, build_tool_invocations, ...rest } = pipelineListItemWire(world, run);
+  const app = run.kind === 'build' ? run.build.app : run.pipeline.app;
+  return { ...rest, repository: appWire(app) };
+}
+
+/** `GET /apps/{slug}/pipelines/{id}`: stages → workflows, each workflow naming the build that ran it. */
+export function pipelineShowWire(world: BitriseWorld, pipeline: PipelinePlan) {
+  const times = pipelineTimes(world, pipeline);
+  const status = world.pipelineStatus(pipeline);
+  const firstStates = pipeline.stages[0]?.workflows.map((w) => world.state(w.build)) ?? [];
+  // Put on hold when the first stage had to wait for a machine.
+  const heldMs = firstStates.some(
+    (s) => s.onHold || (s.startedMs ?? 0) - pipeline.triggeredUs / 1000 > 30_000,
+  )
+    ? Math.floor(pipeline.triggeredUs / 1_000_000) * 1000
+    : null;
+  const aborted = times.states.find((s) => s.abortReason !== null && (s.status === 3 || s.status === 4));
+  return {
+    id: pipeline.id,
+    name: pipeline.name,
+    number_in_app_scope: pipeline.number,
+    status,
+    abort_reason: aborted?.abortReason ?? '',
+    triggered_at: isoMicros(pipeline.triggeredUs),
+    put_on_hold_at: isoOrNull(heldMs),
+    started_at: isoOrNull(times.startedMs),
+    finished_at: isoOrNull(times.finishedMs),
+    triggered_by: pipeline.trigger.triggeredBy ?? '',
+    credit_cost: times.creditCost,
+    current_attempt_id: pipeline.attemptId,
+    app: { slug: pipeline.app.slug },
+    trigger_params: {
+      ...triggerParams(pipeline.app, pipeline.trigger),
+      pull_request_id: pipeline.trigger.pullRequestId === 0 ? '' : String(pipeline.trigger.pullRequestId),
+      tag: pipeline.trigger.tag ?? '',
+    },
+    attempts: [
+      {
+        id: pipeline.attemptId,
+        number_in_pipeline_build_scope: 1,
+        status,
+        triggered_at: isoMicros(pipeline.triggeredUs),
+      },
+    ],
+    stages: pipeline.stages.map((stage) => ({
+      id: stage.id,
+      name: stage.name,
+      workflows: stage.workflows.map((w) => {
+        const state = world.state(w.build);
+        return {
+          id: w.id,
+          name: w.name,
+          external_id: w.build.slug,
+          status: buildPipelineStatus(state),
+          started_at: isoOrNull(state.startedMs),
+          finished_at: isoOrNull(state.finishedMs),
+          credit_cost: creditCost(w.build, state),
+          startFailureReason: '',
+        };
+      }),
+    })),
+  };
+}
+
+export function artifactListItemWire(world: BitriseWorld, artifact: ArtifactPlan) {
+  const { build, kind } = artifact;
+  const rng = new Random('artifact', artifact.slug);
+  const version = `${3 + (build.number % 7)}.${build.number % 20}.0`;
+  const app = build.app;
+  const base = {
+    slug: artifact.slug,
+    is_public_page_enabled: world.isPublicPage(artifact.slug),
+  };
+  switch (kind) {
+    case 'apk':
+      return {
+        ...base,
+        title: `${app.repoSlug}-release.apk`,
+        artifact_type: 'android-apk',
+        file_size_bytes: rng.int(18_000_000, 64_000_000),
+        artifact_meta: {
+          app_info: {
+            app_name: app.title,
+            package_name: `com.acme.${app.repoSlug.replace(/-/g, '')}`,
+            version_code: String(build.number),
+            version_name: version,
+            min_sdk_version: '24',
+          },
+          file_size_bytes: String(rng.int(18_000_000, 64_000_000)),
+          module: 'app',
+          product_flavour: '',
+          build_type: 'release',
+        },
+        intermediate_file_info: null,
+      };
+    case 'ipa':
+      return {
+        ...base,
+        title: `${app.repoSlug}.ipa`,
+        artifact_type: 'ios-ipa',
+        file_size_bytes: rng.int(30_000_000, 120_000_000),
+        artifact_meta: {
+          app_info: {
+            app_title: app.title,
+            bundle_id: `com.acme.${app.repoSlug.replace(/-/g, '')}`,
+            version,
+            build_number: String(build.number),
+            min_OS_version: '15.0',
+            device_family: 'universal',
+          },
+          distribution_type: 'development',
+          provisioning_info: { creation_date: isoSeconds(Date.UTC(2025, 0, 6)), team_name: 'Acme Inc.' },
+        },
+        intermediate_file_info: null,
+      };
+    default:
+      return {
+        ...base,
+        title: {
+          'test-results': 'test-results.zip',
+          coverage: 'coverage-<report>.html',
+          logs: 'ui-test-logs.zip',
+        }[kind],
+        artifact_type: 'file',
+        file_size_bytes: rng.int(20_000, 9_000_000),
+        artifact_meta: null,
+        intermediate_file_info:
+          kind === 'test-results' ? { source_env_key: 'BITRISE_TEST_RESULT_DIR', is_dir: true } : null,
+      };
+  }
+}
+
+export function artifactWire(
+  world: BitriseWorld,
+  artifact: ArtifactPlan,
+  urls: { download: string; page: string },
+) {
+  return {
+    ...artifactListItemWire(world, artifact),
+    expiring_download_url: urls.download,
+    public_install_page_url: urls.page,
+  };
+}
