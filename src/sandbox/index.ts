@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BitriseSandbox, type BitriseSwitches, createBitrise } from './bitrise/provider.js';
+import { type BuildkiteSandbox, type BuildkiteSwitches, createBuildkite } from './buildkite/provider.js';
 import { type Clock, type ClockMode, createClock, parseAnchor } from './clock.js';
 import { type ProviderContext, type ProviderMount, SANDBOX_SIZES, type SandboxSize } from './provider.js';
 import type { SandboxResponse } from './router.js';
@@ -19,11 +20,13 @@ export interface SandboxOptions {
   /** `real` (default) follows the wall clock from the anchor; `manual` moves only with `clock.advance`. */
   clock?: ClockMode;
   bitrise?: Partial<BitriseSwitches>;
+  buildkite?: Partial<BuildkiteSwitches>;
 }
 
 export interface Sandbox {
   url: string;
   bitrise: BitriseSandbox & { url: string };
+  buildkite: BuildkiteSandbox & { url: string };
   clock: Clock;
   close(): Promise<void>;
 }
@@ -40,7 +43,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const context: ProviderContext = { seed, size, anchorMs, clock };
 
   const bitrise = createBitrise(context, options.bitrise ?? {});
-  const mounts: ProviderMount[] = [bitrise.mount];
+  const buildkite = createBuildkite(context, options.buildkite ?? {});
+  const mounts: ProviderMount[] = [bitrise.mount, buildkite.mount];
 
   const server = createServer((req, res) => {
     serve(mounts, req, res).catch((error: unknown) => {
@@ -60,6 +64,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return {
     url,
     bitrise: { ...bitrise.sandbox, url: `${url}${bitrise.mount.prefix}/v0.1` },
+    buildkite: { ...buildkite.sandbox, url: `${url}${buildkite.mount.prefix}/v2` },
     clock,
     close: () =>
       new Promise<void>((resolve, reject) => {

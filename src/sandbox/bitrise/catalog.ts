@@ -351,7 +351,7 @@ export function createCatalog(seed: number, size: SandboxSize, ids: IdCodec): Ca
       workspace,
       isPublic: rng.chance(0.2),
       runsPerWorkday: rate,
-      concurrency: Math.max(1, Math.round(rate / 8)),
+      concurrency: machinesFor(profile, rate),
       firstPullRequest: rng.int(40, 900),
     });
   }
@@ -377,6 +377,20 @@ export function createCatalog(seed: number, size: SandboxSize, ids: IdCodec): Ca
     },
     bot: 'bitrise-monorepo-bot',
   };
+}
+
+/**
+ * Enough machines for an ordinary peak hour (about a tenth of a day's runs) plus one pipeline stage in
+ * parallel; bursts beyond that queue, which is where on-hold time comes from.
+ */
+function machinesFor(profile: AppProfile, runsPerWorkday: number): number {
+  const stages = profile.pipeline?.stages ?? [{ workflows: [profile.workflows[0]?.name ?? ''] }];
+  const width = Math.max(...stages.map((s) => s.workflows.length));
+  const runSeconds = stages
+    .flatMap((s) => s.workflows)
+    .reduce((n, name) => n + (profile.workflows.find((w) => w.name === name)?.medianS ?? 600), 0);
+  const busyMinutes = ((runsPerWorkday / 10) * runSeconds) / 60;
+  return Math.max(width + 1, Math.ceil((busyMinutes / 60) * 2));
 }
 
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -141,11 +141,11 @@ export class HistoryGenerator {
       const pipeline = lane === 'code' && profile.pipeline !== null;
       runs.push({ lane, burst, position, pipeline, builds: pipeline ? pipelineBuilds : 1, live, atS });
     };
-    const meanBurst = 1.7;
+    const meanBurst = 1.4;
     const bursts = rng.poisson((app.runsPerWorkday * busy) / meanBurst);
     for (let b = 0; b < bursts; b++) {
       const release = !weekend && rng.chance(0.05);
-      const size = release ? 1 : rng.geometric(0.42, 6);
+      const size = release ? 1 : rng.geometric(0.3, 5);
       for (let p = 0; p < size; p++) add(release ? 'release' : 'code', b, p, false, null);
     }
     if (profile.nightlyWorkflow)
@@ -188,7 +188,7 @@ export class HistoryGenerator {
           burstStart.set(shape.burst, start);
         }
         // Follow-up pushes come minutes apart: the usual fix-up commits after a red build or a review.
-        atS = start + shape.position * rng.logNormal(420, 0.6);
+        atS = start + shape.position * rng.logNormal(720, 0.7);
       }
       atS = Math.min(atS, 86_399);
       return { shape, triggeredUs: day * DAY_MS * 1000 + Math.floor(atS * 1e6) + rng.int(0, 999) };
@@ -232,8 +232,7 @@ class DayPlanner {
   private readonly lastOnBranch = new Map<string, RunPlan>();
   private readonly burstTrigger = new Map<number, TriggerPlan>();
   private readonly flaky: RetryCandidate[] = [];
-  /** When each of the app's machines is free again (ms). */
-  private readonly machines: number[];
+  private readonly machines: Machines;
 
   constructor(
     private readonly seed: number,
@@ -243,7 +242,7 @@ class DayPlanner {
     private readonly day: number,
     private readonly rng: Random,
   ) {
-    this.machines = Array.from({ length: app.concurrency }, () => 0);
+    this.machines = new Machines(app.concurrency);
   }
 
   run(
@@ -502,21 +501,18 @@ class DayPlanner {
     const rng = this.rng;
     const mac = this.app.profile.stack.startsWith('osx');
     const dispatchMs = rng.logNormal(6000, 0.6);
-    const machine = this.machines.indexOf(Math.min(...this.machines));
-    const startedMs = ceilSecond(Math.max(readyMs + dispatchMs, this.machines[machine] ?? 0));
-    const preparedMs = ceilSecond(startedMs + rng.logNormal(mac ? 45_000 : 20_000, 0.3));
+    const setupMs = ceilSecond(rng.logNormal(mac ? 45_000 : 20_000, 0.3));
     let execMs = rng.logNormal(workflow.medianS * 1000, workflow.sigma);
     if (shape.live) execMs = Math.max(execMs, 15 * 60_000);
-    build.startedMs = startedMs;
-    build.preparedMs = preparedMs;
     const limitMs = this.app.profile.timeoutMin * 60_000;
     const mine = 'workflow' in outcome && outcome.workflow === workflow.name;
+    let busyMs: number;
     if (outcome.kind === 'timeout' && mine) {
-      build.finishedMs = startedMs + limitMs;
+      busyMs = limitMs;
       build.result = 3;
       build.abortReason = `Build timed out: it ran longer than the ${this.app.profile.timeoutMin} minute build time limit`;
     } else if (outcome.kind === 'no-changes') {
-      build.finishedMs = ceilSecond(preparedMs + rng.uniform(12_000, 50_000));
+      busyMs = ceilSecond(setupMs + rng.uniform(12_000, 50_000));
       build.result = outcome.withSuccess ? 4 : 3;
       build.abortReason = `User ${this.catalog.bot} requested to abort this build with reason: No changes in ${outcome.package}, skipping build`;
     } else {
@@ -524,9 +520,12 @@ class DayPlanner {
         execMs *= rng.uniform(0.25, 0.95);
         build.result = 2;
       }
-      build.finishedMs = ceilSecond(preparedMs + Math.min(execMs, limitMs - (preparedMs - startedMs) - 1000));
+      busyMs = ceilSecond(setupMs + Math.min(execMs, limitMs - setupMs - 1000));
     }
-    this.machines[machine] = build.finishedMs;
+    const startedMs = this.machines.reserve(ceilSecond(readyMs + dispatchMs), busyMs);
+    build.startedMs = startedMs;
+    build.preparedMs = startedMs + setupMs;
+    build.finishedMs = startedMs + busyMs;
   }
 
   /** Rolling builds: a newer run on the same branch aborts the older one if it is still going. */
@@ -556,6 +555,37 @@ type Outcome =
   | { kind: 'timeout'; workflow: string }
   | { kind: 'no-changes'; package: string; withSuccess: boolean }
   | { kind: 'manual-abort'; by: string; reason: string };
+
+/**
+ * The app's build machines as busy intervals. A build takes the earliest gap that fits it, so a pipeline
+ * stage booked ahead does not keep a machine idle until then.
+ */
+class Machines {
+  private readonly busy: { from: number; to: number }[][];
+
+  constructor(count: number) {
+    this.busy = Array.from({ length: count }, () => []);
+  }
+
+  /** Books `durationMs` on the machine that can start first at or after `readyMs`; returns the start. */
+  reserve(readyMs: number, durationMs: number): number {
+    let best = { machine: 0, start: Number.POSITIVE_INFINITY, index: 0 };
+    this.busy.forEach((intervals, machine) => {
+      let start = readyMs;
+      let index = 0;
+      for (; index < intervals.length; index++) {
+        const slot = intervals[index] as { from: number; to: number };
+        if (slot.to <= start) continue;
+        if (slot.from >= start + durationMs) break;
+        start = slot.to;
+      }
+      if (start < best.start) best = { machine, start, index };
+    });
+    const intervals = this.busy[best.machine] as { from: number; to: number }[];
+    intervals.splice(best.index, 0, { from: best.start, to: best.start + durationMs });
+    return best.start;
+  }
+}
 
 /** Ends a build at `atMs` with an abort: times not reached by then stay null (ci-apis.md §1.11). */
 export function abortAt(build: BuildPlan, atMs: number, reason: string, status: 3 | 4 = 3) {

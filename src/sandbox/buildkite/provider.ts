@@ -50,13 +50,23 @@ export const DEFAULT_BUILDKITE_SWITCHES: BuildkiteSwitches = {
   acceptQueryToken: false,
 };
 
+/** Ground truth at the sandbox clock, for tests. */
+export interface BuildkiteTruth {
+  model: BuildkiteWorld;
+  /**
+   * Every build visible now, newest first, exactly as a builds list with `include_retried_jobs=true` and
+   * `exclude_pipeline=true` serializes it under the API base `apiUrl`; optionally one organization or pipeline.
+   */
+  builds(apiUrl: string, scope?: { org?: string; pipeline?: string }): Record<string, unknown>[];
+}
+
 export interface BuildkiteSandbox {
   /** The token with every read scope for every organization. */
   token: string;
   /** Slug of the first organization. */
   org: string;
   tokens: Record<TokenName, string>;
-  world: BuildkiteWorld;
+  world: BuildkiteTruth;
   /** Responses served so far, by status. */
   served(): Record<number, number>;
 }
@@ -295,7 +305,19 @@ export function createBuildkite(
       token: tokens.byName.full,
       org: world.orgs[0]?.slug ?? '',
       tokens: tokens.byName,
-      world,
+      world: {
+        model: world,
+        builds(apiUrl, scope = {}) {
+          const now = context.clock.now();
+          const pipelines = world.orgs
+            .filter((o) => scope.org === undefined || o.slug === scope.org)
+            .flatMap((o) => o.pipelines)
+            .filter((p) => scope.pipeline === undefined || p.slug === scope.pipeline);
+          const view = { includeRetriedJobs: true, excludeJobs: false, excludePipeline: true };
+          const counts = countsFor(now);
+          return world.buildsAt(now, pipelines).map((b) => buildJson(apiUrl, b, now, view, switches, counts));
+        },
+      },
       served: () => ({ ...served }),
     },
   };
