@@ -1,0 +1,53 @@
+// Every SQL difference between SQLite and PostgreSQL lives here, so queries elsewhere read the same
+// for both engines.
+import { type Expression, type Kysely, PostgresAdapter, type RawBuilder, sql } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Which engine a Kysely instance talks to (migrations get only the instance). */
+export function dialectOf(db: Kysely<unknown>): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/** Column type of an auto-assigned integer primary key. */
+export function autoIdType(dialect: Dialect) {
+  return dialect === 'postgres' ? ('serial' as const) : ('integer' as const);
+}
+
+/**
+ * Continuous percentile (linear interpolation) of `value`, p in [0, 1]. Both engines ignore NULLs, so
+ * `case when <filter> then x end` restricts the rows it is taken over.
+ */
+export function percentileCont(
+  dialect: Dialect,
+  value: Expression<unknown>,
+  p: number,
+): RawBuilder<number | null> {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`percentile must be within [0, 1], got ${p}`);
+  return dialect === 'postgres'
+    ? sql<number | null>`percentile_cont(${sql.lit(p)}) within group (order by ${value})`
+    : sql<number | null>`percentile_cont(${value}, ${sql.lit(p)})`;
+}
+
+// Both take whole seconds by integer division first: SQLite rounds to milliseconds and PostgreSQL keeps
+// microseconds, so a fraction could land the two engines on different sides of midnight.
+
+/** ISO week in UTC of an epoch-microseconds column, as text like `2026-W07`. */
+export function isoWeek(dialect: Dialect, micros: Expression<unknown>): RawBuilder<string> {
+  return dialect === 'postgres'
+    ? sql<string>`to_char(to_timestamp(${micros} / 1000000) at time zone 'UTC', 'IYYY-"W"IW')`
+    : sql<string>`strftime('%G-W%V', ${micros} / 1000000, 'unixepoch')`;
+}
+
+/** UTC day of an epoch-microseconds column, as text like `2026-02-10`. */
+export function day(dialect: Dialect, micros: Expression<unknown>): RawBuilder<string> {
+  return dialect === 'postgres'
+    ? sql<string>`to_char(to_timestamp(${micros} / 1000000) at time zone 'UTC', 'YYYY-MM-DD')`
+    : sql<string>`strftime('%Y-%m-%d', ${micros} / 1000000, 'unixepoch')`;
+}
+
+/** Whether a driver error is a unique-constraint violation. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,18 @@
+// Errors the store raises for a person to read: one line, never a password or token. The CLI prints
+// the message and exits 2.
+
+/** The store cannot be opened, created, written or decrypted, or was given bad input. */
+export class StoreError extends Error {
+  override name = 'StoreError';
+}
+
+/** A named thing (a connection) does not exist. */
+export class NotFoundError extends StoreError {
+  override name = 'NotFoundError';
+}
+
+/** First line of an error's message, for one-line reports. */
+export function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n', 1)[0] ?? '';
+}

@@ -1,0 +1,11 @@
+// Migrations in order, listed statically so they ship inside the compiled package (no folder scan).
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initial from './001_initial.js';
+
+const MIGRATIONS: Record<string, Migration> = {
+  '001_initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};

@@ -1,0 +1,19 @@
+// Where buildlens keeps its files when no location is given.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** The user's data directory for buildlens (XDG on Linux, Application Support on macOS). */
+export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  if (env.XDG_DATA_HOME) return join(env.XDG_DATA_HOME, 'buildlens');
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'buildlens');
+  return join(homedir(), '.local', 'share', 'buildlens');
+}
+
+/** Store location: the argument, else $BUILDLENS_DB, else the SQLite file in the user's data directory. */
+export function resolveLocation(location?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return location || env.BUILDLENS_DB || join(userDataDir(env), 'buildlens.db');
+}
+
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}

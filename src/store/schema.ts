@@ -1,0 +1,108 @@
+// Table types as Kysely sees them. Column meanings: docs/architecture.md and src/domain/model.ts.
+import type { Generated } from 'kysely';
+
+export interface ConnectionsTable {
+  id: Generated<number>;
+  name: string;
+  provider: string;
+  base_url: string;
+  org: string | null;
+  token_enc: string;
+  created_at: string;
+}
+
+export interface ProjectsTable {
+  connection_id: number;
+  key: string;
+  name: string;
+  owner: string | null;
+  repo_url: string | null;
+  web_url: string | null;
+}
+
+export interface RunsTable {
+  connection_id: number;
+  key: string;
+  project_key: string;
+  kind: string;
+  number: number | null;
+  workflow: string;
+  branch: string | null;
+  commit_sha: string | null;
+  message: string | null;
+  trigger: string;
+  pr_id: string | null;
+  tag: string | null;
+  actor: string | null;
+  status: string;
+  provider_status: string;
+  reason: string | null;
+  aborted_by: string | null;
+  triggered_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  triggered_us: number;
+  queue_s: number | null;
+  duration_s: number | null;
+  setup_s: number | null;
+  cost: number | null;
+  machine: string | null;
+  stack: string | null;
+  web_url: string | null;
+  classification: string | null;
+  classified_by: string | null;
+  content_hash: string;
+}
+
+export interface JobsTable {
+  connection_id: number;
+  key: string;
+  run_key: string;
+  name: string;
+  status: string;
+  provider_status: string;
+  started_at: string | null;
+  finished_at: string | null;
+  queue_s: number | null;
+  duration_s: number | null;
+  agent: string | null;
+  machine: string | null;
+  stack: string | null;
+  exit_status: number | null;
+  /** 0 or 1: SQLite has no boolean type. */
+  soft_failed: number;
+  retried: number;
+  retry_of: string | null;
+  cost: number | null;
+  web_url: string | null;
+  content_hash: string;
+}
+
+export interface RawPayloadsTable {
+  connection_id: number;
+  kind: string;
+  key: string;
+  /** JSON text. */
+  payload: string;
+  content_hash: string;
+}
+
+export interface SyncStateTable {
+  connection_id: number;
+  /** JSON text of the connector's last committed checkpoint. */
+  state: string | null;
+  last_started_at: string | null;
+  last_finished_at: string | null;
+  last_error: string | null;
+  /** JSON text of the last successful sync's summary. */
+  last_summary: string | null;
+}
+
+export interface Schema {
+  connections: ConnectionsTable;
+  projects: ProjectsTable;
+  runs: RunsTable;
+  jobs: JobsTable;
+  raw_payloads: RawPayloadsTable;
+  sync_state: SyncStateTable;
+}

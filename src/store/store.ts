@@ -1,0 +1,119 @@
+// Opening the store: SQLite file by default, PostgreSQL for a postgres:// URL. Migrations run on open.
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Dialect } from './dialect.js';
+import { firstLine, StoreError } from './errors.js';
+import { migrationProvider } from './migrations/index.js';
+import { isPostgresUrl, resolveLocation } from './paths.js';
+import type { Schema } from './schema.js';
+
+export interface Store {
+  db: Kysely<Schema>;
+  dialect: Dialect;
+  /** For display: the SQLite path or the PostgreSQL URL with the password elided. */
+  location: string;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+const BUSY_TIMEOUT_MS = 5000;
+
+/** Opens (creating if needed) and migrates the store at `location`, $BUILDLENS_DB or the default file. */
+export async function openStore(location?: string): Promise<Store> {
+  const resolved = resolveLocation(location);
+  const store = isPostgresUrl(resolved) ? openPostgres(resolved) : openSqlite(resolved);
+  try {
+    await migrate(store.db);
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw new StoreError(`cannot open the store at ${store.location}: ${redact(firstLine(error), resolved)}`);
+  }
+  return store;
+}
+
+function openSqlite(path: string): Store {
+  let database: Database.Database | undefined;
+  try {
+    makeDirs(dirname(path));
+    // Created here so the mode is 0600 from the start; SQLite gives its -wal and -shm files the same mode.
+    closeSync(openSync(path, 'a', 0o600));
+    database = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    database.pragma('journal_mode = WAL');
+    database.pragma('synchronous = NORMAL');
+    database.pragma('foreign_keys = ON');
+  } catch (error) {
+    database?.close();
+    throw new StoreError(`cannot open the store at ${path}: ${sqliteReason(error)}`);
+  }
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+  return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
+}
+
+// Node's own recursive mkdir never returns for some paths (e.g. under /proc), so walk it level by level.
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+  for (const d of missing) mkdirSync(d, { mode: 0o700 });
+}
+
+function sqliteReason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_NOTADB') return 'the file is not a buildlens database';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'permission denied';
+  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a parent of it is not a directory';
+  if (code === 'ENOENT') return 'cannot create the directory or file';
+  return firstLine(error);
+}
+
+function openPostgres(url: string): Store {
+  const location = displayUrl(url);
+  let pool: pg.Pool;
+  try {
+    pool = new pg.Pool({
+      connectionString: url,
+      max: 4,
+      connectionTimeoutMillis: 10_000,
+      // Epoch microseconds and counts come back as int8; they fit a JS number exactly.
+      types: {
+        getTypeParser: ((oid: number, format?: 'text') =>
+          oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+  } catch (error) {
+    throw new StoreError(`cannot open the store at ${location}: ${redact(firstLine(error), url)}`);
+  }
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', location, close: () => db.destroy() };
+}
+
+/** The URL with its password elided, or the bare scheme when it cannot be parsed. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return `${url.split('://', 1)[0]}://(unparsable URL)`;
+  }
+}
+
+/** Driver messages can quote the connection string; never let its password through. */
+function redact(message: string, url: string): string {
+  let password = '';
+  try {
+    password = decodeURIComponent(new URL(url).password);
+  } catch {
+    return message.replaceAll(url, displayUrl(url));
+  }
+  return password ? message.replaceAll(password, '***') : message;
+}
+
+async function migrate(db: Kysely<Schema>): Promise<void> {
+  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error) throw error;
+}
