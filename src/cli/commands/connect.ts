@@ -1,0 +1,188 @@
+// `buildlens connect`: add, list, verify and remove provider accounts.
+import type { Command } from 'commander';
+import { DEFAULT_BITRISE_URL } from '../../connectors/bitrise/connector.js';
+import type { CheckResult } from '../../connectors/contract.js';
+import { createConnector } from '../../connectors/registry.js';
+import type { Connection, Provider } from '../../domain/model.js';
+import { addConnection, getConnection, listConnections, removeConnection } from '../../store/connections.js';
+import type { Cli } from '../context.js';
+import { ConnectionFailure, UsageError } from '../errors.js';
+import { type Column, renderTable } from '../format.js';
+import { parseBaseUrl, parseProvider } from '../parse.js';
+
+const DEFAULTS: Record<Provider, { url: string; tokenEnv: string }> = {
+  bitrise: { url: DEFAULT_BITRISE_URL, tokenEnv: 'BITRISE_TOKEN' },
+  buildkite: { url: 'https://api.buildkite.com/v2', tokenEnv: 'BUILDKITE_TOKEN' },
+};
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+function parseName(name: string): string {
+  if (!NAME.test(name))
+    throw new UsageError(`connection name must be 1-64 letters, digits, ".", "_" or "-", got "${name}"`);
+  return name;
+}
+
+/** A person waits on a check: fail fast rather than retry for the length of a sync. */
+const CHECK_OPTIONS = { maxRetries: 1, timeoutMs: 15_000 };
+
+async function check(connection: Connection, token: string): Promise<CheckResult> {
+  return createConnector(connection, token, CHECK_OPTIONS).check();
+}
+
+function failure(name: string, result: CheckResult): ConnectionFailure {
+  const hint = result.curl ? ` Try: ${result.curl}` : '';
+  return new ConnectionFailure(
+    `connection "${name}" failed verification (${result.code}): ${result.message}${hint}`,
+  );
+}
+
+/** `abcd…wxyz` for tokens long enough that 8 characters give nothing away, else `****`. */
+export function maskToken(token: string): string {
+  return token.length >= 12 ? `${token.slice(0, 4)}…${token.slice(-4)}` : '****';
+}
+
+async function readStdin(cli: Cli): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of cli.io.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+interface AddOptions {
+  provider: string;
+  url?: string;
+  org?: string;
+  tokenEnv?: string;
+  tokenStdin?: boolean;
+  verify: boolean;
+}
+
+async function readToken(cli: Cli, provider: Provider, options: AddOptions): Promise<string> {
+  if (options.tokenStdin && options.tokenEnv)
+    throw new UsageError('use either --token-env or --token-stdin, not both');
+  const variable = options.tokenEnv ?? DEFAULTS[provider].tokenEnv;
+  const token = options.tokenStdin ? await readStdin(cli) : (cli.io.env[variable] ?? '').trim();
+  if (token.length === 0) {
+    throw new UsageError(
+      options.tokenStdin
+        ? 'no token on standard input'
+        : `environment variable ${variable} is empty or not set: export the token there, or use --token-env VAR / --token-stdin`,
+    );
+  }
+  cli.secrets.add(token);
+  return token;
+}
+
+function registerAdd(connect: Command, cli: Cli): void {
+  connect
+    .command('add <name>')
+    .description('add a Bitrise or Buildkite account (the token is read from the environment or stdin)')
+    .requiredOption('--provider <provider>', 'bitrise or buildkite')
+    .option('--url <url>', 'API base URL (default: the provider’s public API)')
+    .option('--org <slug>', 'organization slug (Buildkite; default: every organization the token sees)')
+    .option(
+      '--token-env <var>',
+      'environment variable holding the token (default: BITRISE_TOKEN / BUILDKITE_TOKEN)',
+    )
+    .option('--token-stdin', 'read the token from standard input')
+    .option('--no-verify', 'save without checking the token against the provider')
+    .action(async (rawName: string, options: AddOptions) => {
+      const name = parseName(rawName);
+      const provider = parseProvider(options.provider);
+      const baseUrl = parseBaseUrl(options.url ?? DEFAULTS[provider].url);
+      const org = options.org?.trim() || null;
+      const token = await readToken(cli, provider, options);
+      await cli.withStore(async (store) => {
+        const existing = await listConnections(store);
+        if (existing.some((c) => c.name === name))
+          throw new UsageError(`connection "${name}" already exists`);
+        const draft: Connection = {
+          id: 0,
+          name,
+          provider,
+          baseUrl,
+          org,
+          createdAt: new Date().toISOString(),
+        };
+        if (options.verify) {
+          const result = await check(draft, token);
+          if (result.code !== 'ok') throw failure(name, result);
+          cli.info(result.message);
+        }
+        const connection = await addConnection(store, { name, provider, baseUrl, org, token });
+        if (cli.options.json) cli.print(JSON.stringify(connection));
+        else cli.print(`added connection "${name}" (${provider}, ${baseUrl})`);
+      });
+    });
+}
+
+const LIST_COLUMNS: Column[] = [
+  { key: 'name', header: 'name' },
+  { key: 'provider', header: 'provider' },
+  { key: 'url', header: 'url' },
+  { key: 'org', header: 'org' },
+  { key: 'token', header: 'token' },
+];
+
+function registerList(connect: Command, cli: Cli): void {
+  connect
+    .command('list')
+    .description('list connections (tokens masked)')
+    .action(async () => {
+      await cli.withStore(async (store) => {
+        const connections = await listConnections(store);
+        const rows = [];
+        for (const c of connections) {
+          const { token } = await getConnection(store, c.name);
+          cli.secrets.add(token);
+          rows.push({
+            name: c.name,
+            provider: c.provider,
+            url: c.baseUrl,
+            org: c.org,
+            token: maskToken(token),
+          });
+        }
+        if (cli.options.json) cli.print(JSON.stringify(rows, null, 2));
+        else if (rows.length === 0) cli.info('no connections yet: add one with "buildlens connect add"');
+        else cli.print(renderTable(rows, LIST_COLUMNS));
+      });
+    });
+}
+
+function registerVerify(connect: Command, cli: Cli): void {
+  connect
+    .command('verify <name>')
+    .description('check a saved connection against its provider')
+    .action(async (name: string) => {
+      const { connection, token } = await cli.withStore((store) => getConnection(store, name));
+      cli.secrets.add(token);
+      const result = await check(connection, token);
+      if (cli.options.json) cli.print(JSON.stringify(result));
+      else
+        cli.print(
+          [`${result.code}: ${result.message}`, ...(result.curl ? [`try: ${result.curl}`] : [])].join('\n'),
+        );
+      if (result.code !== 'ok') throw failure(name, result);
+    });
+}
+
+function registerRemove(connect: Command, cli: Cli): void {
+  connect
+    .command('remove <name>')
+    .description('remove a connection and everything imported through it')
+    .action(async (name: string) => {
+      await cli.withStore((store) => removeConnection(store, name));
+      cli.info(`removed connection "${name}"`);
+    });
+}
+
+export function registerConnect(program: Command, cli: Cli): void {
+  const connect = program
+    .command('connect')
+    .description('manage connections to Bitrise and Buildkite accounts');
+  registerAdd(connect, cli);
+  registerList(connect, cli);
+  registerVerify(connect, cli);
+  registerRemove(connect, cli);
+}

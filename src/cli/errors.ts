@@ -1,0 +1,39 @@
+// Exit codes and the one-line error a person sees (DESIGN.md "CLI contract").
+import { StoreError } from '../store/errors.js';
+
+export const EXIT_OK = 0;
+export const EXIT_UNEXPECTED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_CONNECTION = 3;
+
+/** Bad flags, malformed values, unknown names, unusable database paths: the user can fix the command. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The provider could not be reached or refused the credentials. */
+export class ConnectionFailure extends Error {
+  override name = 'ConnectionFailure';
+}
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof ConnectionFailure) return EXIT_CONNECTION;
+  // The store's errors (unknown connection, unusable database location) are fixed by changing the command.
+  if (error instanceof UsageError || error instanceof StoreError) return EXIT_USAGE;
+  return EXIT_UNEXPECTED;
+}
+
+/** Replaces every secret in `text`; short secrets too, since a leaked token is worse than a garbled line. */
+export function redact(text: string, secrets: Iterable<string>): string {
+  let result = text;
+  for (const secret of secrets) if (secret.length > 0) result = result.split(secret).join('***');
+  return result;
+}
+
+/** `buildlens: <message>` on one line; the stack only when asked for with -v. */
+export function errorText(error: unknown, verbose: boolean, secrets: Iterable<string>): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const line = `buildlens: ${message.replace(/\s*\n\s*/g, ' ').trim()}`;
+  const stack = verbose && error instanceof Error && error.stack ? `\n${error.stack}` : '';
+  return redact(`${line}${stack}`, secrets);
+}

@@ -1,0 +1,112 @@
+// Output formats shared by the commands: aligned tables for people, csv/json/md for other tools.
+
+export type Cell = string | number | boolean | null;
+export type Row = Record<string, Cell>;
+
+export interface Column {
+  /** Field name in json and csv. */
+  key: string;
+  /** Short heading for table and md. */
+  header: string;
+  align?: 'left' | 'right';
+  /** How a person reads the value (table, md); csv and json keep the raw value. */
+  display?: (value: Cell) => string;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding escape sequences is the point
+const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
+const LINE_BREAKS = /[\t\n\r\v\f\u2028\u2029]+/g;
+// C0/C1 controls plus bidi overrides, which can make text read differently from what it is.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Makes untrusted provider text (commit messages, branch names) safe to print on a terminal line. */
+export function sanitize(text: string): string {
+  return text.replace(ANSI_SEQUENCE, '').replace(LINE_BREAKS, ' ').replace(CONTROLS, '');
+}
+
+function displayCell(column: Column, value: Cell): string {
+  if (column.display) return sanitize(column.display(value));
+  return value === null ? '' : sanitize(String(value));
+}
+
+const length = (text: string) => [...text].length;
+
+function shorten(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
+}
+
+const MIN_TEXT_WIDTH = 6;
+
+/** Column widths that fit `maxWidth` where possible, taking space from the widest text column first. */
+function fitWidths(columns: Column[], cells: string[][], maxWidth: number): number[] {
+  const widths = columns.map((c, i) =>
+    Math.max(length(c.header), ...cells.map((row) => length(row[i] ?? ''))),
+  );
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  const shrinkable = columns.flatMap((c, i) => (c.align === 'right' ? [] : [i]));
+  while (total() > maxWidth) {
+    const widest = shrinkable.reduce<number | null>(
+      (best, i) => ((widths[i] ?? 0) > (best === null ? MIN_TEXT_WIDTH : (widths[best] ?? 0)) ? i : best),
+      null,
+    );
+    if (widest === null) break;
+    widths[widest] = (widths[widest] ?? 0) - 1;
+  }
+  return widths;
+}
+
+export function renderTable(rows: Row[], columns: Column[], maxWidth = 80): string {
+  const cells = rows.map((row) => columns.map((c) => displayCell(c, row[c.key] ?? null)));
+  const widths = fitWidths(columns, cells, maxWidth);
+  const line = (values: string[]) =>
+    columns
+      .map((c, i) => {
+        const width = widths[i] ?? 0;
+        const text = shorten(values[i] ?? '', width);
+        const pad = ' '.repeat(width - length(text));
+        return c.align === 'right' ? pad + text : text + pad;
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n');
+}
+
+function csvField(value: Cell): string {
+  const text = value === null ? '' : sanitize(String(value));
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function renderCsv(rows: Row[], columns: Column[]): string {
+  const line = (values: Cell[]) => values.map(csvField).join(',');
+  return [
+    line(columns.map((c) => c.key)),
+    ...rows.map((row) => line(columns.map((c) => row[c.key] ?? null))),
+  ].join('\n');
+}
+
+export function renderMarkdown(rows: Row[], columns: Column[]): string {
+  const escapeCell = (text: string) => text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
+  const line = (values: string[]) => `| ${values.map(escapeCell).join(' | ')} |`;
+  const rule = `|${columns.map((c) => (c.align === 'right' ? ' ---: |' : ' --- |')).join('')}`;
+  return [
+    line(columns.map((c) => c.header)),
+    rule,
+    ...rows.map((row) => line(columns.map((c) => displayCell(c, row[c.key] ?? null)))),
+  ].join('\n');
+}
+
+/** Seconds as a person reads them in a narrow column: 42s, 4m05, 1h02. */
+export function formatSeconds(value: Cell): string {
+  if (typeof value !== 'number') return '-';
+  const s = Math.round(value);
+  if (value < 9.95 && !Number.isInteger(value)) return `${value.toFixed(1)}s`;
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}`;
+}
+
+export function formatPercent(value: Cell): string {
+  return typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : '-';
+}

@@ -1,0 +1,22 @@
+// Options several commands share: the run filters and the output format.
+import type { Command } from 'commander';
+import type { Cli } from './context.js';
+import { UsageError } from './errors.js';
+import { collectList, parseChoice } from './parse.js';
+
+export function addFilterOptions(command: Command): Command {
+  return command
+    .option('--connection <name>', 'only this connection (repeatable)', collectList)
+    .option('--project <name>', 'only this app / pipeline, by name or id (repeatable)', collectList)
+    .option('--workflow <name>', 'only this workflow / pipeline name (repeatable)', collectList)
+    .option('--branch <name>', 'only this branch (repeatable)', collectList)
+    .option('--since <date>', 'runs triggered at or after this ISO 8601 date/time (UTC)')
+    .option('--until <date>', 'runs triggered before this ISO 8601 date/time (UTC)');
+}
+
+/** `--format`, where the global `--json` is a shorthand for `--format json`. */
+export function formatFrom<T extends string>(cli: Cli, value: string | undefined, choices: readonly T[]): T {
+  if (cli.options.json && value !== undefined && value !== 'json')
+    throw new UsageError(`--json and --format ${value} contradict each other`);
+  return parseChoice(cli.options.json ? 'json' : (value ?? 'table'), '--format', choices);
+}

@@ -1,0 +1,53 @@
+// The `buildlens` command line: global options, commands, and the mapping of failures to exit codes.
+import { Command, CommanderError } from 'commander';
+import { registerConnect } from './commands/connect.js';
+import { registerReport } from './commands/report.js';
+import { registerSandbox } from './commands/sandbox.js';
+import { Cli, type GlobalOptions, type Io } from './context.js';
+import { EXIT_OK, EXIT_USAGE, errorText, exitCodeFor } from './errors.js';
+
+function buildProgram(cli: Cli): Command {
+  const program = new Command('buildlens')
+    .description('Build metrics you can trust for Bitrise and Buildkite')
+    .option(
+      '--db <path|url>',
+      'SQLite file or postgres:// URL (default: $BUILDLENS_DB, else the user data dir)',
+    )
+    .option('--json', 'print data as JSON')
+    .option('-q, --quiet', 'no progress or status messages')
+    .option('-v, --verbose', 'diagnostics, and stack traces on errors')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => cli.io.stdout.write(text),
+      writeErr: (text) => cli.io.stderr.write(text),
+      // Usage errors are printed once, in our own one-line form, by runCli.
+      outputError: () => {},
+    })
+    .showSuggestionAfterError(true)
+    .hook('preAction', (_program, action) => {
+      Object.assign(cli.options, action.optsWithGlobals<GlobalOptions>());
+    });
+  registerSandbox(program, cli);
+  registerConnect(program, cli);
+  registerReport(program, cli);
+  return program;
+}
+
+const HELP_CODES = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
+
+/** Runs one command line to completion and returns the exit code; never throws. */
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  const cli = new Cli(io, { verbose: argv.includes('-v') || argv.includes('--verbose') });
+  try {
+    await buildProgram(cli).parseAsync(argv, { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (HELP_CODES.has(error.code)) return EXIT_OK;
+      io.stderr.write(`${errorText(new Error(error.message.replace(/^error: /, '')), false, cli.secrets)}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`${errorText(error, cli.options.verbose === true, cli.secrets)}\n`);
+    return exitCodeFor(error);
+  }
+}
