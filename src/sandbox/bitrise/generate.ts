@@ -349,7 +349,7 @@ class DayPlanner {
       for (const b of builds) if (b.finishedMs > at) abortAt(b, at, reason);
     }
     this.applyRollingBuilds(branchKey, trigger, planned, triggeredUs, buildNumber);
-    if (outcome.kind === 'flaky') {
+    if (outcome.kind === 'flaky' && KIND_OF_EVENT[trigger.event] === 'code') {
       this.flaky.push({ run: planned, finishedMs: Math.max(...builds.map((b) => b.finishedMs)) });
     }
     this.runs.push(planned);
@@ -431,7 +431,8 @@ class DayPlanner {
         triggeredBy: `manual-${person.username}`,
       };
     } else trigger = { ...base, ...commit(), event: 'api', triggeredBy: 'curl' };
-    this.burstTrigger.set(shape.burst, trigger);
+    // Only pushes come in bursts of follow-up commits; a manual or API trigger stands alone.
+    if (KIND_OF_EVENT[trigger.event] === 'code') this.burstTrigger.set(shape.burst, trigger);
     return trigger;
   }
 

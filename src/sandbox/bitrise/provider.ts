@@ -5,7 +5,7 @@ import { hash } from '../random.js';
 import { bitriseHandler } from './routes.js';
 import { UrlSigner } from './storage.js';
 import { type BitriseSwitches, DEFAULT_SWITCHES } from './switches.js';
-import { appWire, buildWire, pipelineListItemWire, pipelineShowWire } from './wire.js';
+import { appWire, type BuildWire, buildWire, pipelineListItemWire, pipelineShowWire } from './wire.js';
 import { BitriseWorld } from './world.js';
 
 export type { BitriseSwitches } from './switches.js';
@@ -20,7 +20,7 @@ export interface BitriseTruth {
   /** Apps the main token sees. */
   apps(): AppWire[];
   /** Every visible build, newest first (app-scoped build objects). */
-  builds(appSlug?: string): Record<string, unknown>[];
+  builds(appSlug?: string): BuildWire[];
   /** Every visible run (pipelines and standalone builds) as pipeline-list items, newest first per app. */
   runs(appSlug?: string): ReturnType<typeof pipelineListItemWire>[];
   /** Every visible pipeline as the pipeline show object, newest first per app. */

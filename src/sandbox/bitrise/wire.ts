@@ -120,11 +120,43 @@ function originalBuildParams(build: BuildPlan) {
 }
 
 /** The app-scoped build object (`v0.BuildResponseItemModel`). */
-export function buildWire(world: BitriseWorld, build: BuildPlan) {
+export interface BuildWire {
+  slug: string;
+  build_number: number;
+  status: BuildState['status'];
+  status_text: string;
+  is_on_hold: boolean;
+  abort_reason: string | null;
+  branch: string | null;
+  tag: string | null;
+  commit_hash: string | null;
+  commit_message: string | null;
+  commit_view_url: string | null;
+  pull_request_id: number;
+  pull_request_target_branch: string | null;
+  pull_request_view_url: string | null;
+  triggered_at: string;
+  started_on_worker_at: string | null;
+  environment_prepare_finished_at: string | null;
+  finished_at: string | null;
+  triggered_by: string | null;
+  triggered_workflow: string;
+  original_build_params: Record<string, unknown>;
+  stack_identifier: string | null;
+  machine_type_id: string | null;
+  credit_cost: number | null;
+  is_processed: boolean;
+  is_status_sent: boolean;
+  log_format: string;
+  /** Set for builds of a pipeline; "" or absent (by switch) for standalone builds. */
+  pipeline_workflow_id?: string;
+}
+
+export function buildWire(world: BitriseWorld, build: BuildPlan): BuildWire {
   const state = world.state(build);
   const t = build.trigger;
   const finished = state.finishedMs !== null;
-  const wire: Record<string, unknown> = {
+  const wire: BuildWire = {
     slug: build.slug,
     build_number: build.number,
     status: state.status,
