@@ -22,7 +22,7 @@ const MAX_PAGES = 100_000;
 
 export interface BitriseApi {
   apps(): AsyncGenerator<App[]>;
-  /** `after`: Unix seconds, inclusive, on triggered_at. */
+  /** Standalone builds; `after`: Unix seconds, inclusive, on triggered_at. */
   builds(appSlug: string, after: number): AsyncGenerator<Build[]>;
   /** `after`: RFC 3339. Pages walk back in time: the cursor goes in `before`. */
   pipelines(appSlug: string, after: string): AsyncGenerator<PipelineListItem[]>;
@@ -75,7 +75,9 @@ export function createBitriseApi(http: HttpClient, log: (line: string) => void):
   const appPath = (appSlug: string) => `/apps/${encodeURIComponent(appSlug)}`;
   return {
     apps: () => pages(app, '/apps', {}, 'next'),
-    builds: (appSlug, after) => pages(build, `${appPath(appSlug)}/builds`, { after }, 'next'),
+    // Workflow builds of pipelines come with their pipeline; the filter only saves pages (sync checks too).
+    builds: (appSlug, after) =>
+      pages(build, `${appPath(appSlug)}/builds`, { after, is_pipeline_build: false }, 'next'),
     pipelines: (appSlug, after) =>
       pages(pipelineListItem, `${appPath(appSlug)}/pipelines`, { after }, 'before'),
     build: async (appSlug, buildSlug) =>

@@ -65,9 +65,10 @@ export function normalizePipeline(appSlug: string, pipeline: PipelineShow): { ru
     kind: 'pipeline',
     number: pipeline.number_in_app_scope ?? null,
     workflow: pipeline.name,
-    branch: params?.branch ?? null,
-    commitSha: params?.commit_hash ?? null,
-    message: params?.commit_message ?? null,
+    // Trigger params are plain Go strings: "" means none.
+    branch: params?.branch || null,
+    commitSha: params?.commit_hash || null,
+    message: params?.commit_message || null,
     trigger: triggerOf(prId, tag, pipeline.triggered_by),
     prId,
     tag,
