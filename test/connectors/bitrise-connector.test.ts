@@ -336,11 +336,10 @@ async function withFakeBitrise(
   buildPages: (cursor: string | null) => { data: unknown[]; paging: Record<string, unknown> },
   body: (url: string) => Promise<void>,
 ) {
-  const sample = truth(sandbox).runs.values().next().value as Run;
-  const buildWire = sandbox.bitrise.world.builds().find((b) => b.slug === sample.key) as Record<
-    string,
-    unknown
-  >;
+  const buildWire = sandbox.bitrise.world
+    .builds()
+    .map((wire) => build.parse(wire))
+    .find((b) => !b.pipeline_workflow_id);
   const app = sandbox.bitrise.world.apps()[0];
   const send = (res: ServerResponse, value: unknown) => {
     res.writeHead(200, { 'Content-Type': 'application/json' });
