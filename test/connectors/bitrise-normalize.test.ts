@@ -143,6 +143,9 @@ test('triggers: pull request and tag first, then triggered_by', () => {
   const tag = runOf({ ...abortedBuild, tag: 'v1.0', triggered_by: 'webhook' });
   assert.deepEqual([tag.trigger, tag.prId, tag.tag], ['tag', null, 'v1.0']);
   const by = (triggered_by: string | null) => runOf({ ...abortedBuild, triggered_by }).trigger;
+  const manual = runOf({ ...abortedBuild, triggered_by: 'manual-jane' });
+  assert.deepEqual([manual.trigger, manual.actor], ['manual', 'jane']);
+  assert.equal(runOf({ ...abortedBuild, triggered_by: 'webhook' }).actor, null);
   assert.equal(by('webhook'), 'push');
   assert.equal(by('schedule'), 'schedule');
   assert.equal(by('manual'), 'manual');

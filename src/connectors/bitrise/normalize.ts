@@ -36,7 +36,7 @@ export function normalizeBuild(appSlug: string, build: Build): Run {
     trigger: triggerOf(prId, tag, build.triggered_by),
     prId,
     tag,
-    actor: null,
+    actor: actorOf(build.triggered_by),
     ...buildStatus(build),
     reason: build.abort_reason ?? null,
     abortedBy: abortedBy(build.abort_reason),
@@ -72,7 +72,7 @@ export function normalizePipeline(appSlug: string, pipeline: PipelineShow): { ru
     trigger: triggerOf(prId, tag, pipeline.triggered_by),
     prId,
     tag,
-    actor: null,
+    actor: actorOf(pipeline.triggered_by),
     status: PIPELINE_STATUS[pipeline.status],
     providerStatus: pipeline.status,
     reason: pipeline.abort_reason || null,
@@ -174,6 +174,11 @@ function triggerOf(prId: string | null, tag: string | null, triggeredBy: string 
   if (by.startsWith('schedule')) return 'schedule';
   if (by.startsWith('manual') || by === 'ui') return 'manual';
   return 'api';
+}
+
+/** The only person Bitrise names as a trigger: `manual-<username>` for a build started in the web UI. */
+function actorOf(triggeredBy: string | null | undefined): string | null {
+  return /^manual-(.+)$/.exec(triggeredBy ?? '')?.[1] ?? null;
 }
 
 /** API and UI aborts read "User <name> requested to abort this build with reason: …" (§1.9). */
