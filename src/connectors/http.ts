@@ -43,6 +43,8 @@ export interface HttpClientOptions {
   beforeRequest?: () => Promise<void>;
   /** Sees every response's headers, e.g. to read the remaining quota. */
   onResponse?: (status: number, headers: Headers) => void;
+  /** Diagnostics: one line per retry (never the token). */
+  log?: (line: string) => void;
 }
 
 /** Every error the client throws: a one-line message without the token, and the curl to reproduce it. */
@@ -198,6 +200,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const wait = waitMs(attempt, headers);
       if (waited + wait > maxTotalWaitMs) throw failure;
       waited += wait;
+      options.log?.(`${failure.message}; retrying in ${(wait / 1000).toFixed(1)} s`);
       await sleep(wait);
     }
   }

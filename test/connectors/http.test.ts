@@ -86,9 +86,12 @@ test('retries 503 with backoff and then succeeds, counting every request', async
   const path = route((_req, res, hit) =>
     hit < 3 ? json(res, 503, { message: 'busy' }) : json(res, 200, { ok: hit }),
   );
-  const http = client();
+  const lines: string[] = [];
+  const http = client({ log: (line) => lines.push(line) });
   const response = await http.get(path);
   assert.deepEqual(response.body, { ok: 3 });
+  assert.equal(lines.length, 2);
+  assert.match(lines[0] ?? '', /answered 503 .*busy; retrying in \d+\.\d s$/);
   assert.equal(http.requests(), 3);
   assert.equal(hits.get(path)?.length, 3);
 });

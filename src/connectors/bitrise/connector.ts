@@ -9,6 +9,7 @@ import { syncBitrise } from './sync.js';
 export const DEFAULT_BITRISE_URL = 'https://api.bitrise.io/v0.1';
 
 export function createBitriseConnector(options: ConnectorOptions): Connector {
+  const log = options.log ?? (() => {});
   const http = createHttpClient({
     baseUrl: options.baseUrl,
     token: options.token,
@@ -16,8 +17,8 @@ export function createBitriseConnector(options: ConnectorOptions): Connector {
     tokenEnv: 'BITRISE_TOKEN',
     timeoutMs: options.timeoutMs,
     maxRetries: options.maxRetries,
+    log,
   });
-  const log = options.log ?? (() => {});
   const api = createBitriseApi(http, log);
   return {
     provider: 'bitrise',
