@@ -51,3 +51,25 @@ export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+/**
+ * Runs `work` in one transaction. SQLite takes the write lock up front (`begin immediate`): a deferred
+ * transaction that reads first and writes later fails at once, without waiting, when another process
+ * wrote in between.
+ */
+export async function inWriteTransaction<DB, T>(
+  store: { db: Kysely<DB>; dialect: Dialect },
+  work: (db: Kysely<DB>) => Promise<T>,
+): Promise<T> {
+  return store.db.connection().execute(async (db) => {
+    await sql.raw(store.dialect === 'sqlite' ? 'begin immediate' : 'begin').execute(db);
+    try {
+      const result = await work(db);
+      await sql.raw('commit').execute(db);
+      return result;
+    } catch (error) {
+      await sql.raw('rollback').execute(db);
+      throw error;
+    }
+  });
+}

@@ -1,6 +1,8 @@
 // Where buildlens keeps its files when no location is given.
+
+import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** The user's data directory for buildlens (XDG on Linux, Application Support on macOS). */
 export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
@@ -16,4 +18,11 @@ export function resolveLocation(location?: string, env: NodeJS.ProcessEnv = proc
 
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
+}
+
+// Node's own recursive mkdir never returns for some paths (e.g. under /proc), so walk it level by level.
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+  for (const d of missing) mkdirSync(d, { mode: 0o700 });
 }

@@ -4,7 +4,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { firstLine, StoreError } from './errors.js';
-import { userDataDir } from './paths.js';
+import { makeDirs, userDataDir } from './paths.js';
 import type { Store } from './store.js';
 
 const VERSION = 'v1';
@@ -22,6 +22,7 @@ export function keyFileFor(store: Pick<Store, 'dialect' | 'location'>): string {
 export function loadKey(keyFile: string, env: NodeJS.ProcessEnv = process.env): Buffer {
   if (env.BUILDLENS_KEY) return parseKey(env.BUILDLENS_KEY, 'BUILDLENS_KEY');
   try {
+    makeDirs(dirname(keyFile));
     writeFileSync(keyFile, `${randomBytes(KEY_BYTES).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'EEXIST') {

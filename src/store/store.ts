@@ -1,5 +1,5 @@
 // Opening the store: SQLite file by default, PostgreSQL for a postgres:// URL. Migrations run on open.
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { Dialect } from './dialect.js';
 import { firstLine, StoreError } from './errors.js';
 import { migrationProvider } from './migrations/index.js';
-import { isPostgresUrl, resolveLocation } from './paths.js';
+import { isPostgresUrl, makeDirs, resolveLocation } from './paths.js';
 import type { Schema } from './schema.js';
 
 export interface Store {
@@ -50,13 +50,6 @@ function openSqlite(path: string): Store {
   }
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
   return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
-}
-
-// Node's own recursive mkdir never returns for some paths (e.g. under /proc), so walk it level by level.
-function makeDirs(dir: string): void {
-  const missing: string[] = [];
-  for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
-  for (const d of missing) mkdirSync(d, { mode: 0o700 });
 }
 
 function sqliteReason(error: unknown): string {

@@ -1,0 +1,134 @@
+// Domain objects to table rows and back. Pure. Every written row carries a hash of its content so a
+// batch can skip rows that have not changed.
+import { createHash } from 'node:crypto';
+import type { Insertable, Selectable } from 'kysely';
+import type {
+  Classification,
+  ClassifiedRun,
+  Job,
+  Project,
+  RawPayload,
+  Run,
+  RunStatus,
+  Trigger,
+} from '../domain/model.js';
+import type { JobsTable, ProjectsTable, RawPayloadsTable, RunsTable } from './schema.js';
+import { isoToMicros } from './time.js';
+
+function hashOf(content: unknown): string {
+  return createHash('sha256').update(JSON.stringify(content)).digest('base64url');
+}
+
+export function projectRow(connectionId: number, project: Project): Insertable<ProjectsTable> {
+  return {
+    connection_id: connectionId,
+    key: project.key,
+    name: project.name,
+    owner: project.owner,
+    repo_url: project.repoUrl,
+    web_url: project.webUrl,
+  };
+}
+
+export function runRow(connectionId: number, run: ClassifiedRun): Insertable<RunsTable> {
+  const content = {
+    key: run.key,
+    project_key: run.projectKey,
+    kind: run.kind,
+    number: run.number,
+    workflow: run.workflow,
+    branch: run.branch,
+    commit_sha: run.commitSha,
+    message: run.message,
+    trigger: run.trigger,
+    pr_id: run.prId,
+    tag: run.tag,
+    actor: run.actor,
+    status: run.status,
+    provider_status: run.providerStatus,
+    reason: run.reason,
+    aborted_by: run.abortedBy,
+    triggered_at: run.triggeredAt,
+    started_at: run.startedAt,
+    finished_at: run.finishedAt,
+    triggered_us: isoToMicros(run.triggeredAt),
+    queue_s: run.queueS,
+    duration_s: run.durationS,
+    setup_s: run.setupS,
+    cost: run.cost,
+    machine: run.machine,
+    stack: run.stack,
+    web_url: run.webUrl,
+    classification: run.classification,
+    classified_by: run.classifiedBy,
+  };
+  return { connection_id: connectionId, ...content, content_hash: hashOf(content) };
+}
+
+export function runFromRow(row: Selectable<RunsTable>): ClassifiedRun {
+  return {
+    key: row.key,
+    projectKey: row.project_key,
+    kind: row.kind as Run['kind'],
+    number: row.number,
+    workflow: row.workflow,
+    branch: row.branch,
+    commitSha: row.commit_sha,
+    message: row.message,
+    trigger: row.trigger as Trigger,
+    prId: row.pr_id,
+    tag: row.tag,
+    actor: row.actor,
+    status: row.status as RunStatus,
+    providerStatus: row.provider_status,
+    reason: row.reason,
+    abortedBy: row.aborted_by,
+    triggeredAt: row.triggered_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    queueS: row.queue_s,
+    durationS: row.duration_s,
+    setupS: row.setup_s,
+    cost: row.cost,
+    machine: row.machine,
+    stack: row.stack,
+    webUrl: row.web_url,
+    classification: row.classification as Classification | null,
+    classifiedBy: row.classified_by,
+  };
+}
+
+export function jobRow(connectionId: number, job: Job): Insertable<JobsTable> {
+  const content = {
+    key: job.key,
+    run_key: job.runKey,
+    name: job.name,
+    status: job.status,
+    provider_status: job.providerStatus,
+    started_at: job.startedAt,
+    finished_at: job.finishedAt,
+    queue_s: job.queueS,
+    duration_s: job.durationS,
+    agent: job.agent,
+    machine: job.machine,
+    stack: job.stack,
+    exit_status: job.exitStatus,
+    soft_failed: job.softFailed ? 1 : 0,
+    retried: job.retried ? 1 : 0,
+    retry_of: job.retryOf,
+    cost: job.cost,
+    web_url: job.webUrl,
+  };
+  return { connection_id: connectionId, ...content, content_hash: hashOf(content) };
+}
+
+export function rawRow(connectionId: number, raw: RawPayload): Insertable<RawPayloadsTable> {
+  const payload = JSON.stringify(raw.payload);
+  return {
+    connection_id: connectionId,
+    kind: raw.kind,
+    key: raw.key,
+    payload,
+    content_hash: hashOf(payload),
+  };
+}

@@ -1,0 +1,132 @@
+// Reading runs: the unfinished ones a sync must re-fetch, and filtered pages for `runs` and the API.
+import { type RawBuilder, sql } from 'kysely';
+import { z } from 'zod';
+import type { PendingRun } from '../connectors/contract.js';
+import {
+  type Classification,
+  type ClassifiedRun,
+  type Provider,
+  type RunFilter,
+  type RunStatus,
+  UNFINISHED_STATUSES,
+} from '../domain/model.js';
+import { StoreError } from './errors.js';
+import { runFromRow } from './rows.js';
+import type { Store } from './store.js';
+import { isoToMicros } from './time.js';
+
+export async function pendingRuns(store: Store, connectionId: number): Promise<PendingRun[]> {
+  const rows = await store.db
+    .selectFrom('runs')
+    .select(['key', 'project_key', 'kind', 'number'])
+    .where('connection_id', '=', connectionId)
+    .where('status', 'in', [...UNFINISHED_STATUSES])
+    .orderBy('key')
+    .execute();
+  return rows.map((r) => ({
+    key: r.key,
+    projectKey: r.project_key,
+    kind: r.kind as PendingRun['kind'],
+    number: r.number,
+  }));
+}
+
+export interface RunQuery extends RunFilter {
+  status?: RunStatus[];
+  classification?: Classification[];
+}
+
+export interface ListedRun extends ClassifiedRun {
+  connection: string;
+  provider: Provider;
+}
+
+export interface RunPage {
+  runs: ListedRun[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * Conditions for runs `r` joined with their connection `c` and (left) project `p`. Projects match by
+ * key or by name; `since` is inclusive and `until` exclusive, both on triggered_at.
+ */
+export function runFilterConditions(filter: RunQuery): RawBuilder<boolean>[] {
+  const conditions: RawBuilder<boolean>[] = [];
+  const list = (values: readonly string[]) => sql.join(values.map((v) => sql`${v}`));
+  const anyOf = (column: string, values: readonly string[] | undefined) => {
+    if (values?.length) conditions.push(sql<boolean>`${sql.ref(column)} in (${list(values)})`);
+  };
+  anyOf('c.name', filter.connection);
+  if (filter.project?.length) {
+    conditions.push(
+      sql<boolean>`(r.project_key in (${list(filter.project)}) or p.name in (${list(filter.project)}))`,
+    );
+  }
+  anyOf('r.workflow', filter.workflow);
+  anyOf('r.branch', filter.branch);
+  anyOf('r.status', filter.status);
+  anyOf('r.classification', filter.classification);
+  if (filter.since) conditions.push(sql<boolean>`r.triggered_us >= ${isoToMicros(filter.since)}`);
+  if (filter.until) conditions.push(sql<boolean>`r.triggered_us < ${isoToMicros(filter.until)}`);
+  return conditions;
+}
+
+// Position after the last run of a page, in sort order: newest first, then key, then connection.
+const Cursor = z.tuple([z.number().int(), z.string(), z.number().int()]);
+type Cursor = z.infer<typeof Cursor>;
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(text: string): Cursor {
+  try {
+    return Cursor.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+  } catch {
+    throw new StoreError(`invalid cursor "${text}"`);
+  }
+}
+
+/** One page of runs matching `filter`, newest first (keyset paging: stable while rows are added). */
+export async function listRuns(
+  store: Store,
+  filter: RunQuery,
+  page: { limit: number; cursor?: string | null },
+): Promise<RunPage> {
+  if (!Number.isInteger(page.limit) || page.limit < 1) {
+    throw new StoreError(`invalid limit ${page.limit}: expected a positive whole number`);
+  }
+  const conditions = runFilterConditions(filter);
+  if (page.cursor) {
+    const [us, key, connectionId] = decodeCursor(page.cursor);
+    conditions.push(
+      sql<boolean>`(r.triggered_us, r.key, r.connection_id) < (${us}, ${key}, ${connectionId})`,
+    );
+  }
+  const rows = await store.db
+    .selectFrom('runs as r')
+    .innerJoin('connections as c', 'c.id', 'r.connection_id')
+    .leftJoin('projects as p', (join) =>
+      join.onRef('p.connection_id', '=', 'r.connection_id').onRef('p.key', '=', 'r.project_key'),
+    )
+    .selectAll('r')
+    .select(['c.name as connection_name', 'c.provider as connection_provider'])
+    .where((eb) => eb.and(conditions))
+    .orderBy('r.triggered_us', 'desc')
+    .orderBy('r.key', 'desc')
+    .orderBy('r.connection_id', 'desc')
+    .limit(page.limit + 1)
+    .execute();
+  const more = rows.length > page.limit;
+  const shown = more ? rows.slice(0, page.limit) : rows;
+  const last = shown.at(-1);
+  return {
+    runs: shown.map((row) => ({
+      ...runFromRow(row),
+      connection: row.connection_name,
+      provider: row.connection_provider as Provider,
+    })),
+    nextCursor: more && last ? encodeCursor([last.triggered_us, last.key, last.connection_id]) : null,
+  };
+}

@@ -1,0 +1,71 @@
+// Per-connection sync bookkeeping: the connector's committed checkpoint and the last sync's outcome.
+import type { Kysely } from 'kysely';
+import type { Schema, SyncStateTable } from './schema.js';
+import type { Store } from './store.js';
+
+export interface SyncState {
+  /** The connector's last committed checkpoint; null before the first. */
+  state: unknown;
+  lastStartedAt: string | null;
+  lastFinishedAt: string | null;
+  /** One line; null after a successful sync. */
+  lastError: string | null;
+  lastSummary: unknown;
+}
+
+const parse = (json: string | null): unknown => (json === null ? null : JSON.parse(json));
+
+export async function readSyncState(store: Store, connectionId: number): Promise<SyncState> {
+  const row = await store.db
+    .selectFrom('sync_state')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .executeTakeFirst();
+  return {
+    state: parse(row?.state ?? null),
+    lastStartedAt: row?.last_started_at ?? null,
+    lastFinishedAt: row?.last_finished_at ?? null,
+    lastError: row?.last_error ?? null,
+    lastSummary: parse(row?.last_summary ?? null),
+  };
+}
+
+/** Sets some sync_state columns of a connection, creating its row if needed. */
+export async function updateSyncState(
+  db: Kysely<Schema>,
+  connectionId: number,
+  values: Partial<Omit<SyncStateTable, 'connection_id'>>,
+): Promise<void> {
+  await db
+    .insertInto('sync_state')
+    .values({ connection_id: connectionId, ...values })
+    .onConflict((oc) => oc.column('connection_id').doUpdateSet(values))
+    .execute();
+}
+
+export function recordSyncStart(store: Store, connectionId: number, at: Date = new Date()): Promise<void> {
+  return updateSyncState(store.db, connectionId, { last_started_at: at.toISOString() });
+}
+
+export function recordSyncSuccess(
+  store: Store,
+  connectionId: number,
+  summary: unknown,
+  at: Date = new Date(),
+): Promise<void> {
+  return updateSyncState(store.db, connectionId, {
+    last_finished_at: at.toISOString(),
+    last_error: null,
+    last_summary: JSON.stringify(summary),
+  });
+}
+
+/** Records a failed sync; the message should already be one line without secrets. */
+export function recordSyncFailure(
+  store: Store,
+  connectionId: number,
+  message: string,
+  at: Date = new Date(),
+): Promise<void> {
+  return updateSyncState(store.db, connectionId, { last_finished_at: at.toISOString(), last_error: message });
+}

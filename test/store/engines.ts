@@ -1,0 +1,58 @@
+// Runs a store test on SQLite (a real file) and on PostgreSQL (a fresh schema) when BUILDLENS_TEST_PG
+// is set; each test gets an empty, migrated store of its own.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, type TestContext, test } from 'node:test';
+import pg from 'pg';
+import type { Dialect } from '../../src/store/dialect.js';
+import { openStore, type Store } from '../../src/store/store.js';
+
+export const PG_URL = process.env.BUILDLENS_TEST_PG;
+export const PG_SKIP = 'PostgreSQL tests skipped: set BUILDLENS_TEST_PG';
+
+/** Scratch directory for this test file; also the user data dir, so key files land here. */
+export const scratch = mkdtempSync(join(tmpdir(), 'buildlens-store-'));
+process.env.XDG_DATA_HOME = join(scratch, 'data');
+delete process.env.BUILDLENS_KEY;
+delete process.env.BUILDLENS_DB;
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+let opened = 0;
+
+/** A new empty store on the given engine, dropped after the test. Null when PostgreSQL is not configured. */
+export async function freshStore(t: TestContext, dialect: Dialect): Promise<Store | null> {
+  opened += 1;
+  if (dialect === 'sqlite') {
+    const store = await openStore(join(scratch, `db${opened}`, 'buildlens.db'));
+    t.after(() => store.close());
+    return store;
+  }
+  if (!PG_URL) {
+    t.skip(PG_SKIP);
+    return null;
+  }
+  const schema = `buildlens_test_${process.pid}_${opened}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Pool({ connectionString: PG_URL, max: 1 });
+  await admin.query(`create schema ${schema}`);
+  const url = new URL(PG_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  const store = await openStore(url.toString());
+  t.after(async () => {
+    await store.close();
+    await admin.query(`drop schema ${schema} cascade`);
+    await admin.end();
+  });
+  return store;
+}
+
+/** Registers `name` once per engine; the body gets a fresh store. */
+export function storeTest(name: string, body: (store: Store, t: TestContext) => Promise<void>): void {
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    test(`${name} [${dialect}]`, async (t) => {
+      const store = await freshStore(t, dialect);
+      if (store) await body(store, t);
+    });
+  }
+}
