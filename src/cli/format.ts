@@ -9,6 +9,8 @@ export interface Column {
   /** Short heading for table and md. */
   header: string;
   align?: 'left' | 'right';
+  /** Never shortened to fit the width (text columns are, widest first). */
+  fixed?: boolean;
   /** How a person reads the value (table, md); csv and json keep the raw value. */
   display?: (value: Cell) => string;
 }
@@ -45,7 +47,7 @@ function fitWidths(columns: Column[], cells: string[][], maxWidth: number): numb
     Math.max(length(c.header), ...cells.map((row) => length(row[i] ?? ''))),
   );
   const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
-  const shrinkable = columns.flatMap((c, i) => (c.align === 'right' ? [] : [i]));
+  const shrinkable = columns.flatMap((c, i) => (c.align === 'right' || c.fixed ? [] : [i]));
   while (total() > maxWidth) {
     const widest = shrinkable.reduce<number | null>(
       (best, i) => ((widths[i] ?? 0) > (best === null ? MIN_TEXT_WIDTH : (widths[best] ?? 0)) ? i : best),

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerConnect } from './commands/connect.js';
 import { registerReport } from './commands/report.js';
+import { registerRuns } from './commands/runs.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { Cli, type GlobalOptions, type Io } from './context.js';
 import { EXIT_OK, EXIT_USAGE, errorText, exitCodeFor } from './errors.js';
@@ -29,6 +30,7 @@ function buildProgram(cli: Cli): Command {
     });
   registerSandbox(program, cli);
   registerConnect(program, cli);
+  registerRuns(program, cli);
   registerReport(program, cli);
   return program;
 }

@@ -3,8 +3,8 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { RunFilter } from '../domain/model.js';
 import { isoWeek, percentileCont } from '../store/dialect.js';
+import { runFilterConditions } from '../store/runs.js';
 import type { Store } from '../store/store.js';
-import { isoToMicros } from '../store/time.js';
 
 export type Dimension = 'connection' | 'project' | 'workflow' | 'branch' | 'week';
 export const DIMENSIONS: readonly Dimension[] = ['connection', 'project', 'workflow', 'branch', 'week'];
@@ -74,27 +74,6 @@ function effectiveDimensions(by: readonly Dimension[]): Dimension[] {
   return unique.includes('project') && !unique.includes('connection') ? [...unique, 'connection'] : unique;
 }
 
-function filterConditions(filter: RunFilter): RawBuilder<unknown>[] {
-  const conditions: RawBuilder<unknown>[] = [];
-  const anyOf = (values: string[]) => sql.join(values.map((v) => sql`${v}`));
-  if (filter.connection?.length) conditions.push(sql`c.name in (${anyOf(filter.connection)})`);
-  if (filter.project?.length)
-    conditions.push(
-      sql`(p.name in (${anyOf(filter.project)}) or r.project_key in (${anyOf(filter.project)}))`,
-    );
-  if (filter.workflow?.length) conditions.push(sql`r.workflow in (${anyOf(filter.workflow)})`);
-  if (filter.branch?.length) conditions.push(sql`r.branch in (${anyOf(filter.branch)})`);
-  if (filter.since) conditions.push(sql`r.triggered_us >= ${isoToMicros(filter.since)}`);
-  if (filter.until) conditions.push(sql`r.triggered_us < ${isoToMicros(filter.until)}`);
-  return conditions;
-}
-
-/** Exported for `runs`, which filters the same way. */
-export function whereClause(filter: RunFilter): RawBuilder<unknown> {
-  const conditions = filterConditions(filter);
-  return conditions.length === 0 ? sql`` : sql`where ${sql.join(conditions, sql` and `)}`;
-}
-
 export async function report(source: ReportSource, query: ReportQuery): Promise<ReportRow[]> {
   const { db, dialect } = source;
   const dimensions = effectiveDimensions(query.by);
@@ -114,17 +93,17 @@ export async function report(source: ReportSource, query: ReportQuery): Promise<
       sql`${count(sql`r.classification in ('aborted_manual', 'aborted_auto')`)} as aborted`,
       sql`${count(sql`r.classification = 'skipped'`)} as skipped`,
       sql`${count(sql`r.classification is null`)} as running`,
-      sql`${percentileCont(dialect, successDuration, 0.5)} as duration_p50`,
-      sql`${percentileCont(dialect, successDuration, 0.9)} as duration_p90`,
-      sql`${percentileCont(dialect, successDuration, 0.95)} as duration_p95`,
-      sql`max(${successDuration}) as duration_max`,
-      sql`${percentileCont(dialect, queue, 0.5)} as queue_p50`,
-      sql`${percentileCont(dialect, queue, 0.95)} as queue_p95`,
+      sql`${percentileCont(dialect, successDuration, 0.5)} as duration_s_p50`,
+      sql`${percentileCont(dialect, successDuration, 0.9)} as duration_s_p90`,
+      sql`${percentileCont(dialect, successDuration, 0.95)} as duration_s_p95`,
+      sql`max(${successDuration}) as duration_s_max`,
+      sql`${percentileCont(dialect, queue, 0.5)} as queue_s_p50`,
+      sql`${percentileCont(dialect, queue, 0.95)} as queue_s_p95`,
     ])}
     from runs r
     join connections c on c.id = r.connection_id
     left join projects p on p.connection_id = r.connection_id and p.key = r.project_key
-    ${whereClause(query.filter)}
+    ${where(runFilterConditions(query.filter))}
     ${groupBy.length > 0 ? sql`group by ${sql.join(groupBy)}` : sql``}
   `.execute(db);
 
@@ -132,6 +111,9 @@ export async function report(source: ReportSource, query: ReportQuery): Promise<
   // An empty selection still aggregates to one row of zeros, which is the right total.
   return rows.sort(compareGroups(dimensions));
 }
+
+const where = (conditions: RawBuilder<boolean>[]) =>
+  conditions.length === 0 ? sql`` : sql`where ${sql.join(conditions, sql` and `)}`;
 
 const toNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
 
@@ -146,12 +128,12 @@ function toReportRow(raw: Record<string, unknown>, dimensions: Dimension[]): Rep
     skipped: Number(raw.skipped ?? 0),
     running: Number(raw.running ?? 0),
     success_rate: success + failure === 0 ? null : success / (success + failure),
-    duration_s_p50: toNumber(raw.duration_p50),
-    duration_s_p90: toNumber(raw.duration_p90),
-    duration_s_p95: toNumber(raw.duration_p95),
-    duration_s_max: toNumber(raw.duration_max),
-    queue_s_p50: toNumber(raw.queue_p50),
-    queue_s_p95: toNumber(raw.queue_p95),
+    duration_s_p50: toNumber(raw.duration_s_p50),
+    duration_s_p90: toNumber(raw.duration_s_p90),
+    duration_s_p95: toNumber(raw.duration_s_p95),
+    duration_s_max: toNumber(raw.duration_s_max),
+    queue_s_p50: toNumber(raw.queue_s_p50),
+    queue_s_p95: toNumber(raw.queue_s_p95),
   };
   dimensions.forEach((d, i) => {
     const value = raw[`g${i}`];
