@@ -1,0 +1,121 @@
+// `buildlens runs`: normalized runs, newest first, with the classification and the rule that set it.
+import type { Command } from 'commander';
+import { CLASSIFICATIONS, type Classification, RUN_STATUSES, type RunStatus } from '../../domain/model.js';
+import { type ListedRun, listRuns, type RunQuery } from '../../store/runs.js';
+import type { Store } from '../../store/store.js';
+import type { Cli } from '../context.js';
+import { type Cell, type Column, formatSeconds, type Row, renderCsv, renderTable } from '../format.js';
+import { addFilterOptions, formatFrom } from '../options.js';
+import { type FilterOptions, parseChoiceList, parseFilter, parseInteger } from '../parse.js';
+
+const FORMATS = ['table', 'json', 'csv'] as const;
+const PAGE_SIZE = 500;
+const MAX_LIMIT = 1_000_000;
+
+/** Every field of a listed run, in the stable snake_case names json and csv use. */
+const FIELDS: [string, (run: ListedRun) => Cell][] = [
+  ['connection', (r) => r.connection],
+  ['provider', (r) => r.provider],
+  ['project_key', (r) => r.projectKey],
+  ['key', (r) => r.key],
+  ['kind', (r) => r.kind],
+  ['number', (r) => r.number],
+  ['workflow', (r) => r.workflow],
+  ['branch', (r) => r.branch],
+  ['commit_sha', (r) => r.commitSha],
+  ['message', (r) => r.message],
+  ['trigger', (r) => r.trigger],
+  ['pr_id', (r) => r.prId],
+  ['tag', (r) => r.tag],
+  ['actor', (r) => r.actor],
+  ['status', (r) => r.status],
+  ['provider_status', (r) => r.providerStatus],
+  ['classification', (r) => r.classification],
+  ['classified_by', (r) => r.classifiedBy],
+  ['reason', (r) => r.reason],
+  ['aborted_by', (r) => r.abortedBy],
+  ['triggered_at', (r) => r.triggeredAt],
+  ['started_at', (r) => r.startedAt],
+  ['finished_at', (r) => r.finishedAt],
+  ['queue_s', (r) => r.queueS],
+  ['duration_s', (r) => r.durationS],
+  ['setup_s', (r) => r.setupS],
+  ['cost', (r) => r.cost],
+  ['web_url', (r) => r.webUrl],
+];
+
+function toRow(run: ListedRun): Row {
+  return Object.fromEntries(FIELDS.map(([key, value]) => [key, value(run)]));
+}
+
+const minute = (value: Cell) => (typeof value === 'string' ? value.slice(0, 16).replace('T', ' ') : '');
+
+/** What fits in 80 columns; long names are shortened, the rest is in json and csv. */
+const TABLE_COLUMNS: Column[] = [
+  { key: 'triggered_at', header: 'triggered (UTC)', display: minute, fixed: true },
+  { key: 'project_key', header: 'project' },
+  { key: 'workflow', header: 'workflow' },
+  { key: 'branch', header: 'branch' },
+  { key: 'result', header: 'result', fixed: true },
+  { key: 'rule', header: 'rule' },
+  { key: 'duration_s', header: 'dur', align: 'right', display: formatSeconds },
+  { key: 'queue_s', header: 'queue', align: 'right', display: formatSeconds },
+];
+
+function tableRow(run: ListedRun): Row {
+  return {
+    ...toRow(run),
+    result: run.classification ?? run.status,
+    rule: run.classifiedBy?.replace(/^default:/, '') ?? '',
+  };
+}
+
+/** `--status` takes run statuses and classifications alike, comma-separated. */
+function statusFilter(value: string | undefined): Pick<RunQuery, 'status' | 'classification'> {
+  if (value === undefined) return {};
+  const choices = [...new Set<string>([...CLASSIFICATIONS, ...RUN_STATUSES])];
+  const picked = parseChoiceList(value, '--status', choices);
+  // A classification wins where both vocabularies share a word (skipped): it is what reports count.
+  const classification = picked.filter((s): s is Classification =>
+    CLASSIFICATIONS.includes(s as Classification),
+  );
+  const status = picked.filter((s): s is RunStatus => !classification.includes(s as Classification));
+  return {
+    ...(classification.length ? { classification } : {}),
+    ...(status.length ? { status } : {}),
+  };
+}
+
+async function collectRuns(store: Store, query: RunQuery, limit: number): Promise<ListedRun[]> {
+  const runs: ListedRun[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await listRuns(store, query, { limit: Math.min(PAGE_SIZE, limit - runs.length), cursor });
+    runs.push(...page.runs);
+    cursor = page.nextCursor;
+  } while (cursor !== null && runs.length < limit);
+  return runs;
+}
+
+export function registerRuns(program: Command, cli: Cli): void {
+  addFilterOptions(program.command('runs').description('list runs, newest first, with their classification'))
+    .option('--status <status>', 'only runs with these statuses or classifications, comma-separated')
+    .option('--limit <n>', 'at most this many runs', '50')
+    .option('--format <format>', `output format: ${FORMATS.join(', ')}`)
+    .action(async (options: FilterOptions & { status?: string; limit: string; format?: string }) => {
+      const query: RunQuery = { ...parseFilter(options), ...statusFilter(options.status) };
+      const limit = parseInteger(options.limit, '--limit', 1, MAX_LIMIT);
+      const format = formatFrom(cli, options.format, FORMATS);
+      const runs = await cli.withStore((store) => collectRuns(store, query, limit));
+      if (format === 'json') cli.print(JSON.stringify(runs.map(toRow), null, 2));
+      else if (format === 'csv')
+        cli.print(
+          renderCsv(
+            runs.map(toRow),
+            FIELDS.map(([key]) => ({ key, header: key })),
+          ),
+        );
+      else if (runs.length === 0) cli.info('no runs match');
+      else cli.print(renderTable(runs.map(tableRow), TABLE_COLUMNS));
+    });
+}
