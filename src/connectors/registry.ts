@@ -1,6 +1,7 @@
 // Picks the connector for a connection's provider.
 import type { Connection } from '../domain/model.js';
 import { createBitriseConnector } from './bitrise/connector.js';
+import { createBuildkiteConnector } from './buildkite/connector.js';
 import type { Connector, ConnectorOptions } from './contract.js';
 
 export function createConnector(
@@ -13,6 +14,6 @@ export function createConnector(
     case 'bitrise':
       return createBitriseConnector(settings);
     case 'buildkite':
-      throw new Error('the Buildkite connector is not available yet');
+      return createBuildkiteConnector(settings);
   }
 }

@@ -259,7 +259,7 @@ export function createBuildkite(
     const grant = tokens.grants.get(tokenOf(req) ?? '');
     if (!grant) return message(401, AUTH_REQUIRED);
     const pathOrg = /^\/v2\/organizations\/([^/]+)/.exec(req.path)?.[1];
-    const charged = pathOrg && grant.orgs.includes(pathOrg) ? pathOrg : (grant.orgs[0] as string);
+    const charged = pathOrg && grant.orgs.includes(pathOrg) ? pathOrg : (grant.orgs[0] ?? '');
     const limit = limiter.check(charged, grant.user.id);
     const headers = {
       ...limit.headers,

@@ -1,5 +1,5 @@
 // Deterministic API tokens for the simulated Buildkite: one with every read scope, one missing each of
-// the scopes the CI data needs, and one limited to the first organization.
+// the scopes the CI data needs, one limited to the first organization and one allowed none.
 import { hexOf, uuidOf } from '../random.js';
 import type { Person } from './plan.js';
 import type { Org } from './world.js';
@@ -13,7 +13,8 @@ export type TokenName =
   | 'missing_read_organizations'
   | 'missing_read_pipelines'
   | 'missing_read_builds'
-  | 'single_org';
+  | 'single_org'
+  | 'no_orgs';
 
 export interface TokenGrant {
   token: string;
@@ -46,6 +47,8 @@ export function createTokens(seed: number, orgs: readonly Org[], anchorMs: numbe
     missing_read_pipelines: { scopes: ALL_READ_SCOPES.filter((s) => s !== 'read_pipelines'), orgs: all },
     missing_read_builds: { scopes: ALL_READ_SCOPES.filter((s) => s !== 'read_builds'), orgs: all },
     single_org: { scopes: ALL_READ_SCOPES, orgs: [first.slug] },
+    // Valid, every scope, but allowed no organization at all.
+    no_orgs: { scopes: ALL_READ_SCOPES, orgs: [] },
   };
   const grants = new Map<string, TokenGrant>();
   const byName = {} as Record<TokenName, string>;

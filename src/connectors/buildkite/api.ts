@@ -1,0 +1,138 @@
+// The Buildkite endpoints the connector reads. Lists follow the `Link` header's `next` relation to the end
+// (§3.3); a builds list refused as "too deep" continues with `created_to` below the oldest build read so far,
+// since lists are newest first.
+import { z } from 'zod';
+import { ApiError, type HttpClient, type HttpResponse, InvalidResponseError } from '../http.js';
+import { epochMicros } from '../time.js';
+import {
+  type AccessToken,
+  accessToken,
+  type Build,
+  build,
+  type Organization,
+  organization,
+  type Pipeline,
+  pipeline,
+  rfc3339,
+} from './wire.js';
+
+export const PER_PAGE = 100;
+/** Far beyond any real history at 100 a page; only a server whose links never end gets here. */
+const MAX_PAGES = 100_000;
+
+export interface BuildQuery {
+  /** Page size; the maximum unless a caller wants only a sample. */
+  perPage?: number;
+  createdFrom?: string;
+  finishedFrom?: string;
+  states?: readonly string[];
+}
+
+export interface BuildkiteApi {
+  accessToken(): Promise<AccessToken>;
+  organizations(): AsyncGenerator<Organization[]>;
+  pipelines(org: string): AsyncGenerator<Pipeline[]>;
+  pipeline(org: string, slug: string): Promise<Pipeline>;
+  /** An organization's builds, newest first, every retried job included. */
+  builds(org: string, query: BuildQuery): AsyncGenerator<Build[]>;
+  build(org: string, pipelineSlug: string, number: number): Promise<Build>;
+}
+
+/** `<url>; rel="next"` of a Link header. */
+export function nextLink(header: string | null): string | null {
+  for (const part of (header ?? '').split(',')) {
+    const match = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
+    if (match?.[1]) return match[1];
+  }
+  return null;
+}
+
+const path = (...segments: (string | number)[]) => `/${segments.map((s) => encodeURIComponent(s)).join('/')}`;
+
+export function createBuildkiteApi(http: HttpClient): BuildkiteApi {
+  function parse<T>(schema: z.ZodType<T>, response: HttpResponse, url: string): T {
+    const parsed = schema.safeParse(response.body);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'body';
+    throw new InvalidResponseError(
+      `GET ${url} returned an unexpected shape at ${where}: ${issue?.message ?? 'invalid'}`,
+      http.curl('GET', url),
+    );
+  }
+
+  async function* pages<T>(item: z.ZodType<T>, first: string): AsyncGenerator<T[]> {
+    const list = z.array(item);
+    const seen = new Set<string>();
+    let url: string | null = first;
+    for (let page = 0; url !== null && page < MAX_PAGES; page++) {
+      const response = await http.get(url);
+      yield parse(list, response, url);
+      const next = nextLink(response.headers.get('link'));
+      if (next !== null && seen.has(next)) {
+        throw new InvalidResponseError(
+          `paging of ${first} linked to ${next} twice; stopping instead of looping`,
+          http.curl('GET', next),
+        );
+      }
+      if (next !== null) seen.add(next);
+      url = next;
+    }
+    if (url !== null)
+      throw new InvalidResponseError(
+        `paging of ${first} went past ${MAX_PAGES} pages`,
+        http.curl('GET', first),
+      );
+  }
+
+  function buildsUrl(org: string, query: BuildQuery, createdTo: string | null): string {
+    const params = new URLSearchParams({
+      per_page: String(query.perPage ?? PER_PAGE),
+      include_retried_jobs: 'true',
+      exclude_pipeline: 'true',
+    });
+    if (query.createdFrom) params.set('created_from', query.createdFrom);
+    if (createdTo) params.set('created_to', createdTo);
+    if (query.finishedFrom) params.set('finished_from', query.finishedFrom);
+    for (const state of query.states ?? []) params.append('state[]', state);
+    return `${path('organizations', org, 'builds')}?${params}`;
+  }
+
+  async function* builds(org: string, query: BuildQuery): AsyncGenerator<Build[]> {
+    let createdTo: string | null = null;
+    let oldest: string | null = null;
+    for (;;) {
+      try {
+        for await (const page of pages(build, buildsUrl(org, query, createdTo))) {
+          for (const b of page)
+            if (oldest === null || epochMicros(rfc3339(b.created_at) as string) < epochMicros(oldest))
+              oldest = rfc3339(b.created_at);
+          yield page;
+        }
+        return;
+      } catch (error) {
+        const tooDeep = error instanceof ApiError && error.status === 400 && /deep/i.test(error.detail ?? '');
+        if (!tooDeep || oldest === null) throw error;
+        // Continue below the oldest build read; one millisecond more keeps builds created in that same instant.
+        const next = new Date(Math.floor(epochMicros(oldest) / 1000) + 1).toISOString();
+        if (createdTo !== null && next >= createdTo) throw error;
+        createdTo = next;
+      }
+    }
+  }
+
+  return {
+    accessToken: async () => parse(accessToken, await http.get('/access-token'), '/access-token'),
+    organizations: () => pages(organization, `/organizations?per_page=${PER_PAGE}`),
+    pipelines: (org) => pages(pipeline, `${path('organizations', org, 'pipelines')}?per_page=${PER_PAGE}`),
+    pipeline: async (org, slug) => {
+      const url = path('organizations', org, 'pipelines', slug);
+      return parse(pipeline, await http.get(url), url);
+    },
+    builds,
+    build: async (org, pipelineSlug, number) => {
+      const url = `${path('organizations', org, 'pipelines', pipelineSlug, 'builds', number)}?include_retried_jobs=true&exclude_pipeline=true`;
+      return parse(build, await http.get(url), url);
+    },
+  };
+}

@@ -1,0 +1,106 @@
+// Connection check (ci-apis.md §3.2, §3.5): is the token valid, does it see the organization(s), and may it
+// read pipelines and builds there? Every answer is one line a person can act on, with the curl that
+// reproduces the failing call.
+import type { CheckResult } from '../contract.js';
+import { ApiError, HttpError, RateLimitedError, TimeoutError, UnreachableError } from '../http.js';
+import type { BuildkiteApi } from './api.js';
+
+const SCOPE = /the (\w+) scope/;
+
+export async function checkBuildkite(
+  api: BuildkiteApi,
+  curl: (path: string) => string,
+  baseUrl: string,
+  org: string | null,
+): Promise<CheckResult> {
+  let step = '/access-token';
+  try {
+    await api.accessToken();
+    let slug = org;
+    if (slug === null) {
+      step = '/organizations';
+      const first = await firstOf(api.organizations());
+      if (!first) {
+        return {
+          code: 'no_resources',
+          message: 'The token is valid but may read no organization: allow it at least one in its settings.',
+          curl: curl(step),
+        };
+      }
+      slug = first.slug;
+    }
+    step = `/organizations/${slug}/pipelines`;
+    const pipeline = await firstOf(api.pipelines(slug));
+    if (!pipeline) {
+      return {
+        code: 'no_resources',
+        message: `Organization "${slug}" has no pipelines the token can see.`,
+        curl: curl(step),
+      };
+    }
+    step = `/organizations/${slug}/builds`;
+    await firstOf(api.builds(slug, { perPage: 1 }));
+    return {
+      code: 'ok',
+      message: `Connected: the token can read organization "${slug}", its pipelines and builds.`,
+      curl: null,
+    };
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    return failed(error, baseUrl, org);
+  }
+}
+
+async function firstOf<T>(pages: AsyncGenerator<T[]>): Promise<T | undefined> {
+  const { value } = await pages.next();
+  await pages.return(undefined);
+  return value?.[0];
+}
+
+function failed(error: HttpError, baseUrl: string, org: string | null): CheckResult {
+  const curl = error.curl;
+  if (error instanceof ApiError && error.status === 401) {
+    return {
+      code: 'invalid_credentials',
+      message:
+        'Buildkite refused the token (401): use a valid, unexpired API access token, sent as "Authorization: Bearer <token>".',
+      curl,
+    };
+  }
+  if (error instanceof ApiError && error.status === 403) {
+    const scope = SCOPE.exec(error.detail ?? '')?.[1];
+    return {
+      code: 'invalid_permissions',
+      message: scope
+        ? `The token lacks the ${scope} scope (403): add it to the token (buildlens needs read_pipelines and read_builds, and read_organizations unless an organization is given).`
+        : `The token may not read this (403): ${error.detail ?? error.message}`,
+      curl,
+    };
+  }
+  if (error instanceof ApiError && error.status === 404 && /organization/i.test(error.detail ?? '')) {
+    return {
+      code: 'invalid_permissions',
+      message: `The token cannot see organization "${org}" (404 No organization found): check the slug and the organizations the token is allowed.`,
+      curl,
+    };
+  }
+  if (error instanceof RateLimitedError) {
+    return {
+      code: 'rate_limited',
+      message: 'Buildkite kept answering 429 (rate limited): wait for the minute to pass and try again.',
+      curl,
+    };
+  }
+  if (error instanceof UnreachableError || error instanceof TimeoutError) {
+    return {
+      code: 'unreachable',
+      message: `Cannot reach Buildkite at ${baseUrl}: ${error.message}. Check the URL and the network.`,
+      curl,
+    };
+  }
+  return {
+    code: 'unreachable',
+    message: `${baseUrl} does not answer like the Buildkite REST API (${error.message}): the URL should be the API root, e.g. https://api.buildkite.com/v2.`,
+    curl,
+  };
+}

@@ -1,0 +1,33 @@
+// The Buildkite connector: the shared HTTP client set up for Buildkite (Bearer token, §3.2; pacing by the
+// RateLimit headers, §3.4), the connection check and the incremental sync.
+import type { Connector, ConnectorOptions } from '../contract.js';
+import { createHttpClient } from '../http.js';
+import { createBuildkiteApi } from './api.js';
+import { checkBuildkite } from './check.js';
+import { syncBuildkite } from './sync.js';
+import { createThrottle } from './throttle.js';
+
+export const DEFAULT_BUILDKITE_URL = 'https://api.buildkite.com/v2';
+
+export function createBuildkiteConnector(options: ConnectorOptions): Connector {
+  const log = options.log ?? (() => {});
+  const throttle = createThrottle(log);
+  const http = createHttpClient({
+    baseUrl: options.baseUrl,
+    token: options.token,
+    authScheme: 'Bearer',
+    tokenEnv: 'BUILDKITE_TOKEN',
+    timeoutMs: options.timeoutMs,
+    maxRetries: options.maxRetries,
+    rateLimitWaitMs: throttle.waitMs,
+    beforeRequest: throttle.beforeRequest,
+    onResponse: throttle.onResponse,
+  });
+  const api = createBuildkiteApi(http);
+  return {
+    provider: 'buildkite',
+    check: () => checkBuildkite(api, (path) => http.curl('GET', path), options.baseUrl, options.org),
+    sync: (input) => syncBuildkite(api, input, { org: options.org, now: options.now ?? Date.now, log }),
+    requests: () => http.requests(),
+  };
+}
