@@ -1,0 +1,92 @@
+// Sync progress on stderr: on a terminal one bar per connection, redrawn in place; elsewhere one plain
+// line per finished project, so logs stay readable.
+import type { Writable } from 'node:stream';
+import { sanitize } from './format.js';
+
+interface Line {
+  connection: string;
+  unit: string;
+  done: number;
+  total: number | null;
+  runs: number;
+  /** Set when the connection finished: `done` or the one-line failure. */
+  outcome: string | null;
+}
+
+const BAR_WIDTH = 20;
+const REDRAW_MS = 100;
+
+export class SyncProgress {
+  private readonly lines: Line[] = [];
+  private drawn = 0;
+  private lastDraw = 0;
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly mode: 'tty' | 'plain' | 'off',
+  ) {}
+
+  private line(connection: string): Line {
+    let line = this.lines.find((l) => l.connection === connection);
+    if (!line) {
+      line = { connection, unit: 'projects', done: 0, total: null, runs: 0, outcome: null };
+      this.lines.push(line);
+    }
+    return line;
+  }
+
+  begin(connection: string, unit: string): void {
+    this.line(connection).unit = unit;
+    this.draw(true);
+  }
+
+  total(connection: string, total: number): void {
+    this.line(connection).total = total;
+    this.draw(true);
+  }
+
+  runs(connection: string, count: number): void {
+    this.line(connection).runs += count;
+    this.draw(false);
+  }
+
+  projectDone(connection: string, project: string): void {
+    const line = this.line(connection);
+    line.done += 1;
+    if (this.mode === 'plain') {
+      this.stream.write(
+        `${line.connection}: ${sanitize(project)} done (${line.done}/${line.total ?? '?'} ${line.unit}, ${line.runs} runs)\n`,
+      );
+    }
+    this.draw(true);
+  }
+
+  end(connection: string, outcome: string): void {
+    const line = this.line(connection);
+    line.outcome = sanitize(outcome);
+    if (this.mode === 'plain') this.stream.write(`${line.connection}: ${line.outcome}\n`);
+    this.draw(true);
+  }
+
+  private text(line: Line): string {
+    const fraction = line.total ? Math.min(1, line.done / line.total) : 0;
+    const filled = Math.round(fraction * BAR_WIDTH);
+    const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
+    const counts = `${line.done}/${line.total ?? '?'} ${line.unit}  ${line.runs} runs`;
+    return `${line.connection.padEnd(16)} ${bar} ${counts}${line.outcome ? `  ${line.outcome}` : ''}`.slice(
+      0,
+      79,
+    );
+  }
+
+  /** Redraws every bar in place; frequent updates are coalesced unless `force`. */
+  private draw(force: boolean): void {
+    if (this.mode !== 'tty') return;
+    const now = Date.now();
+    if (!force && now - this.lastDraw < REDRAW_MS) return;
+    this.lastDraw = now;
+    const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
+    this.stream.write(up + this.lines.map((l) => `\r\x1b[2K${this.text(l)}\n`).join(''));
+    this.drawn = this.lines.length;
+  }
+}

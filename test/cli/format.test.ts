@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  type Column,
+  formatSeconds,
+  renderCsv,
+  renderMarkdown,
+  renderTable,
+  sanitize,
+} from '../../src/cli/format.js';
+
+describe('sanitize', () => {
+  it('strips ANSI escapes, control characters and bidi overrides; line breaks become spaces', () => {
+    assert.equal(sanitize('\x1b[31mred\x1b[0m'), 'red');
+    assert.equal(sanitize('title\x1b]0;pwned\x07 ok'), 'title ok');
+    assert.equal(sanitize('a\nb\r\nc\td'), 'a b c d');
+    assert.equal(sanitize('bell\x07 nul\x00 del\x7f c1\x9b'), 'bell nul del c1');
+    assert.equal(sanitize('admin\u202Etxt.exe'), 'admintxt.exe');
+    assert.equal(sanitize('fix: café ✓ 日本'), 'fix: café ✓ 日本');
+  });
+});
+
+describe('renderTable', () => {
+  const columns: Column[] = [
+    { key: 'name', header: 'name' },
+    { key: 'note', header: 'note' },
+    { key: 'n', header: 'n', align: 'right' },
+  ];
+
+  it('aligns columns: text left, numbers right', () => {
+    const out = renderTable(
+      [
+        { name: 'a', note: 'x', n: 5 },
+        { name: 'bbb', note: null, n: 123 },
+      ],
+      columns,
+    );
+    assert.equal(out, ['name  note    n', 'a     x       5', 'bbb         123'].join('\n'));
+  });
+
+  it('fits the width by shortening the widest text column with an ellipsis', () => {
+    const rows = [{ name: 'x'.repeat(60), note: 'y'.repeat(40), n: 1 }];
+    const lines = renderTable(rows, columns, 80).split('\n');
+    for (const line of lines) assert.ok([...line].length <= 80, `too wide: ${line.length}`);
+    assert.match(lines[1] ?? '', /x…/);
+    assert.match(lines[1] ?? '', /y…/);
+  });
+
+  it('keeps hostile text on its own line', () => {
+    const out = renderTable([{ name: 'evil\n\x1b[2Jname', note: '', n: 1 }], columns);
+    assert.equal(out.split('\n').length, 2);
+    assert.ok(!out.includes('\x1b'));
+  });
+});
+
+describe('renderCsv and renderMarkdown', () => {
+  const columns: Column[] = [
+    { key: 'name', header: 'Name' },
+    { key: 'v', header: 'Value', align: 'right', display: (v) => `${v}s` },
+  ];
+
+  it('csv: header of field names, quoting per RFC 4180, raw values, empty for null', () => {
+    const out = renderCsv(
+      [
+        { name: 'a,b', v: 1.5 },
+        { name: 'say "hi"', v: null },
+      ],
+      columns,
+    );
+    assert.equal(out, ['name,v', '"a,b",1.5', '"say ""hi""",'].join('\n'));
+  });
+
+  it('md: a GitHub table with escaped pipes and display values', () => {
+    const out = renderMarkdown([{ name: 'a|b', v: 2 }], columns);
+    assert.equal(out, ['| Name | Value |', '| --- | ---: |', '| a\\|b | 2s |'].join('\n'));
+  });
+});
+
+describe('formatSeconds', () => {
+  it('reads as seconds, minutes or hours in at most 5 characters', () => {
+    assert.deepEqual([null, 0, 4.25, 42, 59.6, 245, 3599, 3600, 3725, 36000].map(formatSeconds), [
+      '-',
+      '0s',
+      '4.3s',
+      '42s',
+      '1m00',
+      '4m05',
+      '59m59',
+      '1h00',
+      '1h02',
+      '10h00',
+    ]);
+  });
+});
