@@ -1,6 +1,7 @@
 // `buildlens connect`: add, list, verify and remove provider accounts.
 import type { Command } from 'commander';
 import { DEFAULT_BITRISE_URL } from '../../connectors/bitrise/connector.js';
+import { DEFAULT_BUILDKITE_URL } from '../../connectors/buildkite/connector.js';
 import type { CheckResult } from '../../connectors/contract.js';
 import { createConnector } from '../../connectors/registry.js';
 import type { Connection, Provider } from '../../domain/model.js';
@@ -12,7 +13,7 @@ import { parseBaseUrl, parseProvider } from '../parse.js';
 
 const DEFAULTS: Record<Provider, { url: string; tokenEnv: string }> = {
   bitrise: { url: DEFAULT_BITRISE_URL, tokenEnv: 'BITRISE_TOKEN' },
-  buildkite: { url: 'https://api.buildkite.com/v2', tokenEnv: 'BUILDKITE_TOKEN' },
+  buildkite: { url: DEFAULT_BUILDKITE_URL, tokenEnv: 'BUILDKITE_TOKEN' },
 };
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
