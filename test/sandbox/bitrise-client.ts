@@ -1,4 +1,5 @@
 // A tiny HTTP client for the Bitrise sandbox tests: real requests on loopback, raw status and body.
+import { request } from 'node:http';
 import type { Sandbox } from '../../src/sandbox/index.js';
 
 export interface Reply {
@@ -16,6 +17,27 @@ export interface CallOptions {
   body?: unknown;
 }
 
+/** One request on a fresh connection (no pooling: sandboxes come and go on reused ports), no redirects. */
+export function fetchRaw(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+) {
+  return new Promise<{ status: number; headers: Headers; text: string }>((resolve, reject) => {
+    const req = request(url, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
+        resolve({ status: res.statusCode ?? 0, headers, text: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
 export function bitriseClient(sandbox: Sandbox) {
   return async (path: string, options: CallOptions = {}): Promise<Reply> => {
     const headers: Record<string, string> = {};
@@ -23,20 +45,18 @@ export function bitriseClient(sandbox: Sandbox) {
     if (auth !== null) headers.Authorization = auth;
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
     const url = path.startsWith('http') ? path : `${sandbox.bitrise.url}${path}`;
-    const response = await fetch(url, {
-      method: options.method ?? 'GET',
+    const response = await fetchRaw(url, {
+      method: options.method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      redirect: 'manual',
     });
-    const text = await response.text();
     let body: unknown = null;
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(response.text);
     } catch {
       body = null;
     }
-    return { status: response.status, headers: response.headers, text, body };
+    return { ...response, body };
   };
 }
 
