@@ -73,3 +73,18 @@ export async function inWriteTransaction<DB, T>(
     }
   });
 }
+
+/**
+ * The schema migrations bookkeeping belongs in. On PostgreSQL it must be named: otherwise Kysely
+ * finds its tables in any schema of the database and skips creating them in the current one.
+ */
+export async function migrationSchema<DB>(store: {
+  db: Kysely<DB>;
+  dialect: Dialect;
+}): Promise<string | undefined> {
+  if (store.dialect === 'sqlite') return undefined;
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(store.db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('no schema on the search_path to create tables in');
+  return schema;
+}

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
-import type { Dialect } from './dialect.js';
+import { type Dialect, migrationSchema } from './dialect.js';
 import { firstLine, StoreError } from './errors.js';
 import { migrationProvider } from './migrations/index.js';
 import { isPostgresUrl, makeDirs, resolveLocation } from './paths.js';
@@ -26,7 +26,7 @@ export async function openStore(location?: string): Promise<Store> {
   const resolved = resolveLocation(location);
   const store = isPostgresUrl(resolved) ? openPostgres(resolved) : openSqlite(resolved);
   try {
-    await migrate(store.db);
+    await migrate(store);
   } catch (error) {
     await store.close().catch(() => {});
     throw new StoreError(`cannot open the store at ${store.location}: ${redact(firstLine(error), resolved)}`);
@@ -106,7 +106,12 @@ function redact(message: string, url: string): string {
   return password ? message.replaceAll(password, '***') : message;
 }
 
-async function migrate(db: Kysely<Schema>): Promise<void> {
-  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+async function migrate(store: Store): Promise<void> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: migrationProvider,
+    migrationTableSchema: await migrationSchema(store),
+  });
+  const { error } = await migrator.migrateToLatest();
   if (error) throw error;
 }

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { StoreError } from '../../src/store/errors.js';
 import { resolveLocation, userDataDir } from '../../src/store/paths.js';
 import { displayUrl, openStore } from '../../src/store/store.js';
-import { PG_SKIP, PG_URL, scratch } from './engines.js';
+import { freshStore, PG_SKIP, PG_URL, scratch } from './engines.js';
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
@@ -115,4 +115,13 @@ test('an unreachable PostgreSQL server is a StoreError without the password', as
     unreachable.message,
     'cannot open the store at postgres://someone:***@127.0.0.1:1/nothing: connect ECONNREFUSED 127.0.0.1:1',
   );
+});
+
+test('PostgreSQL: a store in another schema of the database does not stop migrations in this one', async (t) => {
+  const first = await freshStore(t, 'postgres');
+  const second = first && (await freshStore(t, 'postgres'));
+  if (!second) return;
+  const tables = await sql<{ n: number }>`select count(*) as n from information_schema.tables
+    where table_schema = current_schema() and table_name in ('runs', 'kysely_migration')`.execute(second.db);
+  assert.equal(tables.rows[0]?.n, 2);
 });
