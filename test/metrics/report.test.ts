@@ -1,19 +1,13 @@
 // The report's numbers against a small data set whose every figure is worked out by hand below.
 // Percentiles are continuous: for n sorted values, p sits at rank p*(n-1) (0-based), interpolated linearly.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
+import { test } from 'node:test';
 import type { Classification, ClassifiedRun, Project, RunStatus } from '../../src/domain/model.js';
 import { type ReportRow, report } from '../../src/metrics/report.js';
 import { writeBatch } from '../../src/store/batch.js';
 import { addConnection } from '../../src/store/connections.js';
-import { openStore, type Store } from '../../src/store/store.js';
-
-process.env.BUILDLENS_KEY ??= randomBytes(32).toString('hex');
+import type { Store } from '../../src/store/store.js';
+import { freshStore } from '../store/engines.js';
 
 const STATUS_OF: Record<Classification, RunStatus> = {
   success: 'succeeded',
@@ -396,63 +390,14 @@ async function addSkipAndAutoAbort(store: Store, connectionId: number): Promise<
   await writeBatch(store, connectionId, { runs: extra, jobs: [], raw: [] });
 }
 
-interface Engine {
-  name: string;
-  skip: string | false;
-  open(): Promise<{ store: Store; cleanup(): Promise<void> }>;
-}
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  test(`report on ${dialect}`, async (t) => {
+    const store = await freshStore(t, dialect);
+    if (!store) return;
+    const bitriseId = await load(store);
+    const it = (name: string, body: () => Promise<void>) => t.test(name, body);
 
-const PG_URL = process.env.BUILDLENS_TEST_PG;
-
-const engines: Engine[] = [
-  {
-    name: 'SQLite',
-    skip: false,
-    async open() {
-      const dir = mkdtempSync(join(tmpdir(), 'buildlens-metrics-'));
-      const store = await openStore(join(dir, 'test.db'));
-      return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    skip: PG_URL ? false : 'BUILDLENS_TEST_PG is not set: PostgreSQL report tests skipped',
-    async open() {
-      // A schema of its own, so tests running at the same time on the same database never meet.
-      const schema = `metrics_${randomBytes(6).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: PG_URL });
-      await admin.connect();
-      await admin.query(`create schema ${schema}`);
-      const url = new URL(PG_URL ?? '');
-      url.searchParams.set('options', `-c search_path=${schema}`);
-      const store = await openStore(url.toString());
-      return {
-        store,
-        async cleanup() {
-          await admin.query(`drop schema ${schema} cascade`);
-          await admin.end();
-        },
-      };
-    },
-  },
-];
-
-for (const engine of engines) {
-  describe(`report on ${engine.name}`, { skip: engine.skip }, () => {
-    let store: Store;
-    let cleanup: () => Promise<void>;
-    let bitriseId: number;
-
-    before(async () => {
-      ({ store, cleanup } = await engine.open());
-      bitriseId = await load(store);
-    });
-    after(async () => {
-      await store?.close();
-      await cleanup?.();
-    });
-
-    it('a skipped run and an auto-abort change no success rate and no duration percentile', async () => {
+    await it('a skipped run and an auto-abort change no success rate and no duration percentile', async () => {
       const before = await report(store, { filter: { project: ['app-ios'] }, by: [] });
       await addSkipAndAutoAbort(store, bitriseId);
       const after = await report(store, { filter: { project: ['app-ios'] }, by: [] });
@@ -469,18 +414,18 @@ for (const engine of engines) {
       assert.equal(after[0]?.skipped, (before[0]?.skipped ?? 0) + 1);
     });
 
-    it('per project, with the connection of each', async () => {
+    await it('per project, with the connection of each', async () => {
       assertRows(await report(store, { filter: {}, by: ['project'] }), [
         { project: 'iOS App', connection: 'bitrise-main', ...IOS_METRICS },
         { project: 'web', connection: 'buildkite-acme', ...WEB_METRICS },
       ]);
     });
 
-    it('total over everything', async () => {
+    await it('total over everything', async () => {
       assertRows(await report(store, { filter: {}, by: [] }), [TOTAL_METRICS]);
     });
 
-    it('per ISO week in UTC, across the year boundary and at Sunday/Monday midnight', async () => {
+    await it('per ISO week in UTC, across the year boundary and at Sunday/Monday midnight', async () => {
       assertRows(await report(store, { filter: {}, by: ['week'] }), [
         { week: '2026-W01', ...W01_METRICS },
         { week: '2026-W06', ...W06_METRICS },
@@ -488,7 +433,7 @@ for (const engine of engines) {
       ]);
     });
 
-    it('--since is inclusive and --until exclusive, on triggered_at', async () => {
+    await it('--since is inclusive and --until exclusive, on triggered_at', async () => {
       assertRows(await report(store, { filter: { since: '2026-02-09T00:00:00.000Z' }, by: [] }), [
         W07_METRICS,
       ]);
@@ -501,7 +446,7 @@ for (const engine of engines) {
       );
     });
 
-    it('filters by connection, project (name or id), branch and workflow', async () => {
+    await it('filters by connection, project (name or id), branch and workflow', async () => {
       assertRows(await report(store, { filter: { connection: ['bitrise-main'] }, by: [] }), [IOS_METRICS]);
       assertRows(await report(store, { filter: { project: ['web'] }, by: [] }), [WEB_METRICS]);
       assertRows(await report(store, { filter: { project: ['app-ios'] }, by: [] }), [IOS_METRICS]);
@@ -527,7 +472,7 @@ for (const engine of engines) {
       ]);
     });
 
-    it('groups by several dimensions in the order given', async () => {
+    await it('groups by several dimensions in the order given', async () => {
       const rows = await report(store, { filter: { branch: ['feature/x'] }, by: ['branch', 'project'] });
       assert.deepEqual(
         rows.map((r) => [r.branch, r.project, r.connection, r.runs, r.success_rate]),
@@ -538,7 +483,7 @@ for (const engine of engines) {
       );
     });
 
-    it('an empty selection: no groups, and a total of zeros with null rates and percentiles', async () => {
+    await it('an empty selection: no groups, and a total of zeros with null rates and percentiles', async () => {
       const filter = { since: '2030-01-01T00:00:00.000Z' };
       assert.deepEqual(await report(store, { filter, by: ['project'] }), []);
       assertRows(await report(store, { filter, by: [] }), [EMPTY_METRICS]);
