@@ -190,7 +190,17 @@ describe('realism', () => {
       );
       assert.ok(builds.filter((b) => b.pull_request_id === 0).every((b) => b.pull_request_view_url === null));
 
+      const statusTexts: Record<number, string> = {
+        1: 'success',
+        2: 'error',
+        3: 'aborted',
+        4: 'aborted-with-success',
+      };
       for (const b of builds) {
+        const text = b.status === 0 ? (b.is_on_hold ? 'on-hold' : 'in-progress') : statusTexts[b.status];
+        assert.equal(b.status_text, text);
+        if (b.status === 0) assert.equal(b.finished_at, null);
+        if (b.is_on_hold) assert.equal(b.started_on_worker_at, null);
         assert.match(b.triggered_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
         for (const t of [b.started_on_worker_at, b.environment_prepare_finished_at, b.finished_at]) {
           if (t !== null) assert.match(t, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
