@@ -221,7 +221,7 @@ export function createBuildkiteWorld(seed: number, size: SandboxSize, anchorMs: 
   const counts = new Map<number, number[]>();
   const summaryCache = new Map<string, BuildSummary[]>();
   const planCache = new Map<string, BuildPlan[]>();
-  const PLAN_CACHE_DAYS = 256;
+  const PLAN_CACHE_DAYS = 64;
 
   // Live builds get sub-second offsets too: Buildkite times carry milliseconds.
   const liveAt = (live: LiveBuild) =>

@@ -242,6 +242,35 @@ test('a 429 in the middle of a sync is waited out and the same page asked again,
   }
 });
 
+test('pacing by the RateLimit headers keeps a sync under a tiny limit without a single 429', async () => {
+  // A real clock, so the 300 ms windows reopen while the connector waits for them.
+  const sandbox = await startSandbox({
+    ...base,
+    clock: 'real',
+    buildkite: { rateLimitPerOrg: 4, rateLimitWindowMs: 300 },
+  });
+  try {
+    const lines: string[] = [];
+    const connector = createBuildkiteConnector({
+      baseUrl: sandbox.buildkite.url,
+      token: sandbox.buildkite.token,
+      org: null,
+      now: () => sandbox.clock.now(),
+      log: (line) => lines.push(line),
+    });
+    const synced = await drain(connector.sync({ state: null, pending: [], lookbackDays: 30 }));
+    assert.equal(sandbox.buildkite.served()[429], undefined);
+    assert.ok(
+      lines.some((l) => /rate limit window used up/.test(l)),
+      'the connector paused',
+    );
+    assert.ok(connector.requests() > 4);
+    assert.ok(synced.runs.size > 150);
+  } finally {
+    await sandbox.close();
+  }
+});
+
 test('a history too deep to page through is read in time windows, completely', async () => {
   const sandbox = await startSandbox({ ...base, buildkite: { maxListDepth: 100 } });
   try {
