@@ -36,14 +36,16 @@ export async function freshStore(t: TestContext, dialect: Dialect): Promise<Stor
   const schema = `buildlens_test_${process.pid}_${opened}_${randomBytes(3).toString('hex')}`;
   const admin = new pg.Pool({ connectionString: PG_URL, max: 1 });
   await admin.query(`create schema ${schema}`);
-  const url = new URL(PG_URL);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  const store = await openStore(url.toString());
+  let store: Store | undefined;
+  // Registered before opening, so the schema goes even when opening fails.
   t.after(async () => {
-    await store.close();
+    await store?.close();
     await admin.query(`drop schema ${schema} cascade`);
     await admin.end();
   });
+  const url = new URL(PG_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  store = await openStore(url.toString());
   return store;
 }
 

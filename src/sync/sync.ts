@@ -1,0 +1,151 @@
+// The sync engine: drives a connector and commits what it yields. Rows are committed batch by batch;
+// a checkpoint is committed only after the rows it covers, so a failed sync resumes where it stopped.
+
+import { classifyRun } from '../classify/classify.js';
+import type { Connector, ConnectorOptions, SyncEvent } from '../connectors/contract.js';
+import { createConnector } from '../connectors/registry.js';
+import type { Connection, Provider, Run } from '../domain/model.js';
+import { type BatchResult, writeBatch } from '../store/batch.js';
+import { getConnection, listConnections } from '../store/connections.js';
+import { firstLine, NotFoundError } from '../store/errors.js';
+import { pendingRuns } from '../store/runs.js';
+import type { Store } from '../store/store.js';
+import { readSyncState, recordSyncFailure, recordSyncStart, recordSyncSuccess } from '../store/sync-state.js';
+
+export interface SyncProgress {
+  projectsDone: number;
+  projectsTotal: number;
+  runsDone: number;
+}
+
+export interface SyncOptions {
+  lookbackDays?: number;
+  onProgress?: (progress: SyncProgress) => void;
+  /** Clock for the lookback window and the recorded sync times (tests pin it to the sandbox clock). */
+  now?: () => number;
+  /** Further connector settings (timeouts, retries, diagnostics). */
+  connector?: Partial<ConnectorOptions>;
+  /** Builds the connector for a connection; the registry's by default. */
+  createConnector?: (connection: Connection, token: string, options: Partial<ConnectorOptions>) => Connector;
+}
+
+export interface SyncSummary extends BatchResult {
+  connection: string;
+  provider: Provider;
+  projects: number;
+  /** API requests made, retries included. */
+  requests: number;
+  durationMs: number;
+}
+
+/**
+ * Syncs one connection: everything since its last committed checkpoint (or `lookbackDays` back on the
+ * first sync), plus the runs still unfinished in the store. On failure the error is recorded and rethrown.
+ */
+export async function syncConnection(
+  store: Store,
+  name: string,
+  options: SyncOptions = {},
+): Promise<SyncSummary> {
+  const startedMs = performance.now();
+  const now = options.now ?? Date.now;
+  const { connection, token } = await getConnection(store, name);
+  const connector = (options.createConnector ?? createConnector)(connection, token, {
+    ...options.connector,
+    now,
+  });
+  const summary: SyncSummary = {
+    connection: connection.name,
+    provider: connection.provider,
+    projects: 0,
+    runsNew: 0,
+    runsUpdated: 0,
+    jobsNew: 0,
+    jobsUpdated: 0,
+    requests: 0,
+    durationMs: 0,
+  };
+  const progress: SyncProgress = { projectsDone: 0, projectsTotal: 0, runsDone: 0 };
+  const report = () => options.onProgress?.({ ...progress });
+
+  await recordSyncStart(store, connection.id, new Date(now()));
+  try {
+    const { state } = await readSyncState(store, connection.id);
+    const pending = await pendingRuns(store, connection.id);
+    const events = connector.sync({ state, pending, lookbackDays: options.lookbackDays ?? 90 });
+    for await (const event of events) {
+      const written = await commit(store, connection.id, event);
+      add(summary, written);
+      if (event.type === 'projects') {
+        summary.projects += event.projects.length;
+        progress.projectsTotal += event.projects.length;
+      } else if (event.type === 'batch') {
+        progress.runsDone += event.runs.length;
+      } else if (event.type === 'project_done') {
+        progress.projectsDone += 1;
+      }
+      if (event.type !== 'checkpoint') report();
+    }
+  } catch (error) {
+    const line = firstLine(error);
+    const message = token ? line.replaceAll(token, '***') : line;
+    // The sync's own error matters more than a failure to record it.
+    await recordSyncFailure(store, connection.id, message, new Date(now())).catch(() => {});
+    throw error;
+  }
+  summary.requests = connector.requests();
+  summary.durationMs = Math.round(performance.now() - startedMs);
+  await recordSyncSuccess(store, connection.id, summary, new Date(now()));
+  return summary;
+}
+
+/** Writes what one event carries; a checkpoint is its own transaction, after the batches before it. */
+function commit(store: Store, connectionId: number, event: SyncEvent): Promise<BatchResult | null> {
+  switch (event.type) {
+    case 'projects':
+      return writeBatch(store, connectionId, {
+        projects: event.projects,
+        runs: [],
+        jobs: [],
+        raw: event.raw,
+      });
+    case 'batch':
+      return writeBatch(store, connectionId, {
+        runs: event.runs.map(classified),
+        jobs: event.jobs,
+        raw: event.raw,
+      });
+    case 'checkpoint':
+      return writeBatch(store, connectionId, { runs: [], jobs: [], raw: [] }, event.state);
+    case 'project_done':
+      return Promise.resolve(null);
+  }
+}
+
+function classified(run: Run) {
+  return { ...run, ...classifyRun(run) };
+}
+
+function add(summary: SyncSummary, written: BatchResult | null): void {
+  if (!written) return;
+  summary.runsNew += written.runsNew;
+  summary.runsUpdated += written.runsUpdated;
+  summary.jobsNew += written.jobsNew;
+  summary.jobsUpdated += written.jobsUpdated;
+}
+
+/** Syncs the named connections (all when `names` is empty) one after another; stops at the first failure. */
+export async function syncAll(
+  store: Store,
+  names: string[],
+  options: SyncOptions = {},
+): Promise<SyncSummary[]> {
+  const known = (await listConnections(store)).map((c) => c.name);
+  const unknown = names.find((n) => !known.includes(n));
+  if (unknown !== undefined) throw new NotFoundError(`unknown connection "${unknown}"`);
+  const summaries: SyncSummary[] = [];
+  for (const name of names.length > 0 ? names : known) {
+    summaries.push(await syncConnection(store, name, options));
+  }
+  return summaries;
+}
