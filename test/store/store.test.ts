@@ -24,7 +24,7 @@ async function openError(location: string): Promise<StoreError> {
   return error;
 }
 
-test('a new SQLite store creates its directories and a 0600 file, in WAL mode', async () => {
+test('a new SQLite store creates its directories and 0600 files, in WAL mode', async () => {
   const path = join(scratch, 'new', 'nested', 'buildlens.db');
   const store = await openStore(path);
   try {
@@ -33,6 +33,11 @@ test('a new SQLite store creates its directories and a 0600 file, in WAL mode', 
     assert.equal(mode(path), 0o600);
     const { rows } = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(store.db);
     assert.equal(rows[0]?.journal_mode, 'wal');
+    await store.db
+      .insertInto('connections')
+      .values({ name: 'x', provider: 'bitrise', base_url: 'u', org: null, token_enc: 't', created_at: 'now' })
+      .execute();
+    assert.equal(mode(`${path}-wal`), 0o600, 'the write-ahead log is private too');
     const tables = await store.db.introspection.getTables();
     assert.deepEqual(
       tables
