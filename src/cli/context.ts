@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { openStore, type Store } from '../store/store.js';
 
 export interface Io {
-  stdout: Writable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable & { isTTY?: boolean; columns?: number };
   stdin: Readable;
   env: NodeJS.ProcessEnv;
@@ -28,6 +28,12 @@ export class Cli {
   /** Data the user asked for: stdout. */
   print(text: string): void {
     this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** Width tables fit: 80 columns, or the terminal's width when it is wider. */
+  tableWidth(): number {
+    const { stdout } = this.io;
+    return stdout.isTTY && stdout.columns ? Math.max(80, stdout.columns) : 80;
   }
 
   /** Status for people: stderr, silenced by -q. */

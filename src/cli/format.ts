@@ -46,7 +46,8 @@ function fitWidths(columns: Column[], cells: string[][], maxWidth: number): numb
   const widths = columns.map((c, i) =>
     Math.max(length(c.header), ...cells.map((row) => length(row[i] ?? ''))),
   );
-  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1);
+  const gaps = columns.reduce((sum, _c, i) => sum + gapBefore(columns, i).length, 0);
+  const total = () => widths.reduce((a, b) => a + b, 0) + gaps;
   const shrinkable = columns.flatMap((c, i) => (c.align === 'right' || c.fixed ? [] : [i]));
   while (total() > maxWidth) {
     const widest = shrinkable.reduce<number | null>(
@@ -59,6 +60,12 @@ function fitWidths(columns: Column[], cells: string[][], maxWidth: number): numb
   return widths;
 }
 
+/** Numbers side by side need one space; text needs two to read as separate columns. */
+function gapBefore(columns: Column[], i: number): string {
+  if (i === 0) return '';
+  return columns[i]?.align === 'right' && columns[i - 1]?.align === 'right' ? ' ' : '  ';
+}
+
 export function renderTable(rows: Row[], columns: Column[], maxWidth = 80): string {
   const cells = rows.map((row) => columns.map((c) => displayCell(c, row[c.key] ?? null)));
   const widths = fitWidths(columns, cells, maxWidth);
@@ -68,9 +75,9 @@ export function renderTable(rows: Row[], columns: Column[], maxWidth = 80): stri
         const width = widths[i] ?? 0;
         const text = shorten(values[i] ?? '', width);
         const pad = ' '.repeat(width - length(text));
-        return c.align === 'right' ? pad + text : text + pad;
+        return gapBefore(columns, i) + (c.align === 'right' ? pad + text : text + pad);
       })
-      .join('  ')
+      .join('')
       .trimEnd();
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n');
 }
@@ -99,16 +106,20 @@ export function renderMarkdown(rows: Row[], columns: Column[]): string {
   ].join('\n');
 }
 
-/** Seconds as a person reads them in a narrow column: 42s, 4m05, 1h02. */
+/** Seconds in at most four characters, precise where it matters: 6.7s, 42s, 8m13, 53m, 1h27, 12h. */
 export function formatSeconds(value: Cell): string {
   if (typeof value !== 'number') return '-';
-  const s = Math.round(value);
   if (value < 9.95 && !Number.isInteger(value)) return `${value.toFixed(1)}s`;
+  const s = Math.round(value);
   if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}`;
+  if (s < 600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m}m`;
+  if (m < 600) return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}`;
+  return `${Math.round(m / 60)}h`;
 }
 
+/** A rate as a whole percentage; the exact value is in json and csv. */
 export function formatPercent(value: Cell): string {
-  return typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : '-';
+  return typeof value === 'number' ? `${Math.round(value * 100)}%` : '-';
 }

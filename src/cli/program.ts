@@ -4,6 +4,7 @@ import { registerConnect } from './commands/connect.js';
 import { registerReport } from './commands/report.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSandbox } from './commands/sandbox.js';
+import { registerSync } from './commands/sync.js';
 import { Cli, type GlobalOptions, type Io } from './context.js';
 import { EXIT_OK, EXIT_USAGE, errorText, exitCodeFor } from './errors.js';
 
@@ -30,6 +31,7 @@ function buildProgram(cli: Cli): Command {
     });
   registerSandbox(program, cli);
   registerConnect(program, cli);
+  registerSync(program, cli);
   registerRuns(program, cli);
   registerReport(program, cli);
   return program;

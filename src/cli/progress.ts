@@ -40,25 +40,22 @@ export class SyncProgress {
     this.draw(true);
   }
 
-  total(connection: string, total: number): void {
-    this.line(connection).total = total;
-    this.draw(true);
-  }
-
-  runs(connection: string, count: number): void {
-    this.line(connection).runs += count;
-    this.draw(false);
-  }
-
-  projectDone(connection: string, project: string): void {
+  /** Counts so far for one connection; in plain mode each newly finished project prints a line. */
+  update(
+    connection: string,
+    counts: { projectsDone: number; projectsTotal: number; runsDone: number },
+  ): void {
     const line = this.line(connection);
-    line.done += 1;
-    if (this.mode === 'plain') {
+    const finishedProject = counts.projectsDone > line.done;
+    line.done = counts.projectsDone;
+    line.total = counts.projectsTotal;
+    line.runs = counts.runsDone;
+    if (finishedProject && this.mode === 'plain') {
       this.stream.write(
-        `${line.connection}: ${sanitize(project)} done (${line.done}/${line.total ?? '?'} ${line.unit}, ${line.runs} runs)\n`,
+        `${line.connection}: ${line.done}/${line.total} ${line.unit} done, ${line.runs} runs\n`,
       );
     }
-    this.draw(true);
+    this.draw(finishedProject);
   }
 
   end(connection: string, outcome: string): void {

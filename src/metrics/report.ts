@@ -68,15 +68,15 @@ function dimensionColumns(
   }
 }
 
-/** The grouping actually used: grouping by project also groups by (and shows) its connection. */
-function effectiveDimensions(by: readonly Dimension[]): Dimension[] {
+/** The dimensions each row carries, in order: grouping by project also groups by its connection. */
+export function groupDimensions(by: readonly Dimension[]): Dimension[] {
   const unique = [...new Set(by)];
   return unique.includes('project') && !unique.includes('connection') ? [...unique, 'connection'] : unique;
 }
 
 export async function report(source: ReportSource, query: ReportQuery): Promise<ReportRow[]> {
   const { db, dialect } = source;
-  const dimensions = effectiveDimensions(query.by);
+  const dimensions = groupDimensions(query.by);
   const columns = dimensions.map((d) => dimensionColumns(d, source));
   const count = (condition: RawBuilder<unknown>) => sql`sum(case when ${condition} then 1 else 0 end)`;
   const successDuration = sql`case when r.classification = 'success' then r.duration_s end`;
@@ -142,6 +142,8 @@ function toReportRow(raw: Record<string, unknown>, dimensions: Dimension[]): Rep
   return row;
 }
 
+const collator = new Intl.Collator('en', { numeric: true });
+
 /** Group order is fixed here, not in SQL, whose collation and NULL order differ between engines. */
 function compareGroups(dimensions: Dimension[]) {
   return (a: ReportRow, b: ReportRow) => {
@@ -151,7 +153,8 @@ function compareGroups(dimensions: Dimension[]) {
       if (x === y) continue;
       if (x === null) return 1;
       if (y === null) return -1;
-      return x < y ? -1 : 1;
+      const order = collator.compare(x, y) || (x < y ? -1 : 1);
+      if (order !== 0) return order;
     }
     return 0;
   };

@@ -77,18 +77,24 @@ describe('renderCsv and renderMarkdown', () => {
 });
 
 describe('formatSeconds', () => {
-  it('reads as seconds, minutes or hours in at most 5 characters', () => {
-    assert.deepEqual([null, 0, 4.25, 42, 59.6, 245, 3599, 3600, 3725, 36000].map(formatSeconds), [
+  it('reads as seconds, minutes or hours in at most 4 characters', () => {
+    const seconds = [null, 0, 4.25, 42, 59.6, 245, 599, 1250, 3569, 3570, 3725, 35_999, 36_000, 200_000];
+    const expected = [
       '-',
       '0s',
       '4.3s',
       '42s',
       '1m00',
       '4m05',
-      '59m59',
+      '9m59',
+      '21m',
+      '59m',
       '1h00',
       '1h02',
-      '10h00',
-    ]);
+      '10h',
+      '10h',
+      '56h',
+    ];
+    assert.deepEqual(seconds.map(formatSeconds), expected);
   });
 });

@@ -146,7 +146,7 @@ function registerList(connect: Command, cli: Cli): void {
         }
         if (cli.options.json) cli.print(JSON.stringify(rows, null, 2));
         else if (rows.length === 0) cli.info('no connections yet: add one with "buildlens connect add"');
-        else cli.print(renderTable(rows, LIST_COLUMNS));
+        else cli.print(renderTable(rows, LIST_COLUMNS, cli.tableWidth()));
       });
     });
 }

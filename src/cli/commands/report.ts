@@ -1,7 +1,8 @@
 // `buildlens report`: the metrics table per project (or any grouping) plus a total row.
 import type { Command } from 'commander';
 import type { RunFilter } from '../../domain/model.js';
-import { DIMENSIONS, type Dimension, report } from '../../metrics/report.js';
+import { DIMENSIONS, type Dimension, groupDimensions } from '../../metrics/report.js';
+import { reportDocument } from '../../metrics/report-document.js';
 import type { Store } from '../../store/store.js';
 import type { Cli } from '../context.js';
 import {
@@ -31,7 +32,7 @@ const METRIC_COLUMNS: Column[] = [
   count('runs', 'runs'),
   count('success', 'ok'),
   count('failure', 'fail'),
-  count('aborted', 'abort'),
+  count('aborted', 'abrt'),
   count('skipped', 'skip'),
   count('running', 'run'),
   { key: 'success_rate', header: 'rate', align: 'right', display: formatPercent },
@@ -44,7 +45,7 @@ const METRIC_COLUMNS: Column[] = [
 ];
 
 const LEGEND = [
-  'ok/fail/abort/skip/run: runs by outcome (run = unfinished); rate = ok/(ok+fail)',
+  'ok/fail/abrt/skip/run: runs by outcome (run = unfinished); rate = ok/(ok+fail)',
   'p50..max: duration of successful runs; q50/q95: queue time of started runs',
 ].join('\n');
 
@@ -53,40 +54,40 @@ export interface ReportView {
   /** Empty: per project. */
   by: Dimension[];
   format: ReportFormat;
+  /** Table width. */
+  width: number;
 }
 
 /** Runs the report and renders it; `demo` prints the same view. */
 export async function renderReport(store: Store, view: ReportView): Promise<string> {
-  const by: Dimension[] = view.by.length > 0 ? view.by : ['project'];
-  const [rows, [total]] = await Promise.all([
-    report(store, { filter: view.filter, by }),
-    report(store, { filter: view.filter, by: [] }),
-  ]);
-  if (total === undefined) throw new Error('the total report returned no row');
-  if (view.format === 'json') return JSON.stringify({ by, filter: view.filter, rows, total }, null, 2);
+  const document = await reportDocument(store, { filter: view.filter, by: view.by });
+  if (view.format === 'json') return JSON.stringify(document, null, 2);
+  const { by, rows, total } = document;
 
-  // Grouping by project brings its connection along; people only need it when it tells rows apart.
-  const groupKeys = (rows[0] ? Object.keys(rows[0]) : by).filter((k): k is Dimension =>
-    DIMENSIONS.includes(k as Dimension),
-  );
-  const connections = new Set(rows.map((r) => r.connection));
-  const shownKeys =
-    view.format !== 'csv' && !by.includes('connection') && connections.size <= 1
-      ? groupKeys.filter((k) => k !== 'connection')
-      : groupKeys;
+  // Grouping by project brings its connection along; people need it only when it tells rows apart.
+  const dimensions = groupDimensions(by);
+  const withoutConnection = dimensions.filter((d) => d !== 'connection');
+  const labels = rows.map((r) => JSON.stringify(withoutConnection.map((d) => r[d])));
+  const shown =
+    view.format !== 'csv' && !by.includes('connection') && new Set(labels).size === labels.length
+      ? withoutConnection
+      : dimensions;
   const columns: Column[] = [
-    ...shownKeys.map((key) => ({
-      key,
-      header: key,
-      display: (v: Row[string]) => (v === null ? '(none)' : String(v)),
-    })),
+    ...shown.map(
+      (key): Column => ({
+        key,
+        header: key,
+        fixed: key === 'week',
+        display: (value) => (value === null ? '(none)' : String(value)),
+      }),
+    ),
     ...METRIC_COLUMNS,
   ];
-  const totalRow: Row = { ...total, [shownKeys[0] ?? 'project']: 'total' };
-  const table = [...rows.map((r): Row => ({ ...r })), totalRow];
+  const label = Object.fromEntries(shown.map((d, i) => [d, i === 0 ? 'total' : '']));
+  const table: Row[] = [...rows, { ...total, ...label }];
   if (view.format === 'csv') return renderCsv(table, columns);
   if (view.format === 'md') return renderMarkdown(table, columns);
-  return `${renderTable(table, columns)}\n\n${LEGEND}`;
+  return `${renderTable(table, columns, view.width)}\n\n${LEGEND}`;
 }
 
 export function registerReport(program: Command, cli: Cli): void {
@@ -100,6 +101,7 @@ export function registerReport(program: Command, cli: Cli): void {
         filter: parseFilter(options),
         by: options.by === undefined ? [] : parseChoiceList(options.by, '--by', DIMENSIONS),
         format: formatFrom(cli, options.format, FORMATS),
+        width: cli.tableWidth(),
       };
       cli.print(await cli.withStore((store) => renderReport(store, view)));
     });

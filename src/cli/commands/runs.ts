@@ -116,6 +116,6 @@ export function registerRuns(program: Command, cli: Cli): void {
           ),
         );
       else if (runs.length === 0) cli.info('no runs match');
-      else cli.print(renderTable(runs.map(tableRow), TABLE_COLUMNS));
+      else cli.print(renderTable(runs.map(tableRow), TABLE_COLUMNS, cli.tableWidth()));
     });
 }

@@ -1,0 +1,108 @@
+// `buildlens sync`: imports new and changed runs of some or all connections, with progress and a summary.
+import type { Command } from 'commander';
+import { HttpError } from '../../connectors/http.js';
+import type { Provider } from '../../domain/model.js';
+import { listConnections } from '../../store/connections.js';
+import { firstLine } from '../../store/errors.js';
+import type { Store } from '../../store/store.js';
+import { type SyncSummary, syncConnection } from '../../sync/sync.js';
+import type { Cli } from '../context.js';
+import { ConnectionFailure, UsageError } from '../errors.js';
+import { parseLookbackDays } from '../parse.js';
+import { SyncProgress } from '../progress.js';
+
+const PROJECT_UNIT: Record<Provider, string> = { bitrise: 'apps', buildkite: 'pipelines' };
+
+type Totals = Omit<SyncSummary, 'connection' | 'provider'>;
+
+export interface SyncOutcome {
+  connections: SyncSummary[];
+  totals: Totals;
+  /** Connections that failed, with the one-line reason. */
+  failed: { connection: string; error: string }[];
+}
+
+function totalsOf(summaries: SyncSummary[]): Totals {
+  const totals: Totals = {
+    projects: 0,
+    runsNew: 0,
+    runsUpdated: 0,
+    jobsNew: 0,
+    jobsUpdated: 0,
+    requests: 0,
+    durationMs: 0,
+  };
+  for (const s of summaries) {
+    for (const key of Object.keys(totals) as (keyof Totals)[]) totals[key] += s[key];
+  }
+  return totals;
+}
+
+/** Syncs the named connections (all when none are named), carrying on past a failing one. */
+export async function runSync(
+  cli: Cli,
+  store: Store,
+  names: string[],
+  lookbackDays: number,
+): Promise<SyncOutcome> {
+  const connections = await listConnections(store);
+  const unknown = names.find((n) => !connections.some((c) => c.name === n));
+  if (unknown !== undefined) throw new UsageError(`unknown connection "${unknown}"`);
+  const selected = names.length > 0 ? connections.filter((c) => names.includes(c.name)) : connections;
+  if (selected.length === 0)
+    throw new UsageError('no connections to sync: add one with "buildlens connect add"');
+
+  const stderr = cli.io.stderr;
+  const progress = new SyncProgress(stderr, cli.options.quiet ? 'off' : stderr.isTTY ? 'tty' : 'plain');
+  const outcome: SyncOutcome = { connections: [], totals: totalsOf([]), failed: [] };
+  for (const connection of selected) {
+    progress.begin(connection.name, PROJECT_UNIT[connection.provider]);
+    try {
+      const summary = await syncConnection(store, connection.name, {
+        lookbackDays,
+        onProgress: (counts) => progress.update(connection.name, counts),
+        connector: { log: (line) => cli.debug(`${connection.name}: ${line}`) },
+      });
+      outcome.connections.push(summary);
+      progress.end(connection.name, `done: ${summary.runsNew} new, ${summary.runsUpdated} updated`);
+    } catch (error) {
+      // A provider failing is reported and the other connections still sync; anything else is a bug.
+      if (!(error instanceof HttpError)) throw error;
+      const hint = error.curl ? ` Try: ${error.curl}` : '';
+      outcome.failed.push({ connection: connection.name, error: `${firstLine(error)}${hint}` });
+      progress.end(connection.name, 'failed');
+    }
+  }
+  outcome.totals = totalsOf(outcome.connections);
+  return outcome;
+}
+
+function summaryLine(s: SyncSummary): string {
+  return (
+    `${s.connection}: ${s.projects} ${PROJECT_UNIT[s.provider]}, runs ${s.runsNew} new / ${s.runsUpdated} updated, ` +
+    `jobs ${s.jobsNew} new / ${s.jobsUpdated} updated, ${s.requests} requests, ${(s.durationMs / 1000).toFixed(1)} s`
+  );
+}
+
+/** Prints the outcome; a failed connection makes the command fail with exit code 3. */
+export function printSync(cli: Cli, outcome: SyncOutcome): void {
+  if (cli.options.json) cli.print(JSON.stringify(outcome, null, 2));
+  else if (outcome.connections.length > 0) cli.print(outcome.connections.map(summaryLine).join('\n'));
+  if (outcome.failed.length > 0) {
+    throw new ConnectionFailure(
+      outcome.failed.map((f) => `sync of "${f.connection}" failed: ${f.error}`).join('; '),
+    );
+  }
+}
+
+export function registerSync(program: Command, cli: Cli): void {
+  program
+    .command('sync [names...]')
+    .description('import new and changed runs (all connections when none are named)')
+    .option('--lookback <window>', 'how far back the first sync of a connection goes, e.g. 90d or 12w', '90d')
+    .action(async (names: string[], options: { lookback: string }) => {
+      const lookbackDays = parseLookbackDays(options.lookback);
+      const outcome = await cli.withStore((store) => runSync(cli, store, names, lookbackDays));
+      printSync(cli, outcome);
+    });
+}
