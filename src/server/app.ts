@@ -1,0 +1,67 @@
+// The HTTP server: security and errors first, then one plugin per group of routes, then the dashboard.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Store } from '../store/store.js';
+import type { ServerContext } from './context.js';
+import { registerErrorHandling } from './errors.js';
+import { registerOpenApi } from './openapi.js';
+import { connectionRoutes } from './routes/connections.js';
+import { healthRoutes } from './routes/health.js';
+import { prometheusRoutes } from './routes/prometheus.js';
+import { reportRoutes } from './routes/report.js';
+import { ruleRoutes } from './routes/rules.js';
+import { runRoutes } from './routes/runs.js';
+import { syncRoutes } from './routes/sync.js';
+import { zodValidatorCompiler } from './schema.js';
+import { registerSecurity } from './security.js';
+import { registerStatic } from './static.js';
+import type { SyncRunner } from './sync-runner.js';
+
+export interface AppOptions {
+  store: Store;
+  sync: SyncRunner;
+  /** Bearer token every data request must carry; null on loopback without one. */
+  token: string | null;
+  /** The server listens on loopback only. */
+  loopback: boolean;
+  /** Folder of the built dashboard (default: dist/web of this package). */
+  webRoot?: string;
+  /** Where unexpected errors go (never to clients). */
+  log?: (line: string) => void;
+}
+
+const BODY_LIMIT_BYTES = 16 * 1024;
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../dist/web', import.meta.url));
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Our own errors are one-line and safe to show; Fastify's defaults would be replaced anyway.
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  // Responses are produced by our own typed code; their schemas document the API and are checked in tests.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  registerSecurity(app, { token: options.token, loopback: options.loopback });
+  registerErrorHandling(app, options.log ?? ((line) => process.stderr.write(`${line}\n`)));
+  registerOpenApi(app, version);
+
+  const context: ServerContext = { store: options.store, sync: options.sync, version };
+  for (const routes of [
+    healthRoutes,
+    connectionRoutes,
+    runRoutes,
+    reportRoutes,
+    ruleRoutes,
+    syncRoutes,
+    prometheusRoutes,
+  ]) {
+    await app.register(routes, context);
+  }
+  registerStatic(app, options.webRoot ?? DEFAULT_WEB_ROOT);
+  return app;
+}

@@ -1,0 +1,25 @@
+// From API query parameters to the store's RunFilter. The provider filter is the only one the store does
+// not know: it becomes the list of that provider's connections.
+import type { RunFilter } from '../domain/model.js';
+import { listConnections } from '../store/connections.js';
+import type { Store } from '../store/store.js';
+import { BadRequest } from './errors.js';
+import type { FilterQuery } from './schema.js';
+
+// Connection names never contain spaces or parentheses, so this matches no connection at all.
+const NO_CONNECTION = '(no connection of the chosen providers)';
+
+export async function resolveFilter(store: Store, query: FilterQuery): Promise<RunFilter> {
+  if (query.since && query.until && query.since >= query.until)
+    throw new BadRequest('since must be earlier than until');
+  const { provider, ...rest } = query;
+  const filter: RunFilter = Object.fromEntries(
+    Object.entries(rest).filter(([, value]) => value !== undefined),
+  ) as RunFilter;
+  if (!provider?.length) return filter;
+  const ofProvider = (await listConnections(store))
+    .filter((c) => provider.includes(c.provider))
+    .map((c) => c.name);
+  const allowed = filter.connection ? filter.connection.filter((n) => ofProvider.includes(n)) : ofProvider;
+  return { ...filter, connection: allowed.length > 0 ? allowed : [NO_CONNECTION] };
+}

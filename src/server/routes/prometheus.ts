@@ -1,0 +1,125 @@
+// /metrics for Prometheus: per project and workflow, run counts by class, success rate, duration and queue
+// quantiles over a recent window (from the report module), and each connection's last sync.
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { type ReportRow, report } from '../../metrics/report.js';
+import { listConnections } from '../../store/connections.js';
+import { readSyncState } from '../../store/sync-state.js';
+import type { ServerContext } from '../context.js';
+import { type Family, renderExposition, type Sample } from '../exposition.js';
+
+const WINDOW_DAYS = 30;
+const CLASSES = ['success', 'failure', 'aborted', 'skipped', 'running'] as const;
+const DURATION_QUANTILES = [
+  ['0.5', 'duration_s_p50'],
+  ['0.9', 'duration_s_p90'],
+  ['0.95', 'duration_s_p95'],
+] as const;
+const QUEUE_QUANTILES = [
+  ['0.5', 'queue_s_p50'],
+  ['0.95', 'queue_s_p95'],
+] as const;
+
+const groupLabels = (row: ReportRow) => ({
+  connection: row.connection ?? '',
+  project: row.project ?? '',
+  workflow: row.workflow ?? '',
+});
+
+/** One sample per row (and per extra label value) whose metric is not null. */
+function samples(
+  rows: ReportRow[],
+  pick: (row: ReportRow) => [Record<string, string>, number | null][],
+): Sample[] {
+  return rows.flatMap((row) =>
+    pick(row)
+      .filter((entry): entry is [Record<string, string>, number] => entry[1] !== null)
+      .map(([labels, value]) => ({ labels: { ...groupLabels(row), ...labels }, value })),
+  );
+}
+
+export const prometheusRoutes: FastifyPluginAsync<ServerContext> = async (app, { store, sync, version }) => {
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: `Prometheus text exposition (runs triggered in the last ${WINDOW_DAYS} days, and sync status)`,
+        tags: ['meta'],
+        response: { 200: z.string() },
+        produces: 'text/plain; version=0.0.4',
+      } as Record<string, unknown>,
+    },
+    async (_request, reply) => {
+      const since = new Date(Date.now() - WINDOW_DAYS * 86_400_000).toISOString();
+      const rows = await report(store, { filter: { since }, by: ['project', 'workflow'] });
+      const connections = await listConnections(store);
+      const states = await Promise.all(connections.map((c) => readSyncState(store, c.id)));
+      const failures = sync.failureCounts();
+      const window = `runs triggered in the last ${WINDOW_DAYS} days`;
+      const families: Family[] = [
+        {
+          name: 'buildlens_info',
+          help: 'buildlens version',
+          type: 'gauge',
+          samples: [{ labels: { version }, value: 1 }],
+        },
+        {
+          name: 'buildlens_runs',
+          help: `Runs by class (running = unfinished), ${window}`,
+          type: 'gauge',
+          samples: samples(rows, (row) => CLASSES.map((c) => [{ class: c }, row[c]])),
+        },
+        {
+          name: 'buildlens_success_ratio',
+          help: `success / (success + failure), ${window}`,
+          type: 'gauge',
+          samples: samples(rows, (row) => [[{}, row.success_rate]]),
+        },
+        {
+          name: 'buildlens_run_duration_seconds',
+          help: `Duration quantiles of successful runs, ${window}`,
+          type: 'gauge',
+          samples: samples(rows, (row) =>
+            DURATION_QUANTILES.map(([q, field]) => [{ quantile: q }, row[field]]),
+          ),
+        },
+        {
+          name: 'buildlens_queue_seconds',
+          help: `Queue time quantiles of started runs, ${window}`,
+          type: 'gauge',
+          samples: samples(rows, (row) => QUEUE_QUANTILES.map(([q, field]) => [{ quantile: q }, row[field]])),
+        },
+        {
+          name: 'buildlens_last_sync_timestamp_seconds',
+          help: 'When the last sync of the connection finished (Unix time)',
+          type: 'gauge',
+          samples: connections.flatMap((c, i) => {
+            const finished = states[i]?.lastFinishedAt;
+            return finished ? [{ labels: { connection: c.name }, value: Date.parse(finished) / 1000 }] : [];
+          }),
+        },
+        {
+          name: 'buildlens_last_sync_failed',
+          help: '1 when the last sync of the connection failed, else 0',
+          type: 'gauge',
+          samples: connections.flatMap((c, i) =>
+            states[i]?.lastFinishedAt
+              ? [{ labels: { connection: c.name }, value: states[i]?.lastError ? 1 : 0 }]
+              : [],
+          ),
+        },
+        {
+          name: 'buildlens_sync_failures_total',
+          help: 'Failed syncs of the connection since the server started',
+          type: 'counter',
+          samples: connections.map((c) => ({
+            labels: { connection: c.name },
+            value: failures.get(c.name) ?? 0,
+          })),
+        },
+      ];
+      reply.type('text/plain; version=0.0.4; charset=utf-8');
+      return renderExposition(families);
+    },
+  );
+};

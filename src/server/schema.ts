@@ -1,0 +1,55 @@
+// Route schemas are zod: one definition validates a request and describes the route in OpenAPI.
+import type { FastifySchemaCompiler } from 'fastify';
+import { z } from 'zod';
+import { parseInstant } from '../cli/parse.js';
+import { CLASSIFICATIONS, PROVIDERS, RUN_STATUSES } from '../domain/model.js';
+
+/** Issues as one line a person can act on, e.g. `since: must be an ISO 8601 date …; limit: Too big`. */
+export function explainIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}
+
+export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema }) => {
+  return (data: unknown) => {
+    const result = schema.safeParse(data);
+    return result.success ? { value: result.data } : { error: new Error(explainIssues(result.error)) };
+  };
+};
+
+/** A query parameter that may be repeated (`?branch=a&branch=b`): names may contain commas, so no splitting. */
+export const repeated = <T extends z.ZodType<string>>(item: T) =>
+  z.union([item, z.array(item)]).transform((value) => (Array.isArray(value) ? value : [value]));
+
+/** An ISO 8601 date or timestamp, read the way the CLI reads `--since`/`--until`. */
+export const instant = z.string().transform((value, ctx) => {
+  try {
+    return parseInstant(value, 'the date');
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** Filters shared by runs, report and flaky: the CLI's `--connection … --until` plus the provider. */
+export const filterQuery = z.object({
+  connection: repeated(z.string().min(1)).optional(),
+  provider: repeated(z.enum(PROVIDERS)).optional(),
+  project: repeated(z.string().min(1)).optional(),
+  workflow: repeated(z.string().min(1)).optional(),
+  branch: repeated(z.string().min(1)).optional(),
+  since: instant.optional(),
+  until: instant.optional(),
+});
+export type FilterQuery = z.infer<typeof filterQuery>;
+
+export const runQuery = filterQuery.extend({
+  status: repeated(z.enum(RUN_STATUSES)).optional(),
+  classification: repeated(z.enum(CLASSIFICATIONS)).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+/** The error body of every 4xx/5xx answer. */
+export const errorBody = z.object({ error: z.string(), message: z.string() });

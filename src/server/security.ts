@@ -1,0 +1,94 @@
+// Who may call and what browsers may do with the answers: bearer token off loopback, strict headers,
+// no cross-origin use (no CORS headers at all, and state changes only from the dashboard's own origin).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+export interface SecurityOptions {
+  /** When set, every API request must carry `Authorization: Bearer <token>`. */
+  token: string | null;
+  /** Listening on loopback: Host headers must name loopback too (a rebound DNS name must not get in). */
+  loopback: boolean;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  return bare === '::1';
+}
+
+/** Compares digests, so neither the token's length nor its content leaks through timing. */
+export function tokenMatches(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const HEADERS: Record<string, string> = {
+  'content-security-policy': CSP,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=()',
+};
+
+/** The single-page app's files hold no data; a browser must load them before it can ask for the token. */
+function isAppShell(request: FastifyRequest): boolean {
+  const path = request.url.split('?', 1)[0] ?? '/';
+  return (request.method === 'GET' || request.method === 'HEAD') && !isDataPath(path);
+}
+
+/** Paths that answer with data (everything but the app's own files). */
+export function isDataPath(path: string): boolean {
+  return path.startsWith('/api/') || path === '/api' || path === '/metrics' || path === '/healthz';
+}
+
+function hostName(hostHeader: string | undefined): string {
+  if (!hostHeader) return '';
+  const bracketed = /^(\[[^\]]*\])/.exec(hostHeader);
+  return bracketed?.[1] ?? hostHeader.split(':', 1)[0] ?? '';
+}
+
+function deny(reply: FastifyReply, status: number, error: string, message: string) {
+  return reply.code(status).send({ error, message });
+}
+
+export function registerSecurity(app: FastifyInstance, options: SecurityOptions): void {
+  app.addHook('onRequest', async (request, reply) => {
+    for (const [name, value] of Object.entries(HEADERS)) reply.header(name, value);
+    if (isDataPath(request.url.split('?', 1)[0] ?? '')) reply.header('cache-control', 'no-store');
+
+    if (options.loopback && !isLoopbackHost(hostName(request.headers.host).toLowerCase()))
+      return deny(reply, 403, 'forbidden', 'this server answers only to localhost / 127.0.0.1 host names');
+
+    // Browsers send Origin on cross-site requests that change state; only our own pages may do that.
+    const origin = request.headers.origin;
+    if (request.method !== 'GET' && request.method !== 'HEAD' && origin !== undefined) {
+      if (origin !== `http://${request.headers.host}` && origin !== `https://${request.headers.host}`)
+        return deny(reply, 403, 'forbidden', 'cross-origin requests are not allowed');
+    }
+
+    if (options.token === null || isAppShell(request)) return;
+    const header = request.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : null;
+    if (given === null || !tokenMatches(given, options.token)) {
+      reply.header('www-authenticate', 'Bearer');
+      return deny(reply, 401, 'unauthorized', 'send Authorization: Bearer <BUILDLENS_SERVER_TOKEN>');
+    }
+  });
+}

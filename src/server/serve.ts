@@ -1,0 +1,65 @@
+// Running the server: refuses an open address without a token, starts the optional background sync,
+// and closes everything in order.
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Store } from '../store/store.js';
+import { buildApp } from './app.js';
+import { isLoopbackHost } from './security.js';
+import { SyncRunner } from './sync-runner.js';
+
+export interface ServeOptions {
+  store: Store;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** From $BUILDLENS_SERVER_TOKEN; required off loopback. */
+  token: string | null;
+  /** Sync every connection this often; null for no background sync. */
+  syncEveryMs: number | null;
+  lookbackDays?: number;
+  webRoot?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  sync: SyncRunner;
+  close(): Promise<void>;
+}
+
+/** Thrown before listening when the options would expose data; the message says what to do. */
+export class UnsafeServerOptions extends Error {
+  override name = 'UnsafeServerOptions';
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const loopback = isLoopbackHost(options.host);
+  const token = options.token?.trim() || null;
+  if (!loopback && token === null)
+    throw new UnsafeServerOptions(
+      `refusing to listen on ${options.host} without a token: set BUILDLENS_SERVER_TOKEN, or use --host 127.0.0.1`,
+    );
+  const sync = new SyncRunner(options.store, { lookbackDays: options.lookbackDays });
+  const app = await buildApp({
+    store: options.store,
+    sync,
+    token,
+    loopback,
+    webRoot: options.webRoot,
+    log: options.log,
+  });
+  await app.listen({ host: options.host, port: options.port });
+  if (options.syncEveryMs !== null) sync.schedule(options.syncEveryMs);
+  const { address, port } = app.server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    app,
+    sync,
+    close: async () => {
+      sync.stop();
+      await app.close();
+    },
+  };
+}
