@@ -1,6 +1,7 @@
 // The `buildlens` command line: global options, commands, and the mapping of failures to exit codes.
 import { Command, CommanderError } from 'commander';
 import { registerConnect } from './commands/connect.js';
+import { registerDemo } from './commands/demo.js';
 import { registerReport } from './commands/report.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSandbox } from './commands/sandbox.js';
@@ -34,6 +35,7 @@ function buildProgram(cli: Cli): Command {
   registerSync(program, cli);
   registerRuns(program, cli);
   registerReport(program, cli);
+  registerDemo(program, cli);
   return program;
 }
 

@@ -64,7 +64,7 @@ export async function runSync(
         connector: { log: (line) => cli.debug(`${connection.name}: ${line}`) },
       });
       outcome.connections.push(summary);
-      progress.end(connection.name, `done: ${summary.runsNew} new, ${summary.runsUpdated} updated`);
+      progress.end(connection.name, 'done');
     } catch (error) {
       // A provider failing is reported and the other connections still sync; anything else is a bug.
       if (!(error instanceof HttpError)) throw error;
