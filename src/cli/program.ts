@@ -7,7 +7,7 @@ import { registerRuns } from './commands/runs.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerSync } from './commands/sync.js';
 import { Cli, type GlobalOptions, type Io } from './context.js';
-import { EXIT_OK, EXIT_USAGE, errorText, exitCodeFor } from './errors.js';
+import { EXIT_OK, EXIT_USAGE, errorText, exitCodeFor, UsageError } from './errors.js';
 
 function buildProgram(cli: Cli): Command {
   const program = new Command('buildlens')
@@ -45,6 +45,10 @@ const HELP_CODES = new Set(['commander.helpDisplayed', 'commander.help', 'comman
 export async function runCli(argv: string[], io: Io): Promise<number> {
   const cli = new Cli(io, { verbose: argv.includes('-v') || argv.includes('--verbose') });
   try {
+    // Refused before parsing, so that no message can echo the value.
+    if (argv.some((arg) => arg === '--token' || arg.startsWith('--token='))) {
+      throw new UsageError('a token is never a command-line argument: use --token-env VAR or --token-stdin');
+    }
     await buildProgram(cli).parseAsync(argv, { from: 'user' });
     return EXIT_OK;
   } catch (error) {

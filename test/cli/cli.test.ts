@@ -1,0 +1,410 @@
+// End to end: the built `bin/buildlens` in a temporary directory against a sandbox on loopback.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin', 'buildlens');
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let sandbox: Sandbox;
+let dir: string;
+let db: string;
+let env: NodeJS.ProcessEnv;
+let tokens: string[];
+
+function buildlens(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<Result> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...env, ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** What every run must honour: no stack trace and no token anywhere in the output. */
+function assertClean(result: Result): void {
+  const output = result.stdout + result.stderr;
+  assert.doesNotMatch(output, /\n\s+at .+:\d+:\d+/, 'stack trace in output');
+  for (const token of tokens) assert.ok(!output.includes(token), 'token in output');
+}
+
+/** A failure: the exit code asked for and exactly one line `buildlens: …` on stderr. */
+function assertFails(result: Result, code: number, message: RegExp): void {
+  assertClean(result);
+  assert.equal(result.code, code, `exit ${result.code}: ${result.stderr}`);
+  const lines = result.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `stderr has ${lines.length} lines: ${result.stderr}`);
+  assert.match(lines[0] ?? '', /^buildlens: /);
+  assert.match(lines[0] ?? '', message);
+}
+
+function assertOk(result: Result): void {
+  assertClean(result);
+  assert.equal(result.code, 0, `exit ${result.code}: ${result.stderr}`);
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
+  const address = server.address();
+  await new Promise((closed) => server.close(closed));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+before(async () => {
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(build.status, 0, `npm run build failed:\n${build.stdout}\n${build.stderr}`);
+  // A manual clock: nothing changes between two syncs unless the test moves it.
+  sandbox = await startSandbox({ seed: 1, size: 'small', clock: 'manual' });
+  tokens = [sandbox.bitrise.token, sandbox.buildkite.token];
+  dir = mkdtempSync(join(tmpdir(), 'buildlens-cli-'));
+  db = join(dir, 'buildlens.db');
+  const { BUILDLENS_DB: _db, BUILDLENS_KEY: _key, ...rest } = process.env;
+  env = { ...rest, XDG_DATA_HOME: join(dir, 'data'), BITRISE_TOKEN: sandbox.bitrise.token };
+});
+
+after(async () => {
+  await sandbox?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('buildlens against the sandbox', () => {
+  it('connect add: token from the environment, or from stdin', async () => {
+    assertOk(
+      await buildlens([
+        '--db',
+        db,
+        'connect',
+        'add',
+        'br',
+        '--provider',
+        'bitrise',
+        '--url',
+        sandbox.bitrise.url,
+      ]),
+    );
+    const added = await buildlens(
+      [
+        '--db',
+        db,
+        'connect',
+        'add',
+        'bk',
+        '--provider',
+        'buildkite',
+        '--url',
+        sandbox.buildkite.url,
+        '--org',
+        sandbox.buildkite.org,
+        '--token-stdin',
+      ],
+      { input: `${sandbox.buildkite.token}\n` },
+    );
+    assertOk(added);
+    assert.match(added.stdout, /added connection "bk" \(buildkite/);
+  });
+
+  it('connect list shows connections with masked tokens', async () => {
+    const table = await buildlens(['--db', db, 'connect', 'list']);
+    assertOk(table);
+    const masked = `${sandbox.bitrise.token.slice(0, 4)}…${sandbox.bitrise.token.slice(-4)}`;
+    assert.match(
+      table.stdout,
+      new RegExp(`^br\\s+bitrise\\s+${sandbox.bitrise.url.replace(/\./g, '\\.')}\\s+${masked}$`, 'm'),
+    );
+    const json = await buildlens(['--db', db, '--json', 'connect', 'list']);
+    assertOk(json);
+    assert.deepEqual(
+      JSON.parse(json.stdout).map((c: { name: string; org: string | null }) => [c.name, c.org]),
+      [
+        ['bk', sandbox.buildkite.org],
+        ['br', null],
+      ],
+    );
+  });
+
+  it('connect verify reports ok', async () => {
+    const verified = await buildlens(['--db', db, 'connect', 'verify', 'bk']);
+    assertOk(verified);
+    assert.match(verified.stdout, /^ok: /);
+  });
+
+  let firstTotals: { runsNew: number; jobsNew: number; projects: number };
+
+  it('sync --json imports every run the sandbox serves', async () => {
+    const synced = await buildlens(['--db', db, '--json', 'sync', '--lookback', '365d']);
+    assertOk(synced);
+    const outcome = JSON.parse(synced.stdout);
+    const byName = Object.fromEntries(
+      outcome.connections.map((c: { connection: string }) => [c.connection, c]),
+    );
+    assert.equal(byName.br.runsNew, sandbox.bitrise.world.runs().length);
+    assert.equal(
+      byName.bk.runsNew,
+      sandbox.buildkite.world.builds(sandbox.buildkite.url, { org: sandbox.buildkite.org }).length,
+    );
+    assert.equal(byName.br.projects, sandbox.bitrise.world.apps().length);
+    assert.equal(outcome.totals.runsNew, byName.br.runsNew + byName.bk.runsNew);
+    assert.ok(outcome.totals.jobsNew > 0);
+    assert.deepEqual(outcome.failed, []);
+    // Not a terminal: progress is plain lines on stderr, one per finished project.
+    assert.match(synced.stderr, /^br: 1\/\d+ apps done, \d+ runs$/m);
+    firstTotals = outcome.totals;
+  });
+
+  it('a second sync finds nothing new and nothing changed', async () => {
+    const again = await buildlens(['--db', db, '--json', 'sync']);
+    assertOk(again);
+    const { totals } = JSON.parse(again.stdout);
+    assert.deepEqual([totals.runsNew, totals.runsUpdated, totals.jobsNew, totals.jobsUpdated], [0, 0, 0, 0]);
+    const human = await buildlens(['--db', db, '-q', 'sync', 'br']);
+    assertOk(human);
+    assert.equal(human.stderr, '');
+    assert.match(human.stdout, /^br: \d+ apps, runs 0 new \/ 0 updated, jobs 0 new \/ 0 updated/);
+  });
+
+  it('runs: newest first, classified, filtered by status; table fits 80 columns and is clean', async () => {
+    const json = await buildlens(['--db', db, 'runs', '--format', 'json', '--limit', '100000']);
+    assertOk(json);
+    const runs = JSON.parse(json.stdout) as {
+      triggered_at: string;
+      finished_at: string | null;
+      classification: string | null;
+      classified_by: string | null;
+      status: string;
+    }[];
+    assert.equal(runs.length, firstTotals.runsNew);
+    const times = runs.map((r) => Date.parse(r.triggered_at));
+    assert.ok(
+      times.every((t, i) => i === 0 || t <= (times[i - 1] ?? t)),
+      'newest first',
+    );
+    assert.ok(runs.every((r) => (r.classification === null) === (r.classified_by === null)));
+    assert.ok(runs.some((r) => r.classification === 'success' && r.classified_by === 'default:succeeded'));
+
+    const failed = JSON.parse(
+      (await buildlens(['--db', db, '--json', 'runs', '--status', 'failure', '--limit', '100000'])).stdout,
+    );
+    assert.equal(failed.length, runs.filter((r) => r.classification === 'failure').length);
+    assert.ok(failed.length > 0);
+
+    const table = await buildlens(['--db', db, 'runs', '--limit', '500']);
+    assertOk(table);
+    const lines = table.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 501);
+    for (const line of lines) assert.ok([...line].length <= 80, `wider than 80: ${line}`);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point
+    const control = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+    assert.doesNotMatch(table.stdout, control, 'control characters in the table');
+
+    const csv = await buildlens(['--db', db, 'runs', '--format', 'csv', '--limit', '3']);
+    assertOk(csv);
+    assert.match(csv.stdout, /^connection,provider,project_key,key,/);
+  });
+
+  it('report in table, json, csv and md: one row per project plus the total', async () => {
+    const json = await buildlens(['--db', db, 'report', '--format', 'json']);
+    assertOk(json);
+    const document = JSON.parse(json.stdout);
+    assert.deepEqual(document.by, ['project']);
+    assert.equal(document.rows.length, firstTotals.projects);
+    assert.equal(document.total.runs, firstTotals.runsNew);
+    const sum = (key: string) =>
+      document.rows.reduce((s: number, r: Record<string, number>) => s + (r[key] ?? 0), 0);
+    for (const key of ['runs', 'success', 'failure', 'aborted', 'skipped', 'running']) {
+      assert.equal(sum(key), document.total[key], key);
+    }
+    const t = document.total;
+    assert.equal(t.runs, t.success + t.failure + t.aborted + t.skipped + t.running);
+    assert.equal(t.success_rate, t.success / (t.success + t.failure));
+    assert.ok(
+      t.duration_s_p50 <= t.duration_s_p90 &&
+        t.duration_s_p90 <= t.duration_s_p95 &&
+        t.duration_s_p95 <= t.duration_s_max,
+    );
+
+    const table = await buildlens(['--db', db, 'report']);
+    assertOk(table);
+    const lines = table.stdout.split('\n');
+    assert.match(
+      lines[0] ?? '',
+      /^project\s+runs\s+ok\s+fail\s+abrt\s+skip\s+run\s+rate\s+p50\s+p90\s+p95\s+max\s+q50\s+q95$/,
+    );
+    assert.match(table.stdout, new RegExp(`^total\\s+${t.runs}\\s+${t.success}\\s+${t.failure}\\s`, 'm'));
+    for (const line of lines) assert.ok([...line].length <= 80, `wider than 80: ${line}`);
+
+    const csv = await buildlens(['--db', db, 'report', '--format', 'csv']);
+    assertOk(csv);
+    const csvLines = csv.stdout.trimEnd().split('\n');
+    assert.equal(
+      csvLines[0],
+      'project,connection,runs,success,failure,aborted,skipped,running,success_rate,duration_s_p50,duration_s_p90,duration_s_p95,duration_s_max,queue_s_p50,queue_s_p95',
+    );
+    assert.equal(csvLines.length, firstTotals.projects + 2);
+    assert.match(csvLines.at(-1) ?? '', new RegExp(`^total,,${t.runs},${t.success},`));
+
+    const md = await buildlens(['--db', db, 'report', '--format', 'md', '--by', 'week']);
+    assertOk(md);
+    const mdLines = md.stdout.trimEnd().split('\n');
+    assert.match(mdLines[0] ?? '', /^\| week \| runs \| ok \|/);
+    assert.match(mdLines[1] ?? '', /^\| --- \| ---: \|/);
+    assert.ok(mdLines.slice(2, -1).every((l) => /^\| \d{4}-W\d{2} \| \d+ \|/.test(l)));
+    assert.match(mdLines.at(-1) ?? '', new RegExp(`^\\| total \\| ${t.runs} \\|`));
+  });
+
+  it('report filters: a --since after every run leaves an empty total', async () => {
+    const empty = await buildlens(['--db', db, '--json', 'report', '--since', '2100-01-01']);
+    assertOk(empty);
+    const document = JSON.parse(empty.stdout);
+    assert.deepEqual(document.rows, []);
+    assert.equal(document.total.runs, 0);
+    assert.equal(document.total.success_rate, null);
+  });
+
+  it('demo --no-serve connects, syncs and prints the report', async () => {
+    const demoDb = join(dir, 'demo', 'demo.db');
+    const demo = await buildlens(['--db', demoDb, 'demo', '--no-serve']);
+    assertClean(demo);
+    assert.equal(demo.code, 0, demo.stderr);
+    assert.match(demo.stdout, /^sandbox-bitrise: \d+ apps, runs [1-9]\d* new/m);
+    assert.match(demo.stdout, /^sandbox-buildkite: \d+ pipelines, runs [1-9]\d* new/m);
+    assert.match(demo.stdout, /^project\s+runs\s+ok/m);
+    assert.match(demo.stdout, /^total\s+[1-9]\d*\s/m);
+  });
+
+  it('sandbox serves until SIGTERM, then exits 0', async () => {
+    const child: ChildProcess = spawn(process.execPath, [BIN, 'sandbox', '--seed', '2'], { cwd: dir, env });
+    const exited = new Promise<number | null>((done) => child.on('close', done));
+    const firstLine = await new Promise<string>((done, fail) => {
+      let out = '';
+      child.stdout?.on('data', (chunk) => {
+        out += chunk;
+        if (out.includes('\n')) done(out.split('\n')[0] ?? '');
+      });
+      child.on('close', () => fail(new Error(`sandbox exited early: ${out}`)));
+    });
+    const info = JSON.parse(firstLine);
+    const apps = await fetch(`${info.bitrise.url}/apps`, { headers: { Authorization: info.bitrise.token } });
+    assert.equal(apps.status, 200);
+    const org = await fetch(`${info.buildkite.url}/organizations/${info.buildkite.org}`, {
+      headers: { Authorization: `Bearer ${info.buildkite.token}` },
+    });
+    assert.equal(org.status, 200);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+  });
+});
+
+describe('buildlens errors: one line, the right exit code, no stack, no token', { concurrency: true }, () => {
+  it('unknown connection → 2', async () => {
+    assertFails(await buildlens(['--db', db, 'connect', 'verify', 'nope']), 2, /unknown connection "nope"/);
+    assertFails(await buildlens(['--db', db, 'sync', 'nope']), 2, /unknown connection "nope"/);
+  });
+
+  it('bad URL → 2', async () => {
+    assertFails(
+      await buildlens([
+        '--db',
+        db,
+        'connect',
+        'add',
+        'x',
+        '--provider',
+        'bitrise',
+        '--url',
+        'ftp://example.com',
+      ]),
+      2,
+      /--url must start with http/,
+    );
+  });
+
+  it('unreachable host → 3, with a curl hint', async () => {
+    const port = await closedPort();
+    const result = await buildlens([
+      '--db',
+      db,
+      'connect',
+      'add',
+      'x',
+      '--provider',
+      'bitrise',
+      '--url',
+      `http://127.0.0.1:${port}/v0.1`,
+    ]);
+    assertFails(result, 3, /unreachable.*Try: curl .*\$BITRISE_TOKEN/);
+    const list = await buildlens(['--db', db, '--json', 'connect', 'list']);
+    assert.ok(!JSON.parse(list.stdout).some((c: { name: string }) => c.name === 'x'), 'nothing saved');
+  });
+
+  it('wrong token → 3, and the wrong token is not shown either', async () => {
+    const wrong = 'wrong-token-0123456789';
+    const result = await buildlens(
+      ['--db', db, 'connect', 'add', 'x', '--provider', 'bitrise', '--url', sandbox.bitrise.url],
+      {
+        env: { BITRISE_TOKEN: wrong },
+      },
+    );
+    assertFails(result, 3, /invalid_credentials/);
+    assert.ok(!(result.stdout + result.stderr).includes(wrong));
+  });
+
+  it('malformed --since → 2', async () => {
+    assertFails(await buildlens(['--db', db, 'report', '--since', '2026-13-45']), 2, /--since/);
+    assertFails(await buildlens(['--db', db, 'runs', '--since', 'last tuesday']), 2, /--since/);
+  });
+
+  it('database path that cannot be written → 2', async () => {
+    const file = join(dir, 'not-a-dir');
+    writeFileSync(file, 'x');
+    assertFails(
+      await buildlens(['--db', join(file, 'sub', 'buildlens.db'), 'report']),
+      2,
+      /cannot open the store/,
+    );
+    mkdirSync(join(dir, 'is-a-dir.db'), { recursive: true });
+    assertFails(await buildlens(['--db', join(dir, 'is-a-dir.db'), 'report']), 2, /cannot open the store/);
+  });
+
+  it('usage errors → 2: unknown option, bad --by, a token as an argument', async () => {
+    assertFails(await buildlens(['report', '--bogus']), 2, /unknown option '--bogus'/);
+    assertFails(await buildlens(['--db', db, 'report', '--by', 'colour']), 2, /--by must be one of/);
+    const secret = 'secret-token-123456';
+    const result = await buildlens([
+      '--db',
+      db,
+      'connect',
+      'add',
+      'x',
+      '--provider',
+      'bitrise',
+      `--token=${secret}`,
+    ]);
+    assertFails(result, 2, /token/);
+    assert.ok(!result.stderr.includes(secret));
+  });
+});
