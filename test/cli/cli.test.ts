@@ -128,21 +128,33 @@ describe('buildlens against the sandbox', () => {
     assert.match(added.stdout, /added connection "bk" \(buildkite/);
   });
 
-  it('connect list shows connections with masked tokens', async () => {
+  it('connect list shows connections with masked tokens and their last sync', async () => {
     const table = await buildlens(['--db', db, 'connect', 'list']);
     assertOk(table);
     const masked = `${sandbox.bitrise.token.slice(0, 4)}…${sandbox.bitrise.token.slice(-4)}`;
     assert.match(
       table.stdout,
-      new RegExp(`^br\\s+bitrise\\s+${sandbox.bitrise.url.replace(/\./g, '\\.')}\\s+${masked}$`, 'm'),
+      new RegExp(`^br\\s+bitrise\\s+http://127\\.0\\.0\\.1:\\S+\\s+${masked}\\s+-\\s+never$`, 'm'),
     );
     const json = await buildlens(['--db', db, '--json', 'connect', 'list']);
     assertOk(json);
     assert.deepEqual(
-      JSON.parse(json.stdout).map((c: { name: string; org: string | null }) => [c.name, c.org]),
+      JSON.parse(json.stdout).map((c: Record<string, unknown>) => [
+        c.name,
+        c.org,
+        c.url,
+        c.token,
+        c.last_sync_result,
+      ]),
       [
-        ['bk', sandbox.buildkite.org],
-        ['br', null],
+        [
+          'bk',
+          sandbox.buildkite.org,
+          sandbox.buildkite.url,
+          `${sandbox.buildkite.token.slice(0, 4)}…${sandbox.buildkite.token.slice(-4)}`,
+          'never',
+        ],
+        ['br', null, sandbox.bitrise.url, masked, 'never'],
       ],
     );
   });
@@ -185,6 +197,14 @@ describe('buildlens against the sandbox', () => {
     assertOk(human);
     assert.equal(human.stderr, '');
     assert.match(human.stdout, /^br: \d+ apps, runs 0 new \/ 0 updated, jobs 0 new \/ 0 updated/);
+    const list = JSON.parse((await buildlens(['--db', db, '--json', 'connect', 'list'])).stdout);
+    assert.deepEqual(
+      list.map((c: Record<string, unknown>) => [c.name, c.last_sync_result, typeof c.last_sync_at]),
+      [
+        ['bk', 'ok', 'string'],
+        ['br', 'ok', 'string'],
+      ],
+    );
   });
 
   it('runs: newest first, classified, filtered by status; table fits 80 columns and is clean', async () => {

@@ -6,6 +6,7 @@ import type { CheckResult } from '../../connectors/contract.js';
 import { createConnector } from '../../connectors/registry.js';
 import type { Connection, Provider } from '../../domain/model.js';
 import { addConnection, getConnection, listConnections, removeConnection } from '../../store/connections.js';
+import { readSyncState, type SyncState } from '../../store/sync-state.js';
 import type { Cli } from '../context.js';
 import { ConnectionFailure, UsageError } from '../errors.js';
 import { type Column, renderTable } from '../format.js';
@@ -119,11 +120,25 @@ function registerAdd(connect: Command, cli: Cli): void {
 
 const LIST_COLUMNS: Column[] = [
   { key: 'name', header: 'name' },
-  { key: 'provider', header: 'provider' },
+  { key: 'provider', header: 'provider', fixed: true },
   { key: 'url', header: 'url' },
   { key: 'org', header: 'org' },
-  { key: 'token', header: 'token' },
+  { key: 'token', header: 'token', fixed: true },
+  {
+    key: 'last_sync_at',
+    header: 'last sync (UTC)',
+    fixed: true,
+    display: (v) => (typeof v === 'string' ? v.slice(0, 16).replace('T', ' ') : '-'),
+  },
+  { key: 'last_sync_result', header: 'result', fixed: true },
 ];
+
+/** `never`, `running` (started after the last finish, or interrupted), `failed` or `ok`. */
+function syncResult(sync: SyncState): string {
+  if (sync.lastStartedAt === null) return 'never';
+  if (sync.lastFinishedAt === null || sync.lastStartedAt > sync.lastFinishedAt) return 'running';
+  return sync.lastError === null ? 'ok' : 'failed';
+}
 
 function registerList(connect: Command, cli: Cli): void {
   connect
@@ -136,12 +151,16 @@ function registerList(connect: Command, cli: Cli): void {
         for (const c of connections) {
           const { token } = await getConnection(store, c.name);
           cli.secrets.add(token);
+          const sync = await readSyncState(store, c.id);
           rows.push({
             name: c.name,
             provider: c.provider,
             url: c.baseUrl,
             org: c.org,
             token: maskToken(token),
+            last_sync_at: sync.lastFinishedAt,
+            last_sync_result: syncResult(sync),
+            last_sync_error: sync.lastError,
           });
         }
         if (cli.options.json) cli.print(JSON.stringify(rows, null, 2));
