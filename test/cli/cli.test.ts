@@ -243,7 +243,7 @@ describe('buildlens against the sandbox', () => {
 
     const csv = await buildlens(['--db', db, 'runs', '--format', 'csv', '--limit', '3']);
     assertOk(csv);
-    assert.match(csv.stdout, /^connection,provider,project_key,key,/);
+    assert.match(csv.stdout, /^connection,provider,project,project_key,key,/);
   });
 
   it('report in table, json, csv and md: one row per project plus the total', async () => {

@@ -1,6 +1,7 @@
 // `buildlens runs`: normalized runs, newest first, with the classification and the rule that set it.
 import type { Command } from 'commander';
 import { CLASSIFICATIONS, type Classification, RUN_STATUSES, type RunStatus } from '../../domain/model.js';
+import { listProjects } from '../../store/projects.js';
 import { type ListedRun, listRuns, type RunQuery } from '../../store/runs.js';
 import type { Store } from '../../store/store.js';
 import type { Cli } from '../context.js';
@@ -12,10 +13,14 @@ const FORMATS = ['table', 'json', 'csv'] as const;
 const PAGE_SIZE = 500;
 const MAX_LIMIT = 1_000_000;
 
+/** A listed run with its project's name (the store lists runs by project key). */
+type NamedRun = ListedRun & { project: string | null };
+
 /** Every field of a listed run, in the stable snake_case names json and csv use. */
-const FIELDS: [string, (run: ListedRun) => Cell][] = [
+const FIELDS: [string, (run: NamedRun) => Cell][] = [
   ['connection', (r) => r.connection],
   ['provider', (r) => r.provider],
+  ['project', (r) => r.project],
   ['project_key', (r) => r.projectKey],
   ['key', (r) => r.key],
   ['kind', (r) => r.kind],
@@ -44,7 +49,7 @@ const FIELDS: [string, (run: ListedRun) => Cell][] = [
   ['web_url', (r) => r.webUrl],
 ];
 
-function toRow(run: ListedRun): Row {
+function toRow(run: NamedRun): Row {
   return Object.fromEntries(FIELDS.map(([key, value]) => [key, value(run)]));
 }
 
@@ -53,7 +58,7 @@ const minute = (value: Cell) => (typeof value === 'string' ? value.slice(0, 16).
 /** What fits in 80 columns; long names are shortened, the rest is in json and csv. */
 const TABLE_COLUMNS: Column[] = [
   { key: 'triggered_at', header: 'triggered (UTC)', display: minute, fixed: true },
-  { key: 'project_key', header: 'project' },
+  { key: 'project', header: 'project' },
   { key: 'workflow', header: 'workflow' },
   { key: 'branch', header: 'branch' },
   { key: 'result', header: 'result', fixed: true },
@@ -62,7 +67,7 @@ const TABLE_COLUMNS: Column[] = [
   { key: 'queue_s', header: 'queue', align: 'right', display: formatSeconds },
 ];
 
-function tableRow(run: ListedRun): Row {
+function tableRow(run: NamedRun): Row {
   return {
     ...toRow(run),
     result: run.classification ?? run.status,
@@ -86,7 +91,7 @@ function statusFilter(value: string | undefined): Pick<RunQuery, 'status' | 'cla
   };
 }
 
-async function collectRuns(store: Store, query: RunQuery, limit: number): Promise<ListedRun[]> {
+async function collectRuns(store: Store, query: RunQuery, limit: number): Promise<NamedRun[]> {
   const runs: ListedRun[] = [];
   let cursor: string | null = null;
   do {
@@ -94,7 +99,12 @@ async function collectRuns(store: Store, query: RunQuery, limit: number): Promis
     runs.push(...page.runs);
     cursor = page.nextCursor;
   } while (cursor !== null && runs.length < limit);
-  return runs;
+  const projectKey = (connection: string, key: string) => JSON.stringify([connection, key]);
+  const names = new Map((await listProjects(store)).map((p) => [projectKey(p.connection, p.key), p.name]));
+  return runs.map((run) => ({
+    ...run,
+    project: names.get(projectKey(run.connection, run.projectKey)) ?? null,
+  }));
 }
 
 export function registerRuns(program: Command, cli: Cli): void {
