@@ -1,4 +1,5 @@
 // The `buildlens` command line: global options, commands, and the mapping of failures to exit codes.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerConnect } from './commands/connect.js';
 import { registerDemo } from './commands/demo.js';
@@ -9,9 +10,15 @@ import { registerSync } from './commands/sync.js';
 import { Cli, type GlobalOptions, type Io } from './context.js';
 import { EXIT_OK, EXIT_USAGE, errorText, exitCodeFor, UsageError } from './errors.js';
 
+// The same relative path from src/cli and from dist/cli.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
 function buildProgram(cli: Cli): Command {
   const program = new Command('buildlens')
     .description('Build metrics you can trust for Bitrise and Buildkite')
+    .version(version)
     .option(
       '--db <path|url>',
       'SQLite file or postgres:// URL (default: $BUILDLENS_DB, else the user data dir)',
@@ -39,7 +46,8 @@ function buildProgram(cli: Cli): Command {
   return program;
 }
 
-const HELP_CODES = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
+// Asked-for help and version; help shown because a command is missing is a usage error.
+const HELP_CODES = new Set(['commander.helpDisplayed', 'commander.version']);
 
 /** Runs one command line to completion and returns the exit code; never throws. */
 export async function runCli(argv: string[], io: Io): Promise<number> {
@@ -54,7 +62,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (HELP_CODES.has(error.code)) return EXIT_OK;
-      io.stderr.write(`${errorText(new Error(error.message.replace(/^error: /, '')), false, cli.secrets)}\n`);
+      const message = error.code === 'commander.help' ? 'a command is missing (usage above)' : error.message;
+      io.stderr.write(`${errorText(new Error(message.replace(/^error: /, '')), false, cli.secrets)}\n`);
       return EXIT_USAGE;
     }
     io.stderr.write(`${errorText(error, cli.options.verbose === true, cli.secrets)}\n`);
