@@ -1,5 +1,6 @@
 // Exit codes and the one-line error a person sees (DESIGN.md "CLI contract").
 import { StoreError } from '../store/errors.js';
+import { sanitize } from './format.js';
 
 export const EXIT_OK = 0;
 export const EXIT_UNEXPECTED = 1;
@@ -33,7 +34,11 @@ export function redact(text: string, secrets: Iterable<string>): string {
 /** `buildlens: <message>` on one line; the stack only when asked for with -v. */
 export function errorText(error: unknown, verbose: boolean, secrets: Iterable<string>): string {
   const message = error instanceof Error ? error.message : String(error);
-  const line = `buildlens: ${message.replace(/\s*\n\s*/g, ' ').trim()}`;
-  const stack = verbose && error instanceof Error && error.stack ? `\n${error.stack}` : '';
+  // Messages can quote provider text: one line, no escape sequences.
+  const line = `buildlens: ${sanitize(message).replace(/\s+/g, ' ').trim()}`;
+  const stack =
+    verbose && error instanceof Error && error.stack
+      ? `\n${error.stack.split('\n').map(sanitize).join('\n')}`
+      : '';
   return redact(`${line}${stack}`, secrets);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { errorText } from '../../src/cli/errors.js';
 import {
   type Column,
   formatSeconds,
@@ -96,5 +97,15 @@ describe('formatSeconds', () => {
       '56h',
     ];
     assert.deepEqual(seconds.map(formatSeconds), expected);
+  });
+});
+
+describe('errorText', () => {
+  it('is one clean line without secrets, and has the stack only when verbose', () => {
+    const error = new Error('provider said:\n\x1b[31mbad token abc123secret\x1b[0m');
+    assert.equal(errorText(error, false, ['abc123secret']), 'buildlens: provider said: bad token ***');
+    const verbose = errorText(error, true, ['abc123secret']);
+    assert.match(verbose, /^buildlens: provider said: bad token \*\*\*\nError: provider said:/);
+    assert.ok(!verbose.includes('abc123secret') && !verbose.includes('\x1b'));
   });
 });
