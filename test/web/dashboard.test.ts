@@ -1,0 +1,186 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// The dashboard in real Chromium against a real server over a store synced from the sandbox: every page
+// draws charts with data, filters change the numbers and live in the URL, untrusted text stays text.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { type RunningServer, startServer } from '../../src/server/serve.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { syncFromSandbox } from '../server/fixture.js';
+import { buildDashboard, CHROMIUM_SKIP, chromiumAvailable, launchBrowser } from './browser.js';
+
+const SCREENSHOTS = resolve('test-output/screenshots');
+const skip = chromiumAvailable() ? false : CHROMIUM_SKIP;
+if (skip) console.log(`# ${CHROMIUM_SKIP}`);
+
+let server: RunningServer;
+let store: Store;
+let browser: { context: BrowserContext; close(): Promise<void> };
+const scratch = mkdtempSync(join(tmpdir(), 'buildlens-web-test-'));
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+
+before(async () => {
+  if (skip) return;
+  process.env.XDG_DATA_HOME = join(scratch, 'data');
+  const webRoot = await buildDashboard();
+  cleanups.push(() => rmSync(webRoot, { recursive: true, force: true }));
+  store = await openStore(join(scratch, 'buildlens.db'));
+  await syncFromSandbox(store, { after: (fn: () => unknown) => void cleanups.push(fn) });
+  server = await startServer({ store, host: '127.0.0.1', port: 0, token: null, syncEveryMs: null, webRoot });
+  browser = await launchBrowser();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  console.log(`# screenshots in ${SCREENSHOTS}`);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await store?.close();
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** A page that records console errors, uncaught exceptions and dialogs (a dialog means a script ran). */
+async function openPage(path: string) {
+  const page = await browser.context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  await page.goto(`${server.url}${path}`);
+  return { page, problems };
+}
+
+/** Charts on the page that drew their data: data-points > 0 and SVG shapes inside. */
+async function drawnCharts(page: Page, selector = '.chart'): Promise<number> {
+  await page.waitForFunction((s) => document.querySelectorAll(`${s} svg path`).length > 0, selector);
+  return page.$$eval(
+    selector,
+    (charts) =>
+      charts.filter((c) => Number(c.getAttribute('data-points')) > 0 && c.querySelector('svg path') !== null)
+        .length,
+  );
+}
+
+const kpi = (page: Page, metric: string) => page.textContent(`.kpi-value[data-metric="${metric}"]`);
+
+test('overview: every project with numbers and sparklines; the provider filter changes them and lives in the URL', {
+  skip,
+}, async () => {
+  const { page, problems } = await openPage('/');
+  await page.waitForSelector('table.data tbody tr');
+  const projects = await page.$$eval('tbody tr[data-project]', (rows) => rows.length);
+  assert.ok(projects >= 4, `${projects} projects listed`);
+  assert.ok((await drawnCharts(page, '.spark')) >= projects - 1, 'sparklines drawn');
+  assert.ok((await drawnCharts(page)) >= 2, 'throughput and duration charts drawn');
+  const allRuns = Number((await kpi(page, 'runs'))?.replace(/,/g, ''));
+  assert.ok(allRuns > 0);
+  await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true });
+
+  const before = await kpi(page, 'runs');
+  await page.selectOption('select[name="provider"]', 'bitrise');
+  await page.waitForURL(/provider=bitrise/);
+  await page.waitForFunction(
+    (text) => document.querySelector('.kpi-value[data-metric="runs"]')?.textContent !== text,
+    before,
+  );
+  const bitriseRuns = Number((await kpi(page, 'runs'))?.replace(/,/g, ''));
+  assert.ok(bitriseRuns > 0 && bitriseRuns < allRuns, `${bitriseRuns} of ${allRuns}`);
+  const bitriseRate = await kpi(page, 'success_rate');
+  const shared = page.url();
+
+  const again = await openPage(new URL(shared).pathname + new URL(shared).search);
+  await again.page.waitForSelector('.kpi-value[data-metric="runs"]');
+  assert.equal(
+    Number((await kpi(again.page, 'runs'))?.replace(/,/g, '')),
+    bitriseRuns,
+    'the URL reproduces the view',
+  );
+  assert.equal(await kpi(again.page, 'success_rate'), bitriseRate);
+  assert.equal(await again.page.inputValue('select[name="provider"]'), 'bitrise');
+  assert.deepEqual([...problems, ...again.problems], []);
+  await again.page.close();
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(200);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `page is ${overflow}px wider than a phone screen`);
+  await page.screenshot({ path: join(SCREENSHOTS, 'overview-phone.png'), fullPage: true });
+  await page.close();
+  if (process.env.BUILDLENS_UPDATE_SCREENSHOT)
+    copyFileSync(join(SCREENSHOTS, 'overview.png'), resolve('docs/screenshot.png'));
+});
+
+test('project page: time series, outcomes, breakdowns and rankings, all drawn from data', {
+  skip,
+}, async () => {
+  const { page, problems } = await openPage('/?days=90');
+  await page.click('tbody tr[data-project] th a');
+  await page.waitForURL(/\/project\//);
+  await page.waitForSelector('h2');
+  const charts = await drawnCharts(page);
+  assert.ok(charts >= 6, `${charts} charts with data`);
+  assert.match((await page.textContent('main h1')) ?? '', /\S/);
+  assert.ok((await page.$$('.ranking li')).length > 0, 'slowest / most failing workflows listed');
+  assert.ok(page.url().includes('days=90'), 'the range follows to the project page');
+  await page.screenshot({ path: join(SCREENSHOTS, 'project.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('run explorer: filters narrow the runs, classifications show their rule, HTML in messages stays text', {
+  skip,
+}, async () => {
+  const { page, problems } = await openPage('/runs?days=90');
+  await page.waitForSelector('tbody tr[data-run]');
+  assert.ok((await drawnCharts(page)) >= 1);
+  const messages = await page.$$eval('td.message', (cells) => cells.map((c) => c.textContent ?? ''));
+  assert.ok(
+    messages.some((m) => m.includes('<')),
+    'the sandbox sends HTML in some commit messages',
+  );
+  assert.equal(await page.$$eval('tbody script, tbody img, tbody iframe', (els) => els.length), 0);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('script:not([src])').length), 0);
+  const links = await page.$$eval('tbody a[target="_blank"]', (as) =>
+    as.map((a) => (a as HTMLAnchorElement).protocol),
+  );
+  assert.ok(links.length > 0 && links.every((p) => p === 'http:' || p === 'https:'));
+  await page.screenshot({ path: join(SCREENSHOTS, 'runs.png'), fullPage: true });
+
+  await page.selectOption('select[name="classification"]', 'failure');
+  await page.click('form.run-filters button[type="submit"]');
+  await page.waitForURL(/classification=failure/);
+  await page.waitForFunction(() => {
+    const badges = [...document.querySelectorAll('tbody .badge')];
+    return badges.length > 0 && badges.every((b) => b.textContent === 'failure');
+  });
+  const rules = await page.$$eval('tbody .badge + .sub', (subs) => subs.map((s) => s.textContent));
+  assert.deepEqual([...new Set(rules)], ['default:failed']);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('connections: last sync shown, verify explains the outcome', { skip }, async () => {
+  const { page, problems } = await openPage('/connections');
+  await page.waitForSelector('tr[data-connection]');
+  assert.equal((await page.$$('tr[data-connection]')).length, 2);
+  assert.ok((await drawnCharts(page)) >= 1);
+  await page.click('tr[data-connection="bitrise-sandbox"] button:has-text("Verify")');
+  await page.waitForSelector('tr[data-connection="bitrise-sandbox"] [data-code]');
+  assert.equal(
+    await page.getAttribute('tr[data-connection="bitrise-sandbox"] [data-code]', 'data-code'),
+    'ok',
+  );
+  await page.screenshot({ path: join(SCREENSHOTS, 'connections.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});

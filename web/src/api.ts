@@ -1,0 +1,107 @@
+// Talking to the server: JSON over fetch, the bearer token when the server asks for one, and errors as
+// sentences a person can read.
+import type { ConnectionSync, SyncStatus } from '../../src/server/sync-runner.js';
+import type { ListedProject } from '../../src/store/projects.js';
+import type { RunPage } from '../../src/store/runs.js';
+
+export type { ListedRun, RunPage } from '../../src/store/runs.js';
+export type { ConnectionSync, ListedProject, SyncStatus };
+
+/** A report row: one label per dimension, then metric fields (the set grows with the metrics module). */
+export type ReportRow = Record<string, string | number | null>;
+
+export interface ReportDocument {
+  by: string[];
+  filter: Record<string, unknown>;
+  rows: ReportRow[];
+  total: ReportRow;
+}
+
+export interface Meta {
+  version: string;
+  dimensions: string[];
+  metrics: string[];
+  providers: string[];
+  classifications: string[];
+  flaky: boolean;
+}
+
+export interface ConnectionInfo {
+  name: string;
+  provider: string;
+  baseUrl: string;
+  org: string | null;
+  createdAt: string;
+  lastSync: { startedAt: string | null; finishedAt: string | null; error: string | null; summary: unknown };
+}
+
+export interface CheckResult {
+  connection: string;
+  code: string;
+  message: string;
+  explanation: string;
+  curl: string | null;
+}
+
+export interface Rule {
+  order: number;
+  name: string;
+  classification: string;
+}
+
+export type Params = Record<string, string | readonly string[] | undefined | null>;
+
+const TOKEN_KEY = 'buildlens-token';
+
+/** The server wants a token this page does not have (or has wrong). */
+export class NeedsToken extends Error {
+  override name = 'NeedsToken';
+}
+
+export function setToken(token: string): void {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+export function query(params: Params): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === '') continue;
+    for (const item of typeof value === 'string' ? [value] : value) search.append(name, item);
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new Error('the buildlens server did not answer; is it still running?');
+  }
+  if (response.status === 401) throw new NeedsToken('this server needs its access token');
+  const payload = (await response.json().catch(() => null)) as { message?: string } | null;
+  if (!response.ok) throw new Error(payload?.message ?? `the server answered ${response.status}`);
+  return payload as T;
+}
+
+export const api = {
+  meta: () => request<Meta>('GET', '/api/meta'),
+  report: (params: Params) => request<ReportDocument>('GET', `/api/report${query(params)}`),
+  runs: (params: Params) => request<RunPage>('GET', `/api/runs${query(params)}`),
+  projects: () => request<ListedProject[]>('GET', '/api/projects'),
+  connections: () => request<ConnectionInfo[]>('GET', '/api/connections'),
+  verify: (name: string) =>
+    request<CheckResult>('POST', `/api/connections/${encodeURIComponent(name)}/verify`),
+  rules: () => request<Rule[]>('GET', '/api/rules'),
+  syncStatus: () => request<SyncStatus>('GET', '/api/sync'),
+  startSync: (connections: string[]) => request<SyncStatus>('POST', '/api/sync', { connections }),
+};

@@ -1,0 +1,93 @@
+// How each metric field reads: its label, its unit and which direction is better. Fields the metrics
+// module adds later are shown too, with a label and unit guessed from their snake_case name.
+
+import type { ReportRow } from './api.js';
+import { h } from './dom.js';
+
+export type Unit = 'count' | 'ratio' | 'seconds' | 'credits';
+
+export interface MetricInfo {
+  label: string;
+  unit: Unit;
+  /** Which way is an improvement; null when neither is (e.g. run counts). */
+  better: 'up' | 'down' | null;
+}
+
+const KNOWN: Record<string, MetricInfo> = {
+  runs: { label: 'Runs', unit: 'count', better: null },
+  success: { label: 'Succeeded', unit: 'count', better: null },
+  failure: { label: 'Failed', unit: 'count', better: 'down' },
+  aborted: { label: 'Aborted', unit: 'count', better: null },
+  skipped: { label: 'Skipped', unit: 'count', better: null },
+  running: { label: 'Unfinished', unit: 'count', better: null },
+  success_rate: { label: 'Success rate', unit: 'ratio', better: 'up' },
+  duration_s_p50: { label: 'Duration p50', unit: 'seconds', better: 'down' },
+  duration_s_p90: { label: 'Duration p90', unit: 'seconds', better: 'down' },
+  duration_s_p95: { label: 'Duration p95', unit: 'seconds', better: 'down' },
+  duration_s_max: { label: 'Duration max', unit: 'seconds', better: 'down' },
+  queue_s_p50: { label: 'Queue p50', unit: 'seconds', better: 'down' },
+  queue_s_p95: { label: 'Queue p95', unit: 'seconds', better: 'down' },
+};
+
+export function metricInfo(field: string): MetricInfo {
+  const known = KNOWN[field];
+  if (known) return known;
+  const label = field.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+  if (/_rate$|_ratio$/.test(field)) return { label, unit: 'ratio', better: null };
+  if (/(^|_)s(_|$)/.test(field)) return { label, unit: 'seconds', better: 'down' };
+  if (/credit|cost/.test(field)) return { label, unit: 'credits', better: 'down' };
+  return { label, unit: 'count', better: null };
+}
+
+export function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+export function formatValue(field: string, value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'string') return value;
+  switch (metricInfo(field).unit) {
+    case 'ratio':
+      return `${(value * 100).toFixed(1)}%`;
+    case 'seconds':
+      return formatSeconds(value);
+    case 'credits':
+      return value.toLocaleString('en', { maximumFractionDigits: 1 });
+    case 'count':
+      return value.toLocaleString('en');
+  }
+}
+
+const asNumber = (value: unknown) => (typeof value === 'number' ? value : null);
+
+/** ▲/▼ and the change against the previous period, coloured good or bad where that is known. */
+export function trend(field: string, current: ReportRow | undefined, previous: ReportRow | undefined) {
+  const now = asNumber(current?.[field]);
+  const before = asNumber(previous?.[field]);
+  // A previous period without runs (before the history starts) is no baseline.
+  if (now === null || before === null || !asNumber(previous?.runs))
+    return h('span', { class: 'trend none', title: 'no data in the previous period' }, '');
+  const info = metricInfo(field);
+  const change = now - before;
+  const relative = before === 0 ? null : change / before;
+  const text =
+    info.unit === 'ratio'
+      ? `${change >= 0 ? '+' : '−'}${Math.abs(change * 100).toFixed(1)} pts`
+      : relative === null
+        ? '(new)'
+        : `${change >= 0 ? '+' : '−'}${Math.abs(relative * 100).toFixed(0)}%`;
+  const flat =
+    info.unit === 'ratio' ? Math.abs(change) < 0.005 : relative !== null && Math.abs(relative) < 0.02;
+  const arrow = flat ? '→' : change > 0 ? '▲' : '▼';
+  const mood =
+    flat || info.better === null ? 'neutral' : change > 0 === (info.better === 'up') ? 'good' : 'bad';
+  const direction = flat ? 'about the same' : change > 0 ? 'up' : 'down';
+  return h(
+    'span',
+    { class: `trend ${mood}`, title: `${direction} vs the previous period (${formatValue(field, before)})` },
+    `${arrow} ${text}`,
+  );
+}

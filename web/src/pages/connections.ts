@@ -1,0 +1,154 @@
+// Connections: when each last synced and how it went, a verify button that explains the outcome, and
+// syncs started from here with their progress.
+import { api, type ConnectionInfo, type SyncStatus } from '../api.js';
+import { empty, failure, fill, h } from '../dom.js';
+import type { Page } from '../page.js';
+import { globalParams } from '../state.js';
+import { breakdownChart } from '../views.js';
+
+const POLL_MS = 1000;
+/** A sync page left open does not poll forever. */
+const MAX_POLLS = 1800;
+
+const when = (iso: string | null) => (iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : 'never');
+
+function lastSync(connection: ConnectionInfo): HTMLElement {
+  const { finishedAt, error, summary } = connection.lastSync;
+  if (error) return h('span', { class: 'bad' }, `Failed ${when(finishedAt)}: ${error}`);
+  const runs = (summary as { runsNew?: number; runsUpdated?: number } | null) ?? null;
+  return h(
+    'span',
+    {},
+    finishedAt ? `OK ${when(finishedAt)}` : 'Not synced yet',
+    runs
+      ? h('span', { class: 'sub' }, `${runs.runsNew ?? 0} new, ${runs.runsUpdated ?? 0} updated runs`)
+      : null,
+  );
+}
+
+function verifyButton(name: string): HTMLElement {
+  const result = h('div', { class: 'verify-result', 'aria-live': 'polite' });
+  const button = h('button', { type: 'button' }, 'Verify');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    fill(result, h('span', { class: 'muted' }, 'Checking…'));
+    try {
+      const check = await api.verify(name);
+      fill(
+        result,
+        h(
+          'span',
+          { class: `badge ${check.code === 'ok' ? 'success' : 'failure'}`, 'data-code': check.code },
+          check.code,
+        ),
+        h('p', {}, check.explanation),
+        h('p', { class: 'sub' }, check.message),
+        check.curl ? h('p', {}, 'Reproduce with: ', h('code', {}, check.curl)) : null,
+      );
+    } catch (error) {
+      fill(result, failure('the verification', error));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return h('div', {}, button, result);
+}
+
+function progressText(status: SyncStatus): string {
+  if (status.connections.length === 0) return 'No sync has run since the server started.';
+  const parts = status.connections.map((c) => {
+    const projects = c.projectsTotal > 0 ? ` ${c.projectsDone}/${c.projectsTotal} projects,` : '';
+    return `${c.connection}: ${c.state},${projects} ${c.runsDone} runs${c.error ? ` (${c.error})` : ''}`;
+  });
+  return `${status.running ? 'Syncing' : `Last sync (${status.trigger ?? ''}) finished ${when(status.finishedAt)}`} — ${parts.join('; ')}`;
+}
+
+export const connectionsPage: Page = async (context) => {
+  const [connections, status, byConnection] = await Promise.all([
+    api.connections(),
+    api.syncStatus(),
+    api.report({ ...globalParams(context.global), by: ['connection'] }),
+  ]);
+  if (context.stale()) return;
+  const progress = h('p', { class: 'note', role: 'status', 'aria-live': 'polite' }, progressText(status));
+  const syncButtons: HTMLButtonElement[] = [];
+
+  const watch = async () => {
+    for (let i = 0; i < MAX_POLLS && !context.stale(); i++) {
+      const now = await api.syncStatus().catch(() => null);
+      if (!now) break;
+      fill(progress, progressText(now));
+      if (!now.running) {
+        if (!context.stale()) await connectionsPage(context);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  };
+  const startSync = async (names: string[]) => {
+    for (const b of syncButtons) b.disabled = true;
+    try {
+      fill(progress, progressText(await api.startSync(names)));
+      await watch();
+    } catch (error) {
+      fill(progress, failure('a new sync', error));
+    } finally {
+      for (const b of syncButtons) b.disabled = false;
+    }
+  };
+  const syncButton = (label: string, names: string[]) => {
+    const button = h('button', { type: 'button' }, label);
+    button.addEventListener('click', () => void startSync(names));
+    syncButtons.push(button);
+    return button;
+  };
+
+  fill(
+    context.main,
+    h('h1', {}, 'Connections'),
+    connections.length === 0
+      ? empty('No connections yet. Add one with: buildlens connect add <name> --provider bitrise|buildkite')
+      : [
+          h('p', {}, syncButton('Sync all now', [])),
+          progress,
+          h(
+            'div',
+            { class: 'table-wrap card' },
+            h(
+              'table',
+              { class: 'data' },
+              h('caption', { class: 'visually-hidden' }, 'Connections'),
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ['Name', 'Provider', 'API', 'Last sync', 'Check', 'Sync'].map((t) =>
+                    h('th', { scope: 'col' }, t),
+                  ),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                connections.map((c) =>
+                  h(
+                    'tr',
+                    { 'data-connection': c.name },
+                    h('th', { scope: 'row' }, c.name),
+                    h('td', {}, c.provider, c.org ? h('span', { class: 'sub' }, c.org) : null),
+                    h('td', { class: 'url' }, c.baseUrl),
+                    h('td', {}, lastSync(c)),
+                    h('td', {}, verifyButton(c.name)),
+                    h('td', {}, syncButton('Sync now', [c.name])),
+                  ),
+                ),
+              ),
+            ),
+          ),
+          breakdownChart(byConnection.rows, 'connection'),
+        ],
+  );
+  if (status.running) void watch();
+};

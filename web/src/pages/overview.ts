@@ -1,0 +1,120 @@
+// Overview: every project's runs, success rate, durations and queue time, with trends against the
+// previous period of the same length and a sparkline of runs over time.
+import { api, type ReportRow } from '../api.js';
+import { sparkline } from '../charts.js';
+import { empty, fill, h } from '../dom.js';
+import { formatValue, metricInfo, trend } from '../metrics.js';
+import { bucketDimension, labels, num, type Page, projectKey } from '../page.js';
+import { globalParams, href } from '../state.js';
+import { durationChart, throughputChart } from '../views.js';
+
+const COLUMNS = ['runs', 'success_rate', 'duration_s_p50', 'duration_s_p95', 'queue_s_p95'];
+
+function kpis(current: ReportRow, previous: ReportRow): HTMLElement {
+  return h(
+    'section',
+    { class: 'kpis', 'aria-label': 'Totals' },
+    COLUMNS.map((field) =>
+      h(
+        'div',
+        { class: 'kpi card' },
+        h('span', { class: 'kpi-label' }, metricInfo(field).label),
+        h('span', { class: 'kpi-value', 'data-metric': field }, formatValue(field, current[field])),
+        trend(field, current, previous),
+      ),
+    ),
+  );
+}
+
+export const overviewPage: Page = async (context) => {
+  const { global, meta } = context;
+  const bucket = bucketDimension(meta, global);
+  const [current, previous, series, overall] = await Promise.all([
+    api.report({ ...globalParams(global), by: ['project'] }),
+    api.report({ ...globalParams(global, 1), by: ['project'] }),
+    api.report({ ...globalParams(global), by: ['project', bucket] }),
+    api.report({ ...globalParams(global), by: [bucket] }),
+  ]);
+  if (context.stale()) return;
+  const before = new Map(previous.rows.map((r) => [projectKey(r), r]));
+  const buckets = labels(series.rows, bucket);
+  const runsOver = new Map<string, (number | null)[]>();
+  for (const row of series.rows) {
+    const values = runsOver.get(projectKey(row)) ?? buckets.map(() => null);
+    values[buckets.indexOf(String(row[bucket]))] = num(row, 'runs');
+    runsOver.set(projectKey(row), values);
+  }
+
+  const table = h(
+    'table',
+    { class: 'data' },
+    h(
+      'caption',
+      { class: 'visually-hidden' },
+      `Projects, last ${global.days} days, with change against the ${global.days} days before`,
+    ),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col' }, 'Project'),
+        COLUMNS.map((f) => h('th', { scope: 'col', class: 'num' }, metricInfo(f).label)),
+        h('th', { scope: 'col' }, `Runs per ${bucket}`),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      current.rows.map((row) => {
+        const key = projectKey(row);
+        const name = String(row.project ?? '(unknown)');
+        const link = href(
+          `/project/${encodeURIComponent(String(row.connection))}/${encodeURIComponent(name)}`,
+        );
+        return h(
+          'tr',
+          { 'data-project': name },
+          h(
+            'th',
+            { scope: 'row' },
+            h('a', { href: link, 'data-link': true }, name),
+            h('span', { class: 'sub' }, String(row.connection ?? '')),
+          ),
+          COLUMNS.map((field) =>
+            h(
+              'td',
+              { class: 'num', 'data-metric': field },
+              h('span', {}, formatValue(field, row[field])),
+              trend(field, row, before.get(key)),
+            ),
+          ),
+          h('td', {}, sparkline(runsOver.get(key) ?? [], `Runs per ${bucket} of ${name}`)),
+        );
+      }),
+    ),
+  );
+
+  fill(
+    context.main,
+    h('h1', {}, 'Overview'),
+    h(
+      'p',
+      { class: 'lead' },
+      `Last ${global.days} days${global.provider ? `, ${global.provider} only` : ''}.`,
+    ),
+    kpis(current.total, previous.total),
+    current.rows.length === 0
+      ? empty('No runs in this range. Choose a longer range or another provider, or sync your connections.')
+      : [
+          h('div', { class: 'table-wrap card' }, table),
+          h(
+            'div',
+            { class: 'grid two' },
+            throughputChart(overall.rows, bucket),
+            durationChart(overall.rows, bucket),
+          ),
+        ],
+  );
+};

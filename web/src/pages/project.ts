@@ -1,0 +1,167 @@
+// One project: time series, breakdowns by workflow, branch and trigger, how runs were classified, the
+// slowest and most failing workflows, and every metric the report offers with its trend.
+import { api, type ReportRow } from '../api.js';
+import { empty, fill, h } from '../dom.js';
+import { formatValue, metricInfo, trend } from '../metrics.js';
+import { bucketDimension, num, type Page } from '../page.js';
+import { globalParams, href } from '../state.js';
+import {
+  breakdownChart,
+  classificationChart,
+  durationChart,
+  successChart,
+  throughputChart,
+} from '../views.js';
+
+function ranking(
+  title: string,
+  rows: ReportRow[],
+  field: string,
+  project: { connection: string; name: string },
+) {
+  const top = rows.filter((r) => num(r, field) !== null && (num(r, field) ?? 0) > 0).slice(0, 5);
+  return h(
+    'section',
+    { class: 'card' },
+    h('h2', {}, title),
+    top.length === 0
+      ? empty('Nothing to rank in this range.')
+      : h(
+          'ol',
+          { class: 'ranking' },
+          top.map((r) =>
+            h(
+              'li',
+              {},
+              h(
+                'a',
+                {
+                  href: href('/runs', {
+                    connection: project.connection,
+                    project: project.name,
+                    workflow: String(r.workflow),
+                  }),
+                  'data-link': true,
+                },
+                String(r.workflow),
+              ),
+              h('span', { class: 'rank-value' }, formatValue(field, r[field])),
+              field === 'failure'
+                ? h('span', { class: 'sub' }, `success ${formatValue('success_rate', r.success_rate)}`)
+                : null,
+            ),
+          ),
+        ),
+  );
+}
+
+function metricTable(fields: string[], current: ReportRow, previous: ReportRow): HTMLElement {
+  return h(
+    'section',
+    { class: 'card' },
+    h('h2', {}, 'All metrics'),
+    h(
+      'table',
+      { class: 'data compact' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'Metric'),
+          h('th', { scope: 'col', class: 'num' }, 'Value'),
+          h('th', { scope: 'col' }, 'vs previous'),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        fields.map((f) =>
+          h(
+            'tr',
+            {},
+            h('th', { scope: 'row' }, metricInfo(f).label),
+            h('td', { class: 'num', 'data-metric': f }, formatValue(f, current[f])),
+            h('td', {}, trend(f, current, previous)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+export const projectPage: Page = async (context) => {
+  const { global, meta } = context;
+  const [connection = '', name = ''] = context.path;
+  const scope = { connection, project: name };
+  const bucket = bucketDimension(meta, global);
+  const breakdowns = ['workflow', 'branch', 'trigger'].filter((d) => meta.dimensions.includes(d));
+  const current = globalParams(global);
+  const [series, previous, ...grouped] = await Promise.all([
+    api.report({ ...current, ...scope, by: [bucket] }),
+    api.report({ ...globalParams(global, 1), ...scope, by: ['workflow'] }),
+    ...breakdowns.map((d) => api.report({ ...current, ...scope, by: [d] })),
+  ]);
+  if (context.stale()) return;
+  const byDimension = new Map(breakdowns.map((d, i) => [d, grouped[i]?.rows ?? []]));
+  const total = series.total;
+  const workflows = byDimension.get('workflow') ?? [];
+  const slowest = [...workflows].sort(
+    (a, b) => (num(b, 'duration_s_p95') ?? -1) - (num(a, 'duration_s_p95') ?? -1),
+  );
+  const failing = [...workflows].sort((a, b) => (num(b, 'failure') ?? 0) - (num(a, 'failure') ?? 0));
+  const missing = ['trigger'].filter((d) => !breakdowns.includes(d));
+
+  fill(
+    context.main,
+    h(
+      'p',
+      { class: 'crumbs' },
+      h('a', { href: href('/'), 'data-link': true }, 'Overview'),
+      ' / ',
+      connection,
+    ),
+    h('h1', {}, name),
+    h(
+      'p',
+      { class: 'lead' },
+      `Last ${global.days} days: ${formatValue('runs', total.runs)} runs, success rate ${formatValue('success_rate', total.success_rate)} `,
+      trend('success_rate', total, previous.total),
+      ' · ',
+      h('a', { href: href('/runs', scope), 'data-link': true }, 'Explore these runs'),
+    ),
+    num(total, 'runs') === 0
+      ? empty('No runs of this project in this range. Choose a longer range.')
+      : [
+          h(
+            'div',
+            { class: 'grid two' },
+            durationChart(series.rows, bucket),
+            successChart(series.rows, bucket),
+            throughputChart(series.rows, bucket),
+            classificationChart(total),
+          ),
+          h('h2', {}, 'Breakdown'),
+          h(
+            'div',
+            { class: 'grid three' },
+            breakdowns.map((d) => breakdownChart(byDimension.get(d) ?? [], d)),
+          ),
+          missing.length > 0
+            ? h(
+                'p',
+                { class: 'note' },
+                `Grouping by ${missing.join(', ')} is not offered by this server’s metrics yet.`,
+              )
+            : null,
+          h(
+            'div',
+            { class: 'grid three' },
+            ranking('Slowest workflows (p95)', slowest, 'duration_s_p95', { connection, name }),
+            ranking('Most failing workflows', failing, 'failure', { connection, name }),
+            metricTable(meta.metrics, total, previous.total),
+          ),
+        ],
+  );
+};

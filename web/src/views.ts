@@ -1,0 +1,161 @@
+// Charts built from report rows, shared by the pages.
+import type { ReportRow } from './api.js';
+import { axisStyle, CLASS_COLORS, chartFigure, color } from './charts.js';
+import { formatSeconds, metricInfo } from './metrics.js';
+import { labels, num } from './page.js';
+
+const OUTCOMES = ['success', 'failure', 'aborted', 'skipped', 'running'] as const;
+
+const byBucket = (rows: ReportRow[], bucket: string) => {
+  const buckets = labels(rows, bucket);
+  const index = new Map(rows.map((r) => [String(r[bucket]), r]));
+  return { buckets, value: (field: string) => buckets.map((b) => num(index.get(b), field)) };
+};
+
+const countPoints = (series: (number | null)[][]) => series.flat().filter((v) => v !== null).length;
+
+/** Runs per bucket, stacked by outcome: aborted and skipped are their own series, not hidden in failure. */
+export function throughputChart(rows: ReportRow[], bucket: string): HTMLElement {
+  const { buckets, value } = byBucket(rows, bucket);
+  const series = OUTCOMES.map((o) => value(o));
+  return chartFigure(
+    `Throughput: runs per ${bucket} by outcome`,
+    {
+      xAxis: { type: 'category', data: buckets, ...axisStyle() },
+      yAxis: { type: 'value', minInterval: 1, ...axisStyle() },
+      tooltip: { trigger: 'axis' },
+      series: OUTCOMES.map((outcome, i) => ({
+        name: metricInfo(outcome).label,
+        type: 'bar',
+        stack: 'runs',
+        data: series[i],
+        itemStyle: { color: color(CLASS_COLORS[outcome]) },
+      })),
+    },
+    countPoints(series),
+  );
+}
+
+/** Duration p50/p95 of successful runs and queue p95, per bucket. */
+export function durationChart(rows: ReportRow[], bucket: string): HTMLElement {
+  const { buckets, value } = byBucket(rows, bucket);
+  const lines = [
+    ['duration_s_p50', 'c-p50'],
+    ['duration_s_p95', 'c-p95'],
+    ['queue_s_p95', 'c-queue'],
+  ] as const;
+  const series = lines.map(([field]) => value(field));
+  return chartFigure(
+    `Duration and queue time per ${bucket}`,
+    {
+      xAxis: { type: 'category', data: buckets, ...axisStyle() },
+      yAxis: {
+        type: 'value',
+        ...axisStyle(),
+        axisLabel: { ...axisStyle().axisLabel, formatter: formatSeconds },
+      },
+      tooltip: {
+        trigger: 'axis',
+        valueFormatter: (v: unknown) => (typeof v === 'number' ? formatSeconds(v) : '—'),
+      },
+      series: lines.map(([field, colour], i) => ({
+        name: metricInfo(field).label,
+        type: 'line',
+        data: series[i],
+        connectNulls: true,
+        symbolSize: 6,
+        itemStyle: { color: color(colour) },
+        lineStyle: { color: color(colour), width: 2, type: field.startsWith('queue') ? 'dashed' : 'solid' },
+      })),
+    },
+    countPoints(series),
+  );
+}
+
+export function successChart(rows: ReportRow[], bucket: string): HTMLElement {
+  const { buckets, value } = byBucket(rows, bucket);
+  const rate = value('success_rate').map((v) => (v === null ? null : Math.round(v * 1000) / 10));
+  return chartFigure(
+    `Success rate per ${bucket}`,
+    {
+      xAxis: { type: 'category', data: buckets, ...axisStyle() },
+      yAxis: {
+        type: 'value',
+        min: 0,
+        max: 100,
+        ...axisStyle(),
+        axisLabel: { ...axisStyle().axisLabel, formatter: '{value}%' },
+      },
+      tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? `${v}%` : '—') },
+      series: [
+        {
+          name: 'Success rate',
+          type: 'line',
+          data: rate,
+          connectNulls: true,
+          symbolSize: 6,
+          itemStyle: { color: color('c-success') },
+          lineStyle: { color: color('c-success'), width: 2 },
+        },
+      ],
+    },
+    countPoints([rate]),
+  );
+}
+
+/** Runs of each group (workflow, branch, trigger…) stacked by outcome, the biggest `limit` groups. */
+export function breakdownChart(rows: ReportRow[], dimension: string, limit = 10): HTMLElement {
+  const top = [...rows]
+    .sort((a, b) => (num(b, 'runs') ?? 0) - (num(a, 'runs') ?? 0))
+    .slice(0, limit)
+    .reverse();
+  const names = top.map((r) => (r[dimension] === null ? '(none)' : String(r[dimension])));
+  const series = OUTCOMES.map((o) => top.map((r) => num(r, o)));
+  return chartFigure(
+    `Runs by ${dimension}${rows.length > limit ? ` (top ${limit})` : ''}`,
+    {
+      yAxis: {
+        type: 'category',
+        data: names,
+        ...axisStyle(),
+        axisLabel: { ...axisStyle().axisLabel, width: 140, overflow: 'truncate' },
+      },
+      xAxis: { type: 'value', minInterval: 1, ...axisStyle() },
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+      series: OUTCOMES.map((outcome, i) => ({
+        name: metricInfo(outcome).label,
+        type: 'bar',
+        stack: 'runs',
+        data: series[i],
+        itemStyle: { color: color(CLASS_COLORS[outcome]) },
+      })),
+    },
+    countPoints(series),
+    { height: Math.max(180, 60 + names.length * 26) },
+  );
+}
+
+/** How the runs of the range were classified. */
+export function classificationChart(total: ReportRow): HTMLElement {
+  const slices = OUTCOMES.map((o) => ({
+    name: metricInfo(o).label,
+    value: num(total, o) ?? 0,
+    itemStyle: { color: color(CLASS_COLORS[o]) },
+  })).filter((s) => s.value > 0);
+  return chartFigure(
+    'Classification of runs',
+    {
+      tooltip: { trigger: 'item' },
+      series: [
+        {
+          type: 'pie',
+          radius: ['45%', '72%'],
+          top: 28,
+          data: slices,
+          label: { color: color('fg'), formatter: '{b}: {c}' },
+        },
+      ],
+    },
+    slices.length,
+  );
+}
