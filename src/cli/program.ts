@@ -6,6 +6,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerReport } from './commands/report.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSandbox } from './commands/sandbox.js';
+import { registerServe } from './commands/serve.js';
 import { registerSync } from './commands/sync.js';
 import { Cli, type GlobalOptions, type Io } from './context.js';
 import { EXIT_OK, EXIT_USAGE, errorText, exitCodeFor, UsageError } from './errors.js';
@@ -42,6 +43,7 @@ function buildProgram(cli: Cli): Command {
   registerSync(program, cli);
   registerRuns(program, cli);
   registerReport(program, cli);
+  registerServe(program, cli);
   registerDemo(program, cli);
   return program;
 }

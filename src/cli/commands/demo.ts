@@ -10,6 +10,7 @@ import type { Store } from '../../store/store.js';
 import type { Cli } from '../context.js';
 import { UsageError } from '../errors.js';
 import { renderReport } from './report.js';
+import { serveUntilInterrupted } from './serve.js';
 import { printSync, runSync } from './sync.js';
 
 const LOOKBACK_DAYS = 90;
@@ -42,9 +43,11 @@ async function connectSandbox(store: Store, accounts: SandboxAccount[]): Promise
 export function registerDemo(program: Command, cli: Cli): void {
   program
     .command('demo')
-    .description('run the sandbox, import its data into a fresh database and print the report')
-    .option('--no-serve', 'exit after the report (the dashboard is not available yet either way)')
-    .action(async () => {
+    .description(
+      'run the sandbox, import its data into a fresh database, print the report and serve the dashboard',
+    )
+    .option('--no-serve', 'exit after the report instead of serving the dashboard')
+    .action(async (options: { serve: boolean }) => {
       const explicitDb = cli.options.db;
       cli.options.db = explicitDb ?? join(mkdtempSync(join(tmpdir(), 'buildlens-demo-')), 'buildlens.db');
       const sandbox = await startSandbox({ seed: 1, size: 'small' });
@@ -82,7 +85,11 @@ export function registerDemo(program: Command, cli: Cli): void {
         cli.info(`\nThe data stays in ${cli.options.db}; explore it with, for example:`);
         cli.info(`  buildlens --db ${cli.options.db} runs --limit 20`);
         cli.info(`  buildlens --db ${cli.options.db} report --by week`);
-        cli.info('The dashboard is not available yet.');
+        // The sandbox keeps running meanwhile, so "Sync now" on the dashboard brings in its newer runs.
+        if (options.serve)
+          await cli.withStore((store) =>
+            serveUntilInterrupted(cli, store, { host: '127.0.0.1', port: 0, syncEveryMs: null }),
+          );
       } finally {
         await sandbox.close();
       }

@@ -4,24 +4,12 @@ import { startSandbox } from '../../sandbox/index.js';
 import { SANDBOX_SIZES } from '../../sandbox/provider.js';
 import type { Cli } from '../context.js';
 import { parseChoice, parseInteger } from '../parse.js';
+import { interrupted } from '../signals.js';
 
 interface SandboxOptions {
   port?: string;
   seed?: string;
   size?: string;
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-function interrupted(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 export function registerSandbox(program: Command, cli: Cli): void {

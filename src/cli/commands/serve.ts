@@ -1,0 +1,76 @@
+// `buildlens serve`: the HTTP API and the dashboard over the store, until Ctrl-C.
+import type { Command } from 'commander';
+import { startServer, UnsafeServerOptions } from '../../server/serve.js';
+import type { Store } from '../../store/store.js';
+import type { Cli } from '../context.js';
+import { UsageError } from '../errors.js';
+import { parseInteger } from '../parse.js';
+import { interrupted } from '../signals.js';
+
+export interface ServeSettings {
+  host: string;
+  port: number;
+  syncEveryMs: number | null;
+}
+
+/** `15m`, `1h`, `90s` (at least 10 seconds: a sync of a large account takes longer than that anyway). */
+export function parseInterval(value: string): number {
+  const match = /^(\d{1,6})(s|m|h)$/.exec(value.trim());
+  const ms = match ? Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'] : 0;
+  if (ms < 10_000)
+    throw new UsageError(`--sync-every must look like 15m, 1h or 90s (at least 10s), got "${value}"`);
+  return ms;
+}
+
+/** Serves the store until SIGINT/SIGTERM; `demo` ends here too. */
+export async function serveUntilInterrupted(cli: Cli, store: Store, settings: ServeSettings): Promise<void> {
+  const token = cli.io.env.BUILDLENS_SERVER_TOKEN ?? null;
+  if (token) cli.secrets.add(token);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      store,
+      host: settings.host,
+      port: settings.port,
+      token,
+      syncEveryMs: settings.syncEveryMs,
+      log: (line) => cli.io.stderr.write(`${line}\n`),
+    });
+  } catch (error) {
+    if (error instanceof UnsafeServerOptions) throw new UsageError(error.message);
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE')
+      throw new UsageError(`port ${settings.port} is in use: choose another with --port`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new UsageError(`cannot listen on ${settings.host}: not an address of this machine`);
+    throw error;
+  }
+  const stopped = interrupted();
+  cli.print(`Dashboard: ${server.url}/`);
+  cli.info(
+    `API: ${server.url}/api/openapi.json${settings.syncEveryMs ? `; syncing every ${settings.syncEveryMs / 1000}s` : ''}; press Ctrl-C to stop`,
+  );
+  await stopped;
+  await server.close();
+}
+
+export function registerServe(program: Command, cli: Cli): void {
+  program
+    .command('serve')
+    .description('serve the HTTP API and the dashboard until Ctrl-C')
+    .option(
+      '--host <address>',
+      'address to listen on (off loopback, BUILDLENS_SERVER_TOKEN is required)',
+      '127.0.0.1',
+    )
+    .option('--port <n>', 'port to listen on (0: any free port)', '8080')
+    .option('--sync-every <interval>', 'sync every connection this often, e.g. 15m (default: never)')
+    .action(async (options: { host: string; port: string; syncEvery?: string }) => {
+      const settings: ServeSettings = {
+        host: options.host,
+        port: parseInteger(options.port, '--port', 0, 65535),
+        syncEveryMs: options.syncEvery === undefined ? null : parseInterval(options.syncEvery),
+      };
+      await cli.withStore((store) => serveUntilInterrupted(cli, store, settings));
+    });
+}
