@@ -76,8 +76,13 @@ async function closedPort(): Promise<number> {
 }
 
 before(async () => {
-  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(build.status, 0, `npm run build failed:\n${build.stdout}\n${build.stderr}`);
+  // The TypeScript half of `npm run build`: all bin/buildlens needs (the dashboard bundle is not).
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  assert.equal(build.status, 0, `the build failed:\n${build.stdout}\n${build.stderr}`);
   // A manual clock: nothing changes between two syncs unless the test moves it.
   sandbox = await startSandbox({ seed: 1, size: 'small', clock: 'manual' });
   tokens = [sandbox.bitrise.token, sandbox.buildkite.token];
