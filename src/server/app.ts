@@ -44,6 +44,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   app.setValidatorCompiler(zodValidatorCompiler);
+  // JSON bodies only: a plain-text or form POST (what a foreign page can send without asking) gets a 415.
+  app.removeContentTypeParser('text/plain');
   // Responses are produced by our own typed code; their schemas document the API and are checked in tests.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   registerSecurity(app, { token: options.token, loopback: options.loopback });

@@ -44,12 +44,15 @@ export const filterQuery = z.object({
 });
 export type FilterQuery = z.infer<typeof filterQuery>;
 
-export const runQuery = filterQuery.extend({
-  status: repeated(z.enum(RUN_STATUSES)).optional(),
-  classification: repeated(z.enum(CLASSIFICATIONS)).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
-});
+export const runQuery = filterQuery
+  .extend({
+    status: repeated(z.enum(RUN_STATUSES)).optional(),
+    classification: repeated(z.enum(CLASSIFICATIONS)).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  // A misspelt parameter must not silently widen the selection.
+  .strict();
 
 /** The error body of every 4xx/5xx answer. */
 export const errorBody = z.object({ error: z.string(), message: z.string() });

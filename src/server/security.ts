@@ -55,7 +55,7 @@ function isAppShell(request: FastifyRequest): boolean {
 
 /** Paths that answer with data (everything but the app's own files). */
 export function isDataPath(path: string): boolean {
-  return path.startsWith('/api/') || path === '/api' || path === '/metrics' || path === '/healthz';
+  return ['/api', '/metrics', '/healthz'].some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
 }
 
 function hostName(hostHeader: string | undefined): string {

@@ -9,7 +9,7 @@ import type { ServerContext } from '../context.js';
 import { resolveFilter } from '../filter.js';
 import { filterQuery, repeated } from '../schema.js';
 
-const reportQuery = filterQuery.extend({ by: repeated(z.enum(DIMENSIONS)).optional() });
+const reportQuery = filterQuery.extend({ by: repeated(z.enum(DIMENSIONS)).optional() }).strict();
 
 const nullableNumber = z.number().nullable();
 

@@ -1,0 +1,349 @@
+// The JSON API over a store synced from the sandbox (both providers): every answer is checked against the
+// OpenAPI document, and numbers against the metrics module called directly.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { DEFAULT_RULES } from '../../src/classify/classify.js';
+import { DIMENSIONS, report } from '../../src/metrics/report.js';
+import type { SyncRunner } from '../../src/server/sync-runner.js';
+import { addConnection } from '../../src/store/connections.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { appFor, type Synced, syncFromSandbox } from './fixture.js';
+import { type Caller, openApiCaller } from './openapi-check.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'buildlens-api-'));
+process.env.XDG_DATA_HOME = join(scratch, 'data');
+const cleanups: (() => unknown)[] = [];
+const hooks = { after: (fn: () => unknown) => void cleanups.push(fn) };
+
+let store: Store;
+let synced: Synced;
+let app: FastifyInstance;
+let sync: SyncRunner;
+let api: Caller;
+
+before(async () => {
+  store = await openStore(join(scratch, 'buildlens.db'));
+  synced = await syncFromSandbox(store, hooks);
+  // A connection whose token the sandbox refuses, for verify.
+  await addConnection(store, {
+    name: 'wrong-token',
+    provider: 'bitrise',
+    baseUrl: synced.sandbox.bitrise.url,
+    org: null,
+    token: 'not-the-sandbox-token-0123456789',
+  });
+  ({ app, sync } = await appFor(synced, hooks));
+  api = await openApiCaller(app);
+});
+
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  await store.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+type ReportBody = {
+  by: string[];
+  filter: Record<string, unknown>;
+  rows: Record<string, unknown>[];
+  total: Record<string, unknown>;
+};
+
+test('the OpenAPI document describes every API route with a response schema', async () => {
+  const { body } = await api.call('GET', '/api/openapi.json');
+  const document = body as {
+    openapi: string;
+    paths: Record<
+      string,
+      Record<string, { responses: Record<string, unknown>; parameters: { name: string }[] }>
+    >;
+  };
+  assert.equal(document.openapi, '3.1.0');
+  for (const [method, path] of [
+    ['get', '/healthz'],
+    ['get', '/api/connections'],
+    ['post', '/api/connections/{name}/verify'],
+    ['get', '/api/projects'],
+    ['get', '/api/runs'],
+    ['get', '/api/report'],
+    ['get', '/api/meta'],
+    ['get', '/api/rules'],
+    ['get', '/api/sync'],
+    ['post', '/api/sync'],
+    ['get', '/metrics'],
+    ['get', '/api/openapi.json'],
+  ] as const) {
+    const operation = document.paths[path]?.[method];
+    assert.ok(operation, `${method} ${path}`);
+    assert.ok(
+      Object.keys(operation.responses).some((s) => s.startsWith('2')),
+      `${method} ${path} success schema`,
+    );
+  }
+  const reportParameters = document.paths['/api/report']?.get?.parameters.map((p) => p.name);
+  assert.deepEqual(reportParameters?.sort(), [
+    'branch',
+    'by',
+    'connection',
+    'project',
+    'provider',
+    'since',
+    'until',
+    'workflow',
+  ]);
+});
+
+test('healthz answers when the database does', async () => {
+  const { status, body } = await api.call('GET', '/healthz');
+  assert.equal(status, 200);
+  assert.deepEqual(body, { status: 'ok', version: '0.1.0', database: 'sqlite' });
+});
+
+test('connections: listed with their last sync, never with a token; verify explains the outcome', async () => {
+  const { body } = await api.call('GET', '/api/connections');
+  const connections = body as {
+    name: string;
+    lastSync: { finishedAt: string | null; error: string | null; summary: { runsNew: number } | null };
+  }[];
+  assert.deepEqual(
+    connections.map((c) => c.name),
+    ['bitrise-sandbox', 'buildkite-sandbox', 'wrong-token'],
+  );
+  assert.ok(connections[0]?.lastSync.finishedAt && connections[0].lastSync.error === null);
+  assert.ok((connections[0]?.lastSync.summary?.runsNew ?? 0) > 0);
+  assert.equal(connections[2]?.lastSync.finishedAt, null, 'never synced');
+
+  const ok = await api.call('POST', '/api/connections/{name}/verify', {
+    url: '/api/connections/bitrise-sandbox/verify',
+  });
+  assert.equal((ok.body as { code: string }).code, 'ok');
+  const wrong = await api.call('POST', '/api/connections/{name}/verify', {
+    url: '/api/connections/wrong-token/verify',
+  });
+  const check = wrong.body as { code: string; explanation: string; message: string };
+  assert.equal(check.code, 'invalid_credentials');
+  assert.match(check.explanation, /rejected the token/);
+  assert.ok(!wrong.text.includes('not-the-sandbox-token'), 'the token is not echoed');
+  const unknown = await api.call('POST', '/api/connections/{name}/verify', {
+    url: '/api/connections/nope/verify',
+  });
+  assert.equal(unknown.status, 404);
+  assert.match((unknown.body as { message: string }).message, /unknown connection "nope"/);
+});
+
+test('runs: cursor paging visits every run once; filters select what they say', async () => {
+  const keys = new Set<string>();
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const url: string = `/api/runs?limit=200${cursor ? `&cursor=${cursor}` : ''}`;
+    const { body } = await api.call('GET', '/api/runs', { url });
+    const page = body as { runs: { key: string; connection: string }[]; nextCursor: string | null };
+    for (const run of page.runs) keys.add(`${run.connection}/${run.key}`);
+    cursor = page.nextCursor;
+    pages += 1;
+  } while (cursor !== null && pages < 100);
+  const [total] = await report(store, { filter: {}, by: [] });
+  assert.equal(keys.size, total?.runs);
+  assert.ok(pages > 1);
+
+  const failed = (
+    await api.call('GET', '/api/runs', {
+      url: '/api/runs?classification=failure&classification=infra_failure&limit=500',
+    })
+  ).body as { runs: { classification: string; classifiedBy: string }[] };
+  assert.ok(failed.runs.length > 0);
+  assert.ok(failed.runs.every((r) => r.classification === 'failure' && r.classifiedBy === 'default:failed'));
+
+  const buildkite = (
+    await api.call('GET', '/api/runs', { url: '/api/runs?provider=buildkite&branch=main&limit=500' })
+  ).body as {
+    runs: { provider: string; branch: string }[];
+  };
+  assert.ok(buildkite.runs.length > 0);
+  assert.ok(buildkite.runs.every((r) => r.provider === 'buildkite' && r.branch === 'main'));
+
+  const none = (
+    await api.call('GET', '/api/runs', { url: '/api/runs?provider=buildkite&connection=bitrise-sandbox' })
+  ).body as { runs: unknown[] };
+  assert.deepEqual(none.runs, [], 'a connection of another provider selects nothing');
+});
+
+test('runs and report: bad parameters get a 400 that says what is wrong', async () => {
+  const cases: [string, string, RegExp][] = [
+    ['/api/runs', '/api/runs?limit=0', /limit/],
+    ['/api/runs', '/api/runs?limit=abc', /limit/],
+    ['/api/runs', '/api/runs?since=yesterday', /since: .*ISO 8601/],
+    ['/api/runs', '/api/runs?cursor=garbage', /invalid cursor/],
+    ['/api/runs', '/api/runs?classification=great', /classification/],
+    ['/api/runs', '/api/runs?unknown=1', /unknown/i],
+    ['/api/report', '/api/report?by=colour', /by/],
+    ['/api/report', '/api/report?since=2026-02-01&until=2026-01-01', /since must be earlier than until/],
+  ];
+  for (const [template, url, message] of cases) {
+    const { status, body, text } = await api.call('GET', template, { url });
+    assert.equal(status, 400, url);
+    assert.equal((body as { error: string }).error, 'bad_request');
+    assert.match((body as { message: string }).message, message, url);
+    assert.ok(!text.includes('    at '), 'no stack trace');
+  }
+});
+
+test('report: the same document as the metrics module gives, for any grouping and filter', async () => {
+  const { body } = await api.call('GET', '/api/report');
+  const document = body as ReportBody;
+  assert.deepEqual(document.by, ['project']);
+  assert.deepEqual(document.rows, await report(store, { filter: {}, by: ['project'] }));
+  assert.deepEqual(document.total, (await report(store, { filter: {}, by: [] }))[0]);
+
+  const since = '2026-01-01T00:00:00.000Z';
+  const weekly = (
+    await api.call('GET', '/api/report', { url: `/api/report?by=week&by=workflow&since=2026-01-01` })
+  ).body as ReportBody;
+  assert.deepEqual(weekly.filter, { since });
+  assert.deepEqual(weekly.rows, await report(store, { filter: { since }, by: ['week', 'workflow'] }));
+
+  const perProvider = await Promise.all(
+    ['bitrise', 'buildkite'].map(
+      async (p) =>
+        ((await api.call('GET', '/api/report', { url: `/api/report?provider=${p}` })).body as ReportBody)
+          .total,
+    ),
+  );
+  assert.equal(
+    perProvider.reduce((sum, t) => sum + Number(t.runs), 0),
+    document.total.runs,
+  );
+  assert.ok(perProvider.every((t) => Number(t.runs) > 0));
+});
+
+test('meta: dimensions and metric fields come from the metrics module', async () => {
+  const { body } = await api.call('GET', '/api/meta');
+  const meta = body as { dimensions: string[]; metrics: string[]; flaky: boolean };
+  assert.deepEqual(meta.dimensions, [...DIMENSIONS]);
+  const [row] = await report(store, { filter: {}, by: [] });
+  assert.deepEqual(meta.metrics, Object.keys(row ?? {}));
+  assert.ok(meta.metrics.includes('success_rate'));
+});
+
+test('rules and projects', async () => {
+  const rules = (await api.call('GET', '/api/rules')).body as { order: number; name: string }[];
+  assert.deepEqual(
+    rules.map((r) => r.name),
+    DEFAULT_RULES.map((r) => r.name),
+  );
+  assert.deepEqual(
+    rules.map((r) => r.order),
+    DEFAULT_RULES.map((_, i) => i + 1),
+  );
+
+  const projects = (await api.call('GET', '/api/projects')).body as { connection: string; name: string }[];
+  const reported = await report(store, { filter: {}, by: ['project'] });
+  assert.deepEqual(
+    projects.map((p) => `${p.connection}/${p.name}`).sort(),
+    reported.map((r) => `${r.connection}/${r.project}`).sort(),
+  );
+});
+
+test('sync: one at a time, with progress and the result per connection', async () => {
+  const started = await api.call('POST', '/api/sync', { payload: { connections: ['bitrise-sandbox'] } });
+  assert.equal(started.status, 202);
+  assert.equal((started.body as { running: boolean }).running, true);
+  const again = await api.call('POST', '/api/sync', { payload: {} });
+  assert.equal(again.status, 409);
+  assert.match((again.body as { message: string }).message, /already running/);
+  await sync.idle();
+  const { body } = await api.call('GET', '/api/sync');
+  const status = body as {
+    running: boolean;
+    connections: { connection: string; state: string; projectsDone: number; summary: { runsNew: number } }[];
+  };
+  assert.equal(status.running, false);
+  assert.equal(status.connections.length, 1);
+  const [entry] = status.connections;
+  assert.equal(entry?.state, 'succeeded');
+  assert.equal(entry?.summary.runsNew, 0, 'the sandbox clock stood still: nothing new');
+  assert.ok((entry?.projectsDone ?? 0) > 0);
+
+  const failing = await api.call('POST', '/api/sync', { payload: { connections: ['wrong-token'] } });
+  assert.equal(failing.status, 202);
+  await sync.idle();
+  const failed = (await api.call('GET', '/api/sync')).body as typeof status & {
+    connections: { error: string | null }[];
+  };
+  assert.equal(failed.connections[0]?.state, 'failed');
+  assert.ok(failed.connections[0]?.error && !failed.connections[0].error.includes('not-the-sandbox-token'));
+
+  assert.equal((await api.call('POST', '/api/sync', { payload: { connections: ['nope'] } })).status, 404);
+  assert.equal((await api.call('POST', '/api/sync', { payload: { connections: 'all' } })).status, 400);
+  assert.equal((await api.call('POST', '/api/sync', { payload: { connections: [], extra: 1 } })).status, 400);
+  const text = await api.call('POST', '/api/sync', {
+    payload: 'connections=a',
+    headers: { 'content-type': 'text/plain' },
+  });
+  assert.equal(text.status, 415);
+  const huge = await api.call('POST', '/api/sync', { payload: { connections: ['x'.repeat(20_000)] } });
+  assert.equal(huge.status, 413);
+});
+
+test('/metrics: Prometheus text with run counts by class, quantiles and sync status', async () => {
+  const { status, text, headers } = await api.call('GET', '/metrics');
+  assert.equal(status, 200);
+  assert.match(String(headers['content-type']), /^text\/plain; version=0\.0\.4/);
+  const value = (pattern: RegExp) =>
+    text
+      .split('\n')
+      .filter((line) => pattern.test(line))
+      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+  const since = new Date(Date.now() - 30 * 86_400_000).toISOString();
+  const [total] = await report(store, { filter: { since }, by: [] });
+  assert.ok((total?.runs ?? 0) > 0, 'the sandbox has runs in the last 30 days');
+  assert.equal(value(/^buildlens_runs\{.*\}/), total?.runs);
+  assert.equal(value(/^buildlens_runs\{.*class="success"\}/), total?.success);
+  assert.match(
+    text,
+    /^buildlens_run_duration_seconds\{connection="bitrise-sandbox",project="[^"]+",workflow="[^"]+",quantile="0\.95"\} \d/m,
+  );
+  assert.match(text, /^buildlens_last_sync_timestamp_seconds\{connection="buildkite-sandbox"\} \d+/m);
+  assert.match(text, /^buildlens_last_sync_failed\{connection="wrong-token"\} 1$/m);
+  assert.match(text, /^# TYPE buildlens_sync_failures_total counter$/m);
+});
+
+test('unknown routes are 404 in JSON; the app shell answers for app paths', async () => {
+  const missing = await app.inject({ url: '/api/nothing' });
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.json().error, 'not_found');
+  assert.equal((await app.inject({ url: '/metrics/x' })).statusCode, 404);
+  assert.equal((await app.inject({ url: '/assets/missing.js' })).statusCode, 404);
+  const page = await app.inject({ url: '/project/a/b?days=7' });
+  assert.equal(page.statusCode, 200);
+  assert.match(String(page.headers['content-type']), /text\/html/);
+});
+
+test('no answer ever contained a provider token', () => {
+  const tokens = [
+    synced.sandbox.bitrise.token,
+    synced.sandbox.buildkite.token,
+    'not-the-sandbox-token-0123456789',
+  ];
+  assert.ok(api.bodies.length > 20);
+  for (const body of api.bodies) for (const token of tokens) assert.ok(!body.includes(token));
+});
+
+test('an unexpected failure is a plain 500: logged on the server, no details to the client', async (t) => {
+  const broken = await openStore(join(scratch, 'broken.db'));
+  const { app: brokenApp, errors } = await appFor({ ...synced, store: broken }, t);
+  await broken.close();
+  const response = await brokenApp.inject({ url: '/api/report' });
+  assert.equal(response.statusCode, 500);
+  assert.deepEqual(response.json(), {
+    error: 'internal_error',
+    message: 'internal error; the server log has the details',
+  });
+  assert.equal(errors.length, 1);
+  assert.match(errors[0] ?? '', /GET \/api\/report/);
+});
