@@ -290,6 +290,33 @@ test('sync: one at a time, with progress and the result per connection', async (
   assert.equal(huge.status, 413);
 });
 
+test('a scheduled sync covers every connection in the background', async () => {
+  sync.schedule(100);
+  try {
+    for (let i = 0; i < 200; i++) {
+      const status = sync.status();
+      if (status.trigger === 'schedule' && !status.running) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    sync.stop();
+    await sync.idle();
+  }
+  const status = (await api.call('GET', '/api/sync')).body as {
+    trigger: string;
+    connections: { connection: string; state: string }[];
+  };
+  assert.equal(status.trigger, 'schedule');
+  assert.deepEqual(
+    status.connections.map((c) => [c.connection, c.state]),
+    [
+      ['bitrise-sandbox', 'succeeded'],
+      ['buildkite-sandbox', 'succeeded'],
+      ['wrong-token', 'failed'],
+    ],
+  );
+});
+
 test('/metrics: Prometheus text with run counts by class, quantiles and sync status', async () => {
   const { status, text, headers } = await api.call('GET', '/metrics');
   assert.equal(status, 200);
@@ -311,6 +338,12 @@ test('/metrics: Prometheus text with run counts by class, quantiles and sync sta
   assert.match(text, /^buildlens_last_sync_timestamp_seconds\{connection="buildkite-sandbox"\} \d+/m);
   assert.match(text, /^buildlens_last_sync_failed\{connection="wrong-token"\} 1$/m);
   assert.match(text, /^# TYPE buildlens_sync_failures_total counter$/m);
+  assert.match(
+    text,
+    /^buildlens_sync_failures_total\{connection="wrong-token"\} [2-9]\d*$/m,
+    'API and scheduled failures',
+  );
+  assert.match(text, /^buildlens_sync_failures_total\{connection="bitrise-sandbox"\} 0$/m);
 });
 
 test('unknown routes are 404 in JSON; the app shell answers for app paths', async () => {

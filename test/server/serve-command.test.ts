@@ -1,0 +1,64 @@
+// `buildlens serve` / `demo` as a person runs them: the demo ends on a live dashboard that answers with
+// the synced data, and Ctrl-C stops everything with exit code 0.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseInterval } from '../../src/cli/commands/serve.js';
+import { UsageError } from '../../src/cli/errors.js';
+
+const ROOT = join(import.meta.dirname, '../..');
+const MAIN = join(ROOT, 'src/cli/main.ts');
+
+test('--sync-every takes seconds, minutes or hours, at least 10 seconds', () => {
+  assert.equal(parseInterval('15m'), 900_000);
+  assert.equal(parseInterval('1h'), 3_600_000);
+  assert.equal(parseInterval('90s'), 90_000);
+  for (const bad of ['5s', '15', 'm', '1d', '-1m', ''])
+    assert.throws(() => parseInterval(bad), UsageError, bad);
+});
+
+test('demo: sandbox, sync, report, then the dashboard until Ctrl-C', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'buildlens-demo-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--db', join(dir, 'demo.db'), 'demo'], {
+    cwd: ROOT,
+    env: { ...process.env, XDG_DATA_HOME: join(dir, 'data'), NO_COLOR: '1' },
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+  const deadline = Date.now() + 60_000;
+  let url: string | undefined;
+  while (!url && child.exitCode === null && Date.now() < deadline) {
+    url = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)?.[1];
+    if (!url) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.ok(url, `no dashboard URL in: ${stdout}\n${stderr}`);
+  assert.match(stdout, /^total\s+\d+/m, 'the report was printed first');
+
+  const report = (await (await fetch(`${url}/api/report?by=connection`)).json()) as {
+    rows: { connection: string; runs: number }[];
+  };
+  assert.deepEqual(
+    report.rows.map((r) => r.connection),
+    ['sandbox-bitrise', 'sandbox-buildkite'],
+  );
+  assert.ok(report.rows.every((r) => r.runs > 0));
+  const page = await fetch(`${url}/`);
+  assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+
+  child.kill('SIGINT');
+  assert.equal(await exited, 0, stderr);
+  await assert.rejects(fetch(`${url}/healthz`), 'the server is gone');
+});
