@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type BitriseSandbox, type BitriseSwitches, createBitrise } from './bitrise/provider.js';
 import { type BuildkiteSandbox, type BuildkiteSwitches, createBuildkite } from './buildkite/provider.js';
 import { type Clock, type ClockMode, createClock, parseAnchor } from './clock.js';
+import { createFaultInjector, type FaultInjector } from './faults.js';
 import { type ProviderContext, type ProviderMount, SANDBOX_SIZES, type SandboxSize } from './provider.js';
 import type { SandboxResponse } from './router.js';
 
@@ -21,6 +22,8 @@ export interface SandboxOptions {
   clock?: ClockMode;
   bitrise?: Partial<BitriseSwitches>;
   buildkite?: Partial<BuildkiteSwitches>;
+  /** Faults to inject into every provider's responses (grammar in faults.ts); none by default. */
+  faults?: string;
 }
 
 export interface Sandbox {
@@ -28,6 +31,8 @@ export interface Sandbox {
   bitrise: BitriseSandbox & { url: string };
   buildkite: BuildkiteSandbox & { url: string };
   clock: Clock;
+  /** Change or clear the injected faults while the sandbox runs. */
+  faults: FaultInjector;
   close(): Promise<void>;
 }
 
@@ -45,9 +50,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const bitrise = createBitrise(context, options.bitrise ?? {});
   const buildkite = createBuildkite(context, options.buildkite ?? {});
   const mounts: ProviderMount[] = [bitrise.mount, buildkite.mount];
+  const faults = createFaultInjector(options.faults ?? '', seed, clock);
 
   const server = createServer((req, res) => {
-    serve(mounts, req, res).catch((error: unknown) => {
+    serve(mounts, faults, req, res).catch((error: unknown) => {
       // Never a stack trace on the wire; the message is enough to see what broke in a test.
       send(res, {
         status: 500,
@@ -66,29 +72,38 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     bitrise: { ...bitrise.sandbox, url: `${url}${bitrise.mount.prefix}/v0.1` },
     buildkite: { ...buildkite.sandbox, url: `${url}${buildkite.mount.prefix}/v2` },
     clock,
+    faults,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        faults.close();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
 }
 
-async function serve(mounts: readonly ProviderMount[], req: IncomingMessage, res: ServerResponse) {
+async function serve(
+  mounts: readonly ProviderMount[],
+  faults: FaultInjector,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const mount = mounts.find((m) => url.pathname === m.prefix || url.pathname.startsWith(`${m.prefix}/`));
   if (!mount) return send(res, { status: 404, json: { message: 'Not Found' } });
   const body = await readBody(req);
   if (body === null) return send(res, { status: 413, json: { message: 'Request body too large' } });
   const host = req.headers.host ?? '127.0.0.1';
-  const response = await mount.handle({
+  const request = {
     method: req.method ?? 'GET',
     path: url.pathname.slice(mount.prefix.length) || '/',
     query: url.searchParams,
     headers: req.headers,
     body,
     baseUrl: `http://${host}${mount.prefix}`,
-  });
+  };
+  const response = await faults.serve(mount.prefix.slice(1), request, () => mount.handle(request));
+  if (response === 'reset') return req.socket.destroy();
   send(res, response);
 }
 
