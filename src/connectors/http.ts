@@ -177,20 +177,28 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         });
         const text = await res.text();
         options.onResponse?.(res.status, res.headers);
-        if (res.ok) return { status: res.status, headers: res.headers, body: parseJson(text, what, curl) };
-        headers = res.headers;
-        const detail = errorDetail(text);
-        const summary = `${what} answered ${res.status} ${res.statusText}${detail ? `: ${detail}` : ''}`;
-        failure =
-          res.status === 429
-            ? new RateLimitedError(
-                clean(`${summary} (rate limited; gave up after ${attempt + 1} attempts)`),
-                curl,
-              )
-            : new ApiError(res.status, clean(summary), curl, detail === null ? null : clean(detail));
-        // 429 means the server refused before doing anything, so even a POST may be repeated.
-        const again = res.status === 429 || (res.status >= 500 && retryable);
-        if (!again) throw failure;
+        if (res.ok) {
+          const body = parseJson(text, what, curl);
+          if (!(body instanceof InvalidResponseError))
+            return { status: res.status, headers: res.headers, body };
+          // A cut-off or non-JSON success body is what a failing proxy or a dropped connection leaves behind.
+          failure = body;
+          if (!retryable) throw failure;
+        } else {
+          headers = res.headers;
+          const detail = errorDetail(text);
+          const summary = `${what} answered ${res.status} ${res.statusText}${detail ? `: ${detail}` : ''}`;
+          failure =
+            res.status === 429
+              ? new RateLimitedError(
+                  clean(`${summary} (rate limited; gave up after ${attempt + 1} attempts)`),
+                  curl,
+                )
+              : new ApiError(res.status, clean(summary), curl, detail === null ? null : clean(detail));
+          // 429 means the server refused before doing anything, so even a POST may be repeated.
+          const again = res.status === 429 || (res.status >= 500 && retryable);
+          if (!again) throw failure;
+        }
       } catch (error) {
         if (error instanceof HttpError) throw error;
         failure = transportError(error, what, url.host, curl);
@@ -205,12 +213,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     }
   }
 
+  /** The parsed body, or the error to report when it is not JSON. */
   function parseJson(text: string, what: string, curl: string): unknown {
     if (text.trim() === '') return null;
     try {
       return JSON.parse(text);
     } catch {
-      throw new InvalidResponseError(
+      return new InvalidResponseError(
         clean(`${what} did not return JSON (body starts: ${text.slice(0, 80)})`),
         curl,
       );
