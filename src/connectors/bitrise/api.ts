@@ -2,6 +2,7 @@
 // API stops giving a cursor (never trusting total_item_count, §1.3), and a repeated cursor is an error.
 import type { z } from 'zod';
 import { ApiError, type HttpClient, InvalidResponseError, type Query } from '../http.js';
+import { ListingItems } from '../paging.js';
 import {
   type App,
   app,
@@ -31,9 +32,15 @@ export interface BitriseApi {
 }
 
 export function createBitriseApi(http: HttpClient, log: (line: string) => void): BitriseApi {
-  async function* pages<T>(item: z.ZodType<T>, path: string, query: Query, cursorParam: string) {
+  async function* pages<T extends { slug: string }>(
+    item: z.ZodType<T>,
+    path: string,
+    query: Query,
+    cursorParam: string,
+  ) {
     const list = listOf(item);
     const seen = new Set<string>();
+    const items = new ListingItems();
     let limit: number | undefined = PAGE_LIMIT;
     let cursor: string | undefined;
     const fetchPage = async (request: Query) => {
@@ -53,7 +60,17 @@ export function createBitriseApi(http: HttpClient, log: (line: string) => void):
     };
     for (let page = 0; page < MAX_PAGES; page++) {
       const request = { ...query, limit, [cursorParam]: cursor };
-      const body = await fetchPage(request);
+      let body = await fetchPage(request);
+      if (items.repeats(body.data.map((i) => i.slug))) {
+        log(`${path}: a page repeated items already read; asking for it again`);
+        body = await fetchPage(request);
+        if (items.repeats(body.data.map((i) => i.slug))) {
+          throw new InvalidResponseError(
+            `paging of ${path} served the same items twice; stopping so that no page is skipped`,
+            http.curl('GET', path, { query: request }),
+          );
+        }
+      }
       yield body.data as T[];
       const next = body.paging?.next;
       if (!next) return;
