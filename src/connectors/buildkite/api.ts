@@ -3,6 +3,7 @@
 // since lists are newest first.
 import { z } from 'zod';
 import { ApiError, type HttpClient, type HttpResponse, InvalidResponseError } from '../http.js';
+import { ListingItems } from '../paging.js';
 import { epochMicros } from '../time.js';
 import {
   type AccessToken,
@@ -61,13 +62,26 @@ export function createBuildkiteApi(http: HttpClient): BuildkiteApi {
     );
   }
 
-  async function* pages<T>(item: z.ZodType<T>, first: string): AsyncGenerator<T[]> {
+  async function* pages<T extends { id: string }>(item: z.ZodType<T>, first: string): AsyncGenerator<T[]> {
     const list = z.array(item);
     const seen = new Set<string>();
+    const items = new ListingItems();
     let url: string | null = first;
     for (let page = 0; url !== null && page < MAX_PAGES; page++) {
-      const response = await http.get(url);
-      yield parse(list, response, url);
+      let response = await http.get(url);
+      let body = parse(list, response, url);
+      // Builds arriving meanwhile shift pages down, so a partial repeat is normal; a whole one is not.
+      if (items.repeats(body.map((i) => i.id))) {
+        response = await http.get(url);
+        body = parse(list, response, url);
+        if (items.repeats(body.map((i) => i.id))) {
+          throw new InvalidResponseError(
+            `paging of ${first} served the same items twice; stopping so that no page is skipped`,
+            http.curl('GET', url),
+          );
+        }
+      }
+      yield body;
       const next = nextLink(response.headers.get('link'));
       if (next !== null && seen.has(next)) {
         throw new InvalidResponseError(
