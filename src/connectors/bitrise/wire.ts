@@ -4,7 +4,9 @@
 import { z } from 'zod';
 
 const time = z.iso.datetime({ offset: true });
-const text = z.string().nullish();
+// Bitrise sends a field without a value as null (§1.1): a field that is missing altogether is a broken
+// response, not an empty value, and must not be stored as one.
+const text = z.string().nullable();
 
 export const paging = z.looseObject({
   total_item_count: z.number().int().optional(),
@@ -37,18 +39,18 @@ export const build = z.looseObject({
   commit_hash: text,
   commit_message: text,
   /** 0 when the build is not for a pull request. */
-  pull_request_id: z.number().int().nullish(),
+  pull_request_id: z.number().int().nullable(),
   triggered_at: time,
-  started_on_worker_at: time.nullish(),
-  environment_prepare_finished_at: time.nullish(),
-  finished_at: time.nullish(),
+  started_on_worker_at: time.nullable(),
+  environment_prepare_finished_at: time.nullable(),
+  finished_at: time.nullable(),
   triggered_by: text,
   triggered_workflow: z.string(),
   stack_identifier: text,
   machine_type_id: text,
-  credit_cost: z.number().nullish(),
+  credit_cost: z.number().nullable(),
   /** Set when the build ran a workflow of a pipeline; empty or absent for standalone builds. */
-  pipeline_workflow_id: text,
+  pipeline_workflow_id: z.string().nullish(),
 });
 export type Build = z.infer<typeof build>;
 
@@ -57,7 +59,7 @@ export const pipelineListItem = z.looseObject({
   slug: z.string().min(1),
   is_pipeline: z.boolean(),
   triggered_at: time,
-  finished_at: time.nullish(),
+  finished_at: time.nullable(),
 });
 export type PipelineListItem = z.infer<typeof pipelineListItem>;
 
@@ -79,11 +81,12 @@ export const pipelineWorkflow = z.looseObject({
   id: z.string(),
   name: z.string(),
   /** The slug of the build that ran this workflow; empty until it exists. */
-  external_id: text,
+  external_id: z.string().nullish(),
   /** Value set unconfirmed (§2.2), so any string; normalize maps the known ones. */
   status: z.string(),
-  started_at: time.nullish(),
-  finished_at: time.nullish(),
+  started_at: time.nullable(),
+  finished_at: time.nullable(),
+  // Pipelines are less documented than builds (§2): only their times are held to the null rule.
   credit_cost: z.number().nullish(),
 });
 export type PipelineWorkflow = z.infer<typeof pipelineWorkflow>;
@@ -95,18 +98,19 @@ const pipelineShowBody = z.looseObject({
   status: z.enum(PIPELINE_STATUSES),
   abort_reason: text,
   triggered_at: time,
-  started_at: time.nullish(),
-  finished_at: time.nullish(),
-  triggered_by: text,
+  started_at: time.nullable(),
+  finished_at: time.nullable(),
+  triggered_by: z.string().nullish(),
   credit_cost: z.number().nullish(),
   trigger_params: z
+    // The parameters a pipeline was triggered with: only those that were given are present.
     .looseObject({
-      branch: text,
-      commit_hash: text,
-      commit_message: text,
+      branch: z.string().nullish(),
+      commit_hash: z.string().nullish(),
+      commit_message: z.string().nullish(),
       tag: loose,
       pull_request_id: loose,
-      pull_request_author: text,
+      pull_request_author: z.string().nullish(),
     })
     .nullish(),
   stages: z
