@@ -78,16 +78,17 @@ export const build = z.looseObject({
   cancel_reason: z.string().nullish(),
   /** Who canceled the build; not in the REST docs, so it may be absent altogether. */
   canceled_by: user.nullish(),
-  message: z.string().nullish(),
-  commit: z.string().nullish(),
-  branch: z.string().nullish(),
+  // Always in a build object, null when empty: one that is missing is a broken response, not an empty value.
+  message: z.string().nullable(),
+  commit: z.string().nullable(),
+  branch: z.string().nullable(),
   source: z.string().nullish(),
   creator: user.nullish(),
   author: user.nullish(),
   jobs: z.array(job).nullish(),
   created_at: time,
-  started_at: time.nullish(),
-  finished_at: time.nullish(),
+  started_at: time.nullable(),
+  finished_at: time.nullable(),
   /** `{}` or null when the build is not for a pull request. */
   pull_request: z.looseObject({ id: z.union([z.string(), z.number()]).nullish() }).nullish(),
   pipeline: pipeline.nullish(),
