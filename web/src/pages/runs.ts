@@ -39,7 +39,13 @@ function runRow(run: ListedRun, names: ProjectNames): HTMLElement {
   return h(
     'tr',
     { 'data-run': run.key },
-    h('td', { class: 'nowrap' }, h('time', { datetime: run.triggeredAt }, time(run.triggeredAt))),
+    h(
+      'td',
+      { class: 'nowrap' },
+      h('time', { datetime: run.triggeredAt }, time(run.triggeredAt)),
+      h('span', { class: 'sub' }, `started ${time(run.startedAt)}`),
+      h('span', { class: 'sub' }, `finished ${time(run.finishedAt)}`),
+    ),
     h(
       'td',
       {},
@@ -196,7 +202,7 @@ export const runsPage: Page = async (context) => {
     }
   });
   const headers = [
-    'Triggered (UTC)',
+    'Times (UTC)',
     'Project',
     'Workflow',
     'Branch',
