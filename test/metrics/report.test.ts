@@ -26,13 +26,15 @@ interface Spec {
   queue: number | null;
   workflow: string;
   branch: string;
+  /** Bitrise pipelines are runs of kind `pipeline`; standalone Bitrise builds and Buildkite builds are `build`. */
+  kind?: 'pipeline';
 }
 
 function run(projectKey: string, spec: Spec): ClassifiedRun {
   return {
     key: spec.key,
     projectKey,
-    kind: 'build',
+    kind: spec.kind ?? 'build',
     number: null,
     workflow: spec.workflow,
     branch: spec.branch,
@@ -87,6 +89,7 @@ const IOS_RUNS: Spec[] = [
   },
   {
     key: 'i3',
+    kind: 'pipeline',
     at: '2026-02-09T00:00:00Z',
     classification: 'success',
     duration: 400,
