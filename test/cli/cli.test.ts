@@ -321,8 +321,15 @@ describe('buildlens against the sandbox', () => {
     assert.match(demo.stdout, /^total\s+[1-9]\d*\s/m);
   });
 
-  it('sandbox serves until SIGTERM, then exits 0', async () => {
-    const child: ChildProcess = spawn(process.execPath, [BIN, 'sandbox', '--seed', '2'], { cwd: dir, env });
+  it('sandbox serves (with the faults asked for) until SIGTERM, then exits 0', async () => {
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [BIN, 'sandbox', '--seed', '2', '--faults', '503:on=bitrise,count=1'],
+      {
+        cwd: dir,
+        env,
+      },
+    );
     const exited = new Promise<number | null>((done) => child.on('close', done));
     const firstLine = await new Promise<string>((done, fail) => {
       let out = '';
@@ -333,8 +340,9 @@ describe('buildlens against the sandbox', () => {
       child.on('close', () => fail(new Error(`sandbox exited early: ${out}`)));
     });
     const info = JSON.parse(firstLine);
-    const apps = await fetch(`${info.bitrise.url}/apps`, { headers: { Authorization: info.bitrise.token } });
-    assert.equal(apps.status, 200);
+    const apps = () => fetch(`${info.bitrise.url}/apps`, { headers: { Authorization: info.bitrise.token } });
+    assert.equal((await apps()).status, 503, 'the one injected fault');
+    assert.equal((await apps()).status, 200);
     const org = await fetch(`${info.buildkite.url}/organizations/${info.buildkite.org}`, {
       headers: { Authorization: `Bearer ${info.buildkite.token}` },
     });
@@ -415,7 +423,8 @@ describe('buildlens errors: one line, the right exit code, no stack, no token', 
     assertFails(await buildlens(['--db', join(dir, 'is-a-dir.db'), 'report']), 2, /cannot open the store/);
   });
 
-  it('usage errors → 2: unknown option, bad --by, a token as an argument', async () => {
+  it('usage errors → 2: unknown option, bad --by, a bad fault spec, a token as an argument', async () => {
+    assertFails(await buildlens(['sandbox', '--faults', 'bogus']), 2, /--faults: unknown fault "bogus"/);
     assertFails(await buildlens(['report', '--bogus']), 2, /unknown option '--bogus'/);
     assertFails(await buildlens(['--db', db, 'report', '--by', 'colour']), 2, /--by must be one of/);
     const secret = 'secret-token-123456';
