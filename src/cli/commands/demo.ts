@@ -48,8 +48,7 @@ export function registerDemo(program: Command, cli: Cli): void {
     )
     .option('--no-serve', 'exit after the report instead of serving the dashboard')
     .action(async (options: { serve: boolean }) => {
-      const explicitDb = cli.options.db;
-      cli.options.db = explicitDb ?? join(mkdtempSync(join(tmpdir(), 'buildlens-demo-')), 'buildlens.db');
+      cli.options.db ??= join(mkdtempSync(join(tmpdir(), 'buildlens-demo-')), 'buildlens.db');
       const sandbox = await startSandbox({ seed: 1, size: 'small' });
       try {
         const accounts: SandboxAccount[] = [
