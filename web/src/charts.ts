@@ -67,7 +67,14 @@ function base(): EChartsCoreOption {
       borderColor: color('border'),
       textStyle: { color: text },
     },
-    legend: { textStyle: { color: text, fontFamily: FONT }, inactiveColor: muted, top: 0, type: 'scroll' },
+    legend: {
+      textStyle: { color: text, fontFamily: FONT },
+      inactiveColor: muted,
+      top: 0,
+      type: 'scroll',
+      itemWidth: 14,
+      itemGap: 8,
+    },
     grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
   };
 }

@@ -77,10 +77,16 @@ export function trend(field: string, current: ReportRow | undefined, previous: R
     info.unit === 'ratio'
       ? `${change >= 0 ? '+' : '−'}${Math.abs(change * 100).toFixed(1)} pts`
       : relative === null
-        ? '(new)'
+        ? change === 0
+          ? 'same'
+          : `from ${formatValue(field, before)}`
         : `${change >= 0 ? '+' : '−'}${Math.abs(relative * 100).toFixed(0)}%`;
   const flat =
-    info.unit === 'ratio' ? Math.abs(change) < 0.005 : relative !== null && Math.abs(relative) < 0.02;
+    info.unit === 'ratio'
+      ? Math.abs(change) < 0.005
+      : relative === null
+        ? change === 0
+        : Math.abs(relative) < 0.02;
   const arrow = flat ? '→' : change > 0 ? '▲' : '▼';
   const mood =
     flat || info.better === null ? 'neutral' : change > 0 === (info.better === 'up') ? 'good' : 'bad';

@@ -1,6 +1,6 @@
 // What every page gets, and helpers they share.
 import type { Meta, ReportRow } from './api.js';
-import type { Global } from './state.js';
+import { type Global, period } from './state.js';
 
 export interface PageContext {
   main: HTMLElement;
@@ -16,14 +16,34 @@ export interface PageContext {
 
 export type Page = (context: PageContext) => Promise<void>;
 
-/** Day buckets when the metrics module offers them and the range is short enough to read; else weeks. */
-export function bucketDimension(meta: Meta, global: Global): string {
-  return meta.dimensions.includes('day') && global.days <= 90 ? 'day' : 'week';
+/** The time buckets of a period: their report dimension and every label in it, empty ones included. */
+export interface Buckets {
+  dimension: 'day' | 'week';
+  labels: string[];
 }
 
-/** Sorted distinct labels of `dimension` over some rows. */
-export function labels(rows: ReportRow[], dimension: string): string[] {
-  return [...new Set(rows.map((r) => r[dimension]).filter((v): v is string => typeof v === 'string'))].sort();
+const DAY_MS = 86_400_000;
+export const dayLabel = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** ISO 8601 week in UTC, written as the database writes it (`2026-W07`). */
+export function weekLabel(ms: number): string {
+  const date = new Date(ms);
+  const thursday = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+  thursday.setUTCDate(thursday.getUTCDate() + 4 - (thursday.getUTCDay() || 7));
+  const yearStart = Date.UTC(thursday.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((thursday.getTime() - yearStart) / DAY_MS + 1) / 7);
+  return `${thursday.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+/** Days when the metrics module offers them and the range is short enough to read; else ISO weeks. */
+export function timeBuckets(meta: Meta, global: Global): Buckets {
+  const dimension = meta.dimensions.includes('day') && global.days <= 90 ? 'day' : 'week';
+  const { since, until } = period(global);
+  const label = dimension === 'day' ? dayLabel : weekLabel;
+  const labels = new Set<string>();
+  for (let ms = Date.parse(since); ms < Date.parse(until); ms += DAY_MS) labels.add(label(ms));
+  labels.add(label(Date.parse(until) - 1));
+  return { dimension, labels: [...labels] };
 }
 
 export const num = (row: ReportRow | undefined, field: string): number | null => {

@@ -2,26 +2,27 @@
 import type { ReportRow } from './api.js';
 import { axisStyle, CLASS_COLORS, chartFigure, color } from './charts.js';
 import { formatSeconds, metricInfo } from './metrics.js';
-import { labels, num } from './page.js';
+import { type Buckets, num } from './page.js';
 
 const OUTCOMES = ['success', 'failure', 'aborted', 'skipped', 'running'] as const;
 
-const byBucket = (rows: ReportRow[], bucket: string) => {
-  const buckets = labels(rows, bucket);
-  const index = new Map(rows.map((r) => [String(r[bucket]), r]));
-  return { buckets, value: (field: string) => buckets.map((b) => num(index.get(b), field)) };
+/** Each bucket's value of `field`; a bucket without runs counts 0 runs but has no percentile. */
+const byBucket = (rows: ReportRow[], buckets: Buckets) => {
+  const index = new Map(rows.map((r) => [String(r[buckets.dimension]), r]));
+  return (field: string, missing: 0 | null = null) =>
+    buckets.labels.map((b) => (index.has(b) ? num(index.get(b), field) : missing));
 };
 
 const countPoints = (series: (number | null)[][]) => series.flat().filter((v) => v !== null).length;
 
 /** Runs per bucket, stacked by outcome: aborted and skipped are their own series, not hidden in failure. */
-export function throughputChart(rows: ReportRow[], bucket: string): HTMLElement {
-  const { buckets, value } = byBucket(rows, bucket);
-  const series = OUTCOMES.map((o) => value(o));
+export function throughputChart(rows: ReportRow[], buckets: Buckets): HTMLElement {
+  const value = byBucket(rows, buckets);
+  const series = OUTCOMES.map((o) => value(o, 0));
   return chartFigure(
-    `Throughput: runs per ${bucket} by outcome`,
+    `Throughput: runs per ${buckets.dimension} by outcome`,
     {
-      xAxis: { type: 'category', data: buckets, ...axisStyle() },
+      xAxis: { type: 'category', data: buckets.labels, ...axisStyle() },
       yAxis: { type: 'value', minInterval: 1, ...axisStyle() },
       tooltip: { trigger: 'axis' },
       series: OUTCOMES.map((outcome, i) => ({
@@ -32,13 +33,14 @@ export function throughputChart(rows: ReportRow[], bucket: string): HTMLElement 
         itemStyle: { color: color(CLASS_COLORS[outcome]) },
       })),
     },
-    countPoints(series),
+    // Empty buckets are drawn as 0 runs, but only buckets with runs count as data.
+    rows.length,
   );
 }
 
 /** Duration p50/p95 of successful runs and queue p95, per bucket. */
-export function durationChart(rows: ReportRow[], bucket: string): HTMLElement {
-  const { buckets, value } = byBucket(rows, bucket);
+export function durationChart(rows: ReportRow[], buckets: Buckets): HTMLElement {
+  const value = byBucket(rows, buckets);
   const lines = [
     ['duration_s_p50', 'c-p50'],
     ['duration_s_p95', 'c-p95'],
@@ -46,9 +48,9 @@ export function durationChart(rows: ReportRow[], bucket: string): HTMLElement {
   ] as const;
   const series = lines.map(([field]) => value(field));
   return chartFigure(
-    `Duration and queue time per ${bucket}`,
+    `Duration and queue time per ${buckets.dimension}`,
     {
-      xAxis: { type: 'category', data: buckets, ...axisStyle() },
+      xAxis: { type: 'category', data: buckets.labels, ...axisStyle() },
       yAxis: {
         type: 'value',
         ...axisStyle(),
@@ -72,13 +74,13 @@ export function durationChart(rows: ReportRow[], bucket: string): HTMLElement {
   );
 }
 
-export function successChart(rows: ReportRow[], bucket: string): HTMLElement {
-  const { buckets, value } = byBucket(rows, bucket);
+export function successChart(rows: ReportRow[], buckets: Buckets): HTMLElement {
+  const value = byBucket(rows, buckets);
   const rate = value('success_rate').map((v) => (v === null ? null : Math.round(v * 1000) / 10));
   return chartFigure(
-    `Success rate per ${bucket}`,
+    `Success rate per ${buckets.dimension}`,
     {
-      xAxis: { type: 'category', data: buckets, ...axisStyle() },
+      xAxis: { type: 'category', data: buckets.labels, ...axisStyle() },
       yAxis: {
         type: 'value',
         min: 0,

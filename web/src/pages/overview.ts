@@ -4,7 +4,7 @@ import { api, type ReportRow } from '../api.js';
 import { sparkline } from '../charts.js';
 import { empty, fill, h } from '../dom.js';
 import { formatValue, metricInfo, trend } from '../metrics.js';
-import { bucketDimension, labels, num, type Page, projectKey } from '../page.js';
+import { num, type Page, projectKey, timeBuckets } from '../page.js';
 import { globalParams, href } from '../state.js';
 import { durationChart, throughputChart } from '../views.js';
 
@@ -28,7 +28,8 @@ function kpis(current: ReportRow, previous: ReportRow): HTMLElement {
 
 export const overviewPage: Page = async (context) => {
   const { global, meta } = context;
-  const bucket = bucketDimension(meta, global);
+  const buckets = timeBuckets(meta, global);
+  const bucket = buckets.dimension;
   const [current, previous, series, overall] = await Promise.all([
     api.report({ ...globalParams(global), by: ['project'] }),
     api.report({ ...globalParams(global, 1), by: ['project'] }),
@@ -37,11 +38,12 @@ export const overviewPage: Page = async (context) => {
   ]);
   if (context.stale()) return;
   const before = new Map(previous.rows.map((r) => [projectKey(r), r]));
-  const buckets = labels(series.rows, bucket);
-  const runsOver = new Map<string, (number | null)[]>();
+  // Runs per bucket of each project; a bucket without runs is 0.
+  const runsOver = new Map<string, number[]>();
   for (const row of series.rows) {
-    const values = runsOver.get(projectKey(row)) ?? buckets.map(() => null);
-    values[buckets.indexOf(String(row[bucket]))] = num(row, 'runs');
+    const values = runsOver.get(projectKey(row)) ?? buckets.labels.map(() => 0);
+    const at = buckets.labels.indexOf(String(row[bucket]));
+    if (at >= 0) values[at] = num(row, 'runs') ?? 0;
     runsOver.set(projectKey(row), values);
   }
 
@@ -112,8 +114,8 @@ export const overviewPage: Page = async (context) => {
           h(
             'div',
             { class: 'grid two' },
-            throughputChart(overall.rows, bucket),
-            durationChart(overall.rows, bucket),
+            throughputChart(overall.rows, buckets),
+            durationChart(overall.rows, buckets),
           ),
         ],
   );

@@ -3,7 +3,7 @@
 import { api, type ReportRow } from '../api.js';
 import { empty, fill, h } from '../dom.js';
 import { formatValue, metricInfo, trend } from '../metrics.js';
-import { bucketDimension, num, type Page } from '../page.js';
+import { num, type Page, timeBuckets } from '../page.js';
 import { globalParams, href } from '../state.js';
 import {
   breakdownChart,
@@ -95,11 +95,11 @@ export const projectPage: Page = async (context) => {
   const { global, meta } = context;
   const [connection = '', name = ''] = context.path;
   const scope = { connection, project: name };
-  const bucket = bucketDimension(meta, global);
+  const buckets = timeBuckets(meta, global);
   const breakdowns = ['workflow', 'branch', 'trigger'].filter((d) => meta.dimensions.includes(d));
   const current = globalParams(global);
   const [series, previous, ...grouped] = await Promise.all([
-    api.report({ ...current, ...scope, by: [bucket] }),
+    api.report({ ...current, ...scope, by: [buckets.dimension] }),
     api.report({ ...globalParams(global, 1), ...scope, by: ['workflow'] }),
     ...breakdowns.map((d) => api.report({ ...current, ...scope, by: [d] })),
   ]);
@@ -137,9 +137,9 @@ export const projectPage: Page = async (context) => {
           h(
             'div',
             { class: 'grid two' },
-            durationChart(series.rows, bucket),
-            successChart(series.rows, bucket),
-            throughputChart(series.rows, bucket),
+            durationChart(series.rows, buckets),
+            successChart(series.rows, buckets),
+            throughputChart(series.rows, buckets),
             classificationChart(total),
           ),
           h('h2', {}, 'Breakdown'),
