@@ -38,6 +38,7 @@ export class SyncRunner {
   private done: Promise<void> = Promise.resolve();
   private readonly failures = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
+  private starting = false;
 
   constructor(
     private readonly store: Store,
@@ -55,11 +56,19 @@ export class SyncRunner {
 
   /** Starts syncing `names` (every connection when empty) in the background; one sync at a time. */
   async start(names: readonly string[], trigger: 'api' | 'schedule'): Promise<SyncStatus> {
-    if (this.current.running) throw new Conflict('a sync is already running; wait for it to finish');
-    const known = (await listConnections(this.store)).map((c) => c.name);
-    const unknown = names.filter((n) => !known.includes(n));
-    if (unknown.length > 0) throw new NotFoundError(`unknown connection "${unknown[0]}"`);
-    const chosen = names.length > 0 ? [...new Set(names)] : known;
+    if (this.current.running || this.starting)
+      throw new Conflict('a sync is already running; wait for it to finish');
+    // Claimed before the first await, so two requests at once cannot both start one.
+    this.starting = true;
+    let chosen: string[];
+    try {
+      const known = (await listConnections(this.store)).map((c) => c.name);
+      const unknown = names.filter((n) => !known.includes(n));
+      if (unknown.length > 0) throw new NotFoundError(`unknown connection "${unknown[0]}"`);
+      chosen = names.length > 0 ? [...new Set(names)] : known;
+    } finally {
+      this.starting = false;
+    }
     this.current = {
       running: true,
       trigger,
@@ -87,7 +96,7 @@ export class SyncRunner {
   /** Starts a sync of every connection every `everyMs`, skipping a turn while one is still running. */
   schedule(everyMs: number): void {
     this.timer = setInterval(() => {
-      if (!this.current.running) this.start([], 'schedule').catch(() => {});
+      if (!this.current.running && !this.starting) this.start([], 'schedule').catch(() => {});
     }, everyMs);
     this.timer.unref();
   }

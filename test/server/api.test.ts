@@ -269,6 +269,16 @@ test('sync: one at a time, with progress and the result per connection', async (
   assert.equal(entry?.summary.runsNew, 0, 'the sandbox clock stood still: nothing new');
   assert.ok((entry?.projectsDone ?? 0) > 0);
 
+  const together = await Promise.all(
+    [1, 2, 3].map(() => app.inject({ method: 'POST', url: '/api/sync', payload: {} })),
+  );
+  assert.deepEqual(
+    together.map((r) => r.statusCode).sort(),
+    [202, 409, 409],
+    'requests at once start one sync',
+  );
+  await sync.idle();
+
   const failing = await api.call('POST', '/api/sync', { payload: { connections: ['wrong-token'] } });
   assert.equal(failing.status, 202);
   await sync.idle();
