@@ -18,6 +18,7 @@ const skip = chromiumAvailable() ? false : CHROMIUM_SKIP;
 if (skip) console.log(`# ${CHROMIUM_SKIP}`);
 
 let server: RunningServer;
+let serverWebRoot: string;
 let store: Store;
 let browser: { context: BrowserContext; close(): Promise<void> };
 const scratch = mkdtempSync(join(tmpdir(), 'buildlens-web-test-'));
@@ -27,6 +28,7 @@ before(async () => {
   if (skip) return;
   process.env.XDG_DATA_HOME = join(scratch, 'data');
   const webRoot = await buildDashboard();
+  serverWebRoot = webRoot;
   cleanups.push(() => rmSync(webRoot, { recursive: true, force: true }));
   store = await openStore(join(scratch, 'buildlens.db'));
   await syncFromSandbox(store, { after: (fn: () => unknown) => void cleanups.push(fn) });
@@ -183,4 +185,34 @@ test('connections: last sync shown, verify explains the outcome', { skip }, asyn
   await page.screenshot({ path: join(SCREENSHOTS, 'connections.png'), fullPage: true });
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+test('with a server token, the dashboard asks for it once per tab and then shows the data', {
+  skip,
+}, async () => {
+  const token = 'dashboard-token-7c1e';
+  const guarded = await startServer({
+    store,
+    host: '127.0.0.1',
+    port: 0,
+    token,
+    syncEveryMs: null,
+    webRoot: serverWebRoot,
+  });
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`${guarded.url}/connections`);
+    await page.waitForSelector('form.token');
+    await page.fill('#token', 'wrong');
+    await page.click('form.token button');
+    await page.waitForSelector('form.token');
+    await page.fill('#token', token);
+    await page.click('form.token button');
+    await page.waitForSelector('tr[data-connection]');
+    await page.goto(`${guarded.url}/`);
+    await page.waitForSelector('.kpi-value[data-metric="runs"]');
+    await page.close();
+  } finally {
+    await guarded.close();
+  }
 });
