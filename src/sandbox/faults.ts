@@ -137,6 +137,11 @@ function parseRule(entry: string): FaultRule {
   };
 }
 
+export interface Traffic {
+  requests: number;
+  items: number;
+}
+
 /** A fault's answer: a response to send, or a connection to drop without one. */
 export type FaultOutcome = SandboxResponse | 'reset';
 
@@ -146,6 +151,8 @@ export interface FaultInjector {
   clear(): void;
   /** Hits so far per fault name, since the sandbox started. */
   injected(): Record<string, number>;
+  /** Answers sent per provider since the sandbox started, and the objects they carried (list items, or 1). */
+  traffic(): Record<string, Traffic>;
   /** Serves one request of `provider` through the active faults; `handle` produces the real answer. */
   serve(
     provider: string,
@@ -175,6 +182,7 @@ interface ListView {
 export function createFaultInjector(spec: string, defaultSeed: number, clock: Clock): FaultInjector {
   let active: Active[] = [];
   const injected: Record<string, number> = {};
+  const traffic: Record<string, Traffic> = {};
   /** The items of the last page served per list, for `repeat`. */
   const lastPage = new Map<string, unknown[]>();
   const timers = new AbortController();
@@ -213,6 +221,21 @@ export function createFaultInjector(spec: string, defaultSeed: number, clock: Cl
   }
 
   async function serve(
+    provider: string,
+    req: Omit<SandboxRequest, 'params'>,
+    handle: () => Promise<SandboxResponse>,
+  ): Promise<FaultOutcome> {
+    const outcome = await faulted(provider, req, handle);
+    const counts = traffic[provider] ?? { requests: 0, items: 0 };
+    counts.requests++;
+    if (outcome !== 'reset' && outcome.status === 200 && outcome.json !== undefined) {
+      counts.items += listView(provider, outcome)?.items.length ?? 1;
+    }
+    traffic[provider] = counts;
+    return outcome;
+  }
+
+  async function faulted(
     provider: string,
     req: Omit<SandboxRequest, 'params'>,
     handle: () => Promise<SandboxResponse>,
@@ -316,6 +339,7 @@ export function createFaultInjector(spec: string, defaultSeed: number, clock: Cl
     set,
     clear: () => set(''),
     injected: () => ({ ...injected }),
+    traffic: () => structuredClone(traffic),
     serve,
     close: () => timers.abort(),
   };
