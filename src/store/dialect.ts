@@ -1,6 +1,7 @@
 // Every SQL difference between SQLite and PostgreSQL lives here, so queries elsewhere read the same
 // for both engines.
 import { type Expression, type Kysely, PostgresAdapter, type RawBuilder, sql } from 'kysely';
+import { StoreError } from './errors.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -68,10 +69,30 @@ export async function inWriteTransaction<DB, T>(
       await sql.raw('commit').execute(db);
       return result;
     } catch (error) {
-      await sql.raw('rollback').execute(db);
-      throw error;
+      // SQLite ends the transaction itself on a full disk or an I/O error: then the rollback's own
+      // complaint (no transaction is active) must not hide what went wrong.
+      await sql
+        .raw('rollback')
+        .execute(db)
+        .catch(() => {});
+      throw writeError(error);
     }
   });
+}
+
+/** SQLite's answers that mean the file cannot take writes, as a one-line error a person can act on. */
+const UNWRITABLE: Record<string, string> = {
+  SQLITE_FULL: 'the disk is full',
+  SQLITE_READONLY: 'the database is read-only',
+  SQLITE_IOERR: 'the disk reported an I/O error',
+};
+
+function writeError(error: unknown): unknown {
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  const reason = UNWRITABLE[code] ?? UNWRITABLE[code.split('_').slice(0, 2).join('_')];
+  return reason
+    ? new StoreError(`cannot write to the store: ${reason}; nothing of this batch was saved`)
+    : error;
 }
 
 /**

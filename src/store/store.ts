@@ -55,7 +55,8 @@ function openSqlite(path: string): Store {
 function sqliteReason(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   if (code === 'SQLITE_NOTADB') return 'the file is not a buildlens database';
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'permission denied';
+  if (code === 'EROFS') return 'the file system is read-only';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'ENOTDIR' || code === 'EEXIST') return 'a parent of it is not a directory';
   if (code === 'ENOENT') return 'cannot create the directory or file';
   return firstLine(error);
