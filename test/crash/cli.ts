@@ -21,10 +21,12 @@ export interface CliResult {
 export interface CliRun {
   child: ChildProcess;
   done: Promise<CliResult>;
+  /** What it printed so far, stdout then stderr. */
+  output(): string;
 }
 
-/** Starts `buildlens <args>` with the given environment (no inherited BUILDLENS_* settings). */
-export function startCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): CliRun {
+/** Starts `buildlens <args>` with the given environment (no inherited BUILDLENS_* settings) and stdin. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv, cwd: string, input = ''): CliRun {
   const { BUILDLENS_DB: _db, BUILDLENS_KEY: _key, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
     cwd,
@@ -42,8 +44,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): C
     child.on('error', fail);
     child.on('close', (code, signal) => ok({ code, signal, stdout, stderr }));
   });
-  child.stdin?.end();
-  return { child, done };
+  child.stdin?.end(input);
+  return { child, done, output: () => stdout + stderr };
 }
 
 /** Requests the sandbox has answered so far, both providers together. */
