@@ -1,4 +1,5 @@
 // Exit codes and the one-line error a person sees (DESIGN.md "CLI contract").
+import { RulesError } from '../classify/rules.js';
 import { StoreError } from '../store/errors.js';
 import { sanitize } from './format.js';
 
@@ -19,8 +20,10 @@ export class ConnectionFailure extends Error {
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ConnectionFailure) return EXIT_CONNECTION;
-  // The store's errors (unknown connection, unusable database location) are fixed by changing the command.
-  if (error instanceof UsageError || error instanceof StoreError) return EXIT_USAGE;
+  // The store's errors (unknown connection, unusable database location) and a broken rules file are fixed
+  // by changing the command or the file.
+  if (error instanceof UsageError || error instanceof StoreError || error instanceof RulesError)
+    return EXIT_USAGE;
   return EXIT_UNEXPECTED;
 }
 

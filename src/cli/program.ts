@@ -1,6 +1,7 @@
 // The `buildlens` command line: global options, commands, and the mapping of failures to exit codes.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerClassify } from './commands/classify.js';
 import { registerConnect } from './commands/connect.js';
 import { registerDemo } from './commands/demo.js';
 import { registerReport } from './commands/report.js';
@@ -42,6 +43,7 @@ function buildProgram(cli: Cli): Command {
   registerConnect(program, cli);
   registerSync(program, cli);
   registerRuns(program, cli);
+  registerClassify(program, cli);
   registerReport(program, cli);
   registerServe(program, cli);
   registerDemo(program, cli);

@@ -63,6 +63,11 @@ export interface Connector {
   readonly provider: Provider;
   check(): Promise<CheckResult>;
   sync(input: SyncInput): AsyncIterable<SyncEvent>;
+  /**
+   * A finished run's log as plain text (no terminal escapes), for rules on log markers; `jobs` are the
+   * run's jobs (a Bitrise pipeline's logs are its workflow builds'). Absent where the provider has none.
+   */
+  fetchLog?(run: Run, jobs: Job[]): Promise<string | null>;
   /** API requests made so far, retries included. */
   requests(): number;
 }

@@ -140,6 +140,12 @@ export interface ClassifiedRun extends Run {
   classifiedBy: string | null;
 }
 
+/** A job plus the classification the classify step gave it (null while unfinished). */
+export interface ClassifiedJob extends Job {
+  classification: Classification | null;
+  classifiedBy: string | null;
+}
+
 /** Filters shared by `runs`, `report` and the HTTP API (DESIGN.md "CLI contract"). */
 export interface RunFilter {
   connection?: string[];

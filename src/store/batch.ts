@@ -1,7 +1,7 @@
 // Writing what a connector yields: one transaction per batch, skipping rows whose content is unchanged,
 // and moving the checkpoint only together with the rows it covers.
 import type { Insertable, Kysely } from 'kysely';
-import type { ClassifiedRun, Job, Project, RawPayload } from '../domain/model.js';
+import type { ClassifiedJob, ClassifiedRun, Job, Project, RawPayload } from '../domain/model.js';
 import { inWriteTransaction } from './dialect.js';
 import { jobRow, projectRow, rawRow, runRow } from './rows.js';
 import type { Schema } from './schema.js';
@@ -11,7 +11,8 @@ import { updateSyncState } from './sync-state.js';
 export interface Batch {
   projects?: Project[];
   runs: ClassifiedRun[];
-  jobs: Job[];
+  /** Classified by the sync; jobs without a classification are stored unclassified. */
+  jobs: (Job & Partial<ClassifiedJob>)[];
   raw: RawPayload[];
 }
 

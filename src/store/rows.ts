@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Insertable, Selectable } from 'kysely';
 import type {
   Classification,
+  ClassifiedJob,
   ClassifiedRun,
   Job,
   Project,
@@ -52,6 +53,7 @@ export function runRow(connectionId: number, run: ClassifiedRun): Insertable<Run
     started_at: run.startedAt,
     finished_at: run.finishedAt,
     triggered_us: isoToMicros(run.triggeredAt),
+    finished_us: run.finishedAt === null ? null : isoToMicros(run.finishedAt),
     queue_s: run.queueS,
     duration_s: run.durationS,
     setup_s: run.setupS,
@@ -98,7 +100,8 @@ export function runFromRow(row: Selectable<RunsTable>): ClassifiedRun {
   };
 }
 
-export function jobRow(connectionId: number, job: Job): Insertable<JobsTable> {
+/** Jobs written without a classification (not classified yet) store null. */
+export function jobRow(connectionId: number, job: Job & Partial<ClassifiedJob>): Insertable<JobsTable> {
   const content = {
     key: job.key,
     run_key: job.runKey,
@@ -118,6 +121,8 @@ export function jobRow(connectionId: number, job: Job): Insertable<JobsTable> {
     retry_of: job.retryOf,
     cost: job.cost,
     web_url: job.webUrl,
+    classification: job.classification ?? null,
+    classified_by: job.classifiedBy ?? null,
   };
   return { connection_id: connectionId, ...content, content_hash: hashOf(content) };
 }
@@ -130,5 +135,30 @@ export function rawRow(connectionId: number, raw: RawPayload): Insertable<RawPay
     key: raw.key,
     payload,
     content_hash: hashOf(payload),
+  };
+}
+
+export function jobFromRow(row: Selectable<JobsTable>): ClassifiedJob {
+  return {
+    key: row.key,
+    runKey: row.run_key,
+    name: row.name,
+    status: row.status as RunStatus,
+    providerStatus: row.provider_status,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    queueS: row.queue_s,
+    durationS: row.duration_s,
+    agent: row.agent,
+    machine: row.machine,
+    stack: row.stack,
+    exitStatus: row.exit_status,
+    softFailed: row.soft_failed === 1,
+    retried: row.retried === 1,
+    retryOf: row.retry_of,
+    cost: row.cost,
+    webUrl: row.web_url,
+    classification: row.classification as Classification | null,
+    classifiedBy: row.classified_by,
   };
 }

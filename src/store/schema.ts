@@ -42,6 +42,7 @@ export interface RunsTable {
   started_at: string | null;
   finished_at: string | null;
   triggered_us: number;
+  finished_us: number | null;
   queue_s: number | null;
   duration_s: number | null;
   setup_s: number | null;
@@ -75,6 +76,8 @@ export interface JobsTable {
   retry_of: string | null;
   cost: number | null;
   web_url: string | null;
+  classification: string | null;
+  classified_by: string | null;
   content_hash: string;
 }
 

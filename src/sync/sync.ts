@@ -1,10 +1,11 @@
 // The sync engine: drives a connector and commits what it yields. Rows are committed batch by batch;
 // a checkpoint is committed only after the rows it covers, so a failed sync resumes where it stopped.
 
-import { classifyRun } from '../classify/classify.js';
+import { classifyJob, classifyRun, needsLog, type RunContext } from '../classify/classify.js';
+import { type RuleSet, rulesForStore } from '../classify/rules.js';
 import type { Connector, ConnectorOptions, SyncEvent } from '../connectors/contract.js';
 import { createConnector } from '../connectors/registry.js';
-import type { Connection, Provider, Run } from '../domain/model.js';
+import type { ClassifiedRun, Connection, Job, Provider, RawPayload, Run } from '../domain/model.js';
 import { type BatchResult, writeBatch } from '../store/batch.js';
 import { getConnection, listConnections } from '../store/connections.js';
 import { firstLine, NotFoundError } from '../store/errors.js';
@@ -25,6 +26,8 @@ export interface SyncOptions {
   now?: () => number;
   /** Further connector settings (timeouts, retries, diagnostics). */
   connector?: Partial<ConnectorOptions>;
+  /** Classification rules; by default the rules file found for the store (see docs/metrics.md). */
+  rules?: RuleSet;
   /** Builds the connector for a connection; the registry's by default. */
   createConnector?: (connection: Connection, token: string, options: Partial<ConnectorOptions>) => Connector;
 }
@@ -68,13 +71,17 @@ export async function syncConnection(
   const progress: SyncProgress = { projectsDone: 0, projectsTotal: 0, runsDone: 0 };
   const report = () => options.onProgress?.({ ...progress });
 
+  const rules = options.rules ?? rulesForStore(store, undefined);
+  const classifier = new RunClassifier(connector, connection.provider, rules);
+
   await recordSyncStart(store, connection.id, new Date(now()));
   try {
     const { state } = await readSyncState(store, connection.id);
     const pending = await pendingRuns(store, connection.id);
     const events = connector.sync({ state, pending, lookbackDays: options.lookbackDays ?? 90 });
     for await (const event of events) {
-      const written = await commit(store, connection.id, event);
+      if (event.type === 'projects') classifier.learnProjects(event.projects);
+      const written = await commit(store, connection.id, event, classifier);
       add(summary, written);
       if (event.type === 'projects') {
         summary.projects += event.projects.length;
@@ -100,7 +107,12 @@ export async function syncConnection(
 }
 
 /** Writes what one event carries; a checkpoint is its own transaction, after the batches before it. */
-function commit(store: Store, connectionId: number, event: SyncEvent): Promise<BatchResult | null> {
+async function commit(
+  store: Store,
+  connectionId: number,
+  event: SyncEvent,
+  classifier: RunClassifier,
+): Promise<BatchResult | null> {
   switch (event.type) {
     case 'projects':
       return writeBatch(store, connectionId, {
@@ -109,21 +121,58 @@ function commit(store: Store, connectionId: number, event: SyncEvent): Promise<B
         jobs: [],
         raw: event.raw,
       });
-    case 'batch':
+    case 'batch': {
+      const { runs, logs } = await classifier.classify(event.runs, event.jobs);
       return writeBatch(store, connectionId, {
-        runs: event.runs.map(classified),
-        jobs: event.jobs,
-        raw: event.raw,
+        runs,
+        jobs: event.jobs.map((job) => ({ ...job, ...classifyJob(job) })),
+        raw: [...event.raw, ...logs],
       });
+    }
     case 'checkpoint':
       return writeBatch(store, connectionId, { runs: [], jobs: [], raw: [] }, event.state);
     case 'project_done':
-      return Promise.resolve(null);
+      return null;
   }
 }
 
-function classified(run: Run) {
-  return { ...run, ...classifyRun(run) };
+/**
+ * Classifies a connection's runs with the rules in force, fetching a run's log only when a rule on a log
+ * marker could decide it. Fetched logs are kept as raw payloads (kind `log`), so `buildlens classify`
+ * can re-apply the rules without calling the provider.
+ */
+class RunClassifier {
+  private readonly projectNames = new Map<string, string>();
+
+  constructor(
+    private readonly connector: Connector,
+    private readonly provider: Provider,
+    private readonly rules: RuleSet,
+  ) {}
+
+  learnProjects(projects: { key: string; name: string }[]): void {
+    for (const p of projects) this.projectNames.set(p.key, p.name);
+  }
+
+  async classify(runs: Run[], jobs: Job[]): Promise<{ runs: ClassifiedRun[]; logs: RawPayload[] }> {
+    const logs: RawPayload[] = [];
+    const classified: ClassifiedRun[] = [];
+    for (const run of runs) {
+      const context: RunContext = {
+        provider: this.provider,
+        projectName: this.projectNames.get(run.projectKey),
+      };
+      if (this.connector.fetchLog && needsLog(run, this.rules.rules, context)) {
+        context.log = await this.connector.fetchLog(
+          run,
+          jobs.filter((j) => j.runKey === run.key),
+        );
+        if (context.log !== null) logs.push({ kind: 'log', key: run.key, payload: { text: context.log } });
+      }
+      classified.push({ ...run, ...classifyRun(run, this.rules.rules, context) });
+    }
+    return { runs: classified, logs };
+  }
 }
 
 function add(summary: SyncSummary, written: BatchResult | null): void {

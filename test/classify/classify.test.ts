@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ClassificationRule, classifyRun, DEFAULT_RULES } from '../../src/classify/classify.js';
-import type { Run } from '../../src/domain/model.js';
+import {
+  type ClassificationRule,
+  classifyJob,
+  classifyRun,
+  DEFAULT_JOB_RULES,
+  DEFAULT_RULES,
+  needsLog,
+} from '../../src/classify/classify.js';
+import type { Job, Run } from '../../src/domain/model.js';
 
 function run(overrides: Partial<Run>): Run {
   return {
@@ -71,6 +78,17 @@ describe('default classification rules', () => {
       expected: 'aborted_auto',
     },
     {
+      rule: 'default:aborted-with-success',
+      // Bitrise status 4: only the API sets it, so the named user is the token's, not a person clicking.
+      run: run({
+        status: 'aborted',
+        providerStatus: '4',
+        reason: 'User ci-bot requested to abort this build with reason: handled elsewhere',
+        abortedBy: 'ci-bot',
+      }),
+      expected: 'aborted_auto',
+    },
+    {
       rule: 'default:aborted-by-person',
       run: aborted('User alice requested to abort this build with reason: wrong config', 'alice'),
       expected: 'aborted_manual',
@@ -126,5 +144,110 @@ describe('classifyRun', () => {
       classifiedBy: 'user:agent-lost',
     });
     assert.equal(classifyRun(lost).classification, 'failure');
+  });
+});
+
+describe('log markers', () => {
+  const oom: ClassificationRule = {
+    name: 'oom',
+    matches: (r) => r.status === 'failed',
+    logMarker: /out of memory/i,
+    classification: 'infra_failure',
+  };
+  const failed = run({ status: 'failed', providerStatus: '2' });
+  const rules = [oom, ...DEFAULT_RULES];
+
+  it('match only on the log text given', () => {
+    assert.deepEqual(classifyRun(failed, rules, { log: 'step 3: Out Of Memory' }), {
+      classification: 'infra_failure',
+      classifiedBy: 'oom',
+    });
+    assert.equal(classifyRun(failed, rules, { log: 'tests failed' }).classifiedBy, 'default:failed');
+  });
+
+  it('never match a log that was not fetched', () => {
+    assert.equal(classifyRun(failed, rules, {}).classifiedBy, 'default:failed');
+  });
+
+  it('ask for the log only when such a rule could decide the run', () => {
+    assert.equal(needsLog(failed, rules), true);
+    assert.equal(needsLog(run({}), rules), false, 'a success is settled by a rule without a marker');
+    assert.equal(needsLog(run({ finishedAt: null }), rules), false, 'unfinished runs are not classified');
+    const first: ClassificationRule = { name: 'all-failed', matches: () => true, classification: 'failure' };
+    assert.equal(needsLog(failed, [first, ...rules]), false, 'an earlier rule without a marker wins');
+  });
+});
+
+function job(overrides: Partial<Job>): Job {
+  return {
+    key: 'j1',
+    runKey: 'b1',
+    name: 'test',
+    status: 'succeeded',
+    providerStatus: 'passed',
+    startedAt: '2026-02-10T09:00:05Z',
+    finishedAt: '2026-02-10T09:05:00Z',
+    queueS: 1,
+    durationS: 295,
+    agent: null,
+    machine: null,
+    stack: null,
+    exitStatus: 0,
+    softFailed: false,
+    retried: false,
+    retryOf: null,
+    cost: null,
+    webUrl: null,
+    ...overrides,
+  };
+}
+
+describe('job classification', () => {
+  const cases: { rule: string; job: Job; expected: string }[] = [
+    // Normalized as succeeded (it does not fail its build), yet the job itself failed.
+    {
+      rule: 'default:soft-failed',
+      job: job({ providerStatus: 'failed', softFailed: true, exitStatus: 1 }),
+      expected: 'failure',
+    },
+    { rule: 'default:succeeded', job: job({}), expected: 'success' },
+    {
+      rule: 'default:timed-out',
+      job: job({ status: 'failed', providerStatus: 'timed_out' }),
+      expected: 'aborted_auto',
+    },
+    {
+      rule: 'default:expired',
+      job: job({ status: 'failed', providerStatus: 'expired', startedAt: null }),
+      expected: 'aborted_auto',
+    },
+    { rule: 'default:failed', job: job({ status: 'failed', providerStatus: 'failed' }), expected: 'failure' },
+    {
+      rule: 'default:skipped',
+      job: job({ status: 'skipped', providerStatus: 'broken', finishedAt: null }),
+      expected: 'skipped',
+    },
+    {
+      rule: 'default:canceled',
+      job: job({ status: 'aborted', providerStatus: 'canceled' }),
+      expected: 'aborted_auto',
+    },
+  ];
+
+  it('has one case here for every default job rule', () => {
+    assert.deepEqual(
+      cases.map((c) => c.rule),
+      DEFAULT_JOB_RULES.map((r) => r.name),
+    );
+  });
+
+  for (const c of cases) {
+    it(`${c.rule} → ${c.expected}`, () => {
+      assert.deepEqual(classifyJob(c.job), { classification: c.expected, classifiedBy: c.rule });
+    });
+  }
+
+  it('leaves running jobs unclassified', () => {
+    assert.equal(classifyJob(job({ status: 'running', finishedAt: null })).classification, null);
   });
 });

@@ -1,5 +1,6 @@
 // `buildlens sync`: imports new and changed runs of some or all connections, with progress and a summary.
 import type { Command } from 'commander';
+import { rulesForStore } from '../../classify/rules.js';
 import { HttpError } from '../../connectors/http.js';
 import type { Provider } from '../../domain/model.js';
 import { listConnections } from '../../store/connections.js';
@@ -44,7 +45,9 @@ export async function runSync(
   store: Store,
   names: string[],
   lookbackDays: number,
+  rulesFile?: string,
 ): Promise<SyncOutcome> {
+  const rules = rulesForStore(store, rulesFile, cli.io.env);
   const connections = await listConnections(store);
   const unknown = names.find((n) => !connections.some((c) => c.name === n));
   if (unknown !== undefined) throw new UsageError(`unknown connection "${unknown}"`);
@@ -60,6 +63,7 @@ export async function runSync(
     try {
       const summary = await syncConnection(store, connection.name, {
         lookbackDays,
+        rules,
         onProgress: (counts) => progress.update(connection.name, counts),
         connector: { log: (line) => cli.debug(`${connection.name}: ${line}`) },
       });
@@ -100,9 +104,13 @@ export function registerSync(program: Command, cli: Cli): void {
     .command('sync [names...]')
     .description('import new and changed runs (all connections when none are named)')
     .option('--lookback <window>', 'how far back the first sync of a connection goes, e.g. 90d or 12w', '90d')
-    .action(async (names: string[], options: { lookback: string }) => {
+    .option(
+      '--rules <file>',
+      'classification rules (default: $BUILDLENS_RULES, else rules.yaml beside the database)',
+    )
+    .action(async (names: string[], options: { lookback: string; rules?: string }) => {
       const lookbackDays = parseLookbackDays(options.lookback);
-      const outcome = await cli.withStore((store) => runSync(cli, store, names, lookbackDays));
+      const outcome = await cli.withStore((store) => runSync(cli, store, names, lookbackDays, options.rules));
       printSync(cli, outcome);
     });
 }

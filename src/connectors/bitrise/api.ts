@@ -8,6 +8,7 @@ import {
   app,
   type Build,
   build,
+  buildLog,
   listOf,
   objectOf,
   type PipelineListItem,
@@ -29,6 +30,20 @@ export interface BitriseApi {
   pipelines(appSlug: string, after: string): AsyncGenerator<PipelineListItem[]>;
   build(appSlug: string, buildSlug: string): Promise<Build>;
   pipeline(appSlug: string, pipelineId: string): Promise<PipelineShow>;
+  /** The build's log text: the archived raw log when there is one, else the preview chunks (§1.12). */
+  buildLog(appSlug: string, buildSlug: string): Promise<string>;
+}
+
+const RAW_LOG_TIMEOUT_MS = 30_000;
+
+/** The raw log URL is pre-signed: asked for without any Authorization header (§1.12). */
+async function rawLogText(url: string): Promise<string | null> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(RAW_LOG_TIMEOUT_MS) });
+    return res.ok ? await res.text() : null;
+  } catch {
+    return null;
+  }
 }
 
 export function createBitriseApi(http: HttpClient, log: (line: string) => void): BitriseApi {
@@ -102,5 +117,14 @@ export function createBitriseApi(http: HttpClient, log: (line: string) => void):
         .data,
     pipeline: (appSlug, pipelineId) =>
       http.getParsed(pipelineShow, `${appPath(appSlug)}/pipelines/${encodeURIComponent(pipelineId)}`),
+    buildLog: async (appSlug, buildSlug) => {
+      const log = await http.getParsed(
+        buildLog,
+        `${appPath(appSlug)}/builds/${encodeURIComponent(buildSlug)}/log`,
+      );
+      const raw = log.expiring_raw_log_url ? await rawLogText(log.expiring_raw_log_url) : null;
+      // The preview is only the latest chunks: a marker in it is still found, one before it is not.
+      return raw ?? (log.log_chunks ?? []).map((c) => c.chunk).join('');
+    },
   };
 }

@@ -6,6 +6,10 @@ import { createBitriseApi } from './api.js';
 import { checkBitrise } from './check.js';
 import { syncBitrise } from './sync.js';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: log chunks carry ANSI colours (§1.12)
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]/g;
+const stripEscapes = (text: string) => text.replace(ANSI, '');
+
 export const DEFAULT_BITRISE_URL = 'https://api.bitrise.io/v0.1';
 
 export function createBitriseConnector(options: ConnectorOptions): Connector {
@@ -25,6 +29,12 @@ export function createBitriseConnector(options: ConnectorOptions): Connector {
     check: () => checkBitrise(http, options.baseUrl),
     sync: (input) =>
       syncBitrise(api, input, { concurrency: options.concurrency ?? 4, now: options.now ?? Date.now, log }),
+    fetchLog: async (run, jobs) => {
+      const slugs = run.kind === 'pipeline' ? jobs.map((j) => j.key) : [run.key];
+      const logs: string[] = [];
+      for (const slug of slugs) logs.push(await api.buildLog(run.projectKey, slug));
+      return stripEscapes(logs.join('\n'));
+    },
     requests: () => http.requests(),
   };
 }

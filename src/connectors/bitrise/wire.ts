@@ -133,3 +133,11 @@ export type PipelineShow = z.infer<typeof pipelineShowBody>;
 export const listOf = <T extends z.ZodType>(item: T) =>
   z.looseObject({ data: z.array(item), paging: paging.nullish() });
 export const objectOf = <T extends z.ZodType>(item: T) => z.looseObject({ data: item });
+
+/** The build log endpoint's answer, not wrapped in `data` (§1.12). */
+export const buildLog = z.looseObject({
+  log_chunks: z.array(z.looseObject({ chunk: z.string(), position: z.number().int() })).nullish(),
+  is_archived: z.boolean().nullish(),
+  expiring_raw_log_url: z.string().nullish(),
+});
+export type BuildLog = z.infer<typeof buildLog>;

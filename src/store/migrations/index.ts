@@ -1,9 +1,11 @@
 // Migrations in order, listed statically so they ship inside the compiled package (no folder scan).
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001_initial.js';
+import * as classifiedJobs from './002_classified_jobs.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
+  '002_classified_jobs': classifiedJobs,
 };
 
 export const migrationProvider: MigrationProvider = {
