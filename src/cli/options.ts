@@ -10,6 +10,15 @@ export function addFilterOptions(command: Command): Command {
     .option('--project <name>', 'only this app / pipeline, by name or id (repeatable)', collectList)
     .option('--workflow <name>', 'only this workflow / pipeline name (repeatable)', collectList)
     .option('--branch <name>', 'only this branch (repeatable)', collectList)
+    .option(
+      '--trigger <kind>',
+      'only runs started by push, pull_request, tag, manual, schedule or api (repeatable)',
+      collectList,
+    )
+    .option('--pr', 'only pull-request runs')
+    .option('--no-pr', 'only runs without a pull request')
+    .option('--machine <type>', 'only this machine type (repeatable)', collectList)
+    .option('--stack <name>', 'only this stack (repeatable)', collectList)
     .option('--since <date>', 'runs triggered at or after this ISO 8601 date/time (UTC)')
     .option('--until <date>', 'runs triggered before this ISO 8601 date/time (UTC)');
 }

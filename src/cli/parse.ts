@@ -1,6 +1,6 @@
 // Parsers for option values. Each returns a clean value or throws a UsageError naming the option.
 import type { Provider, RunFilter } from '../domain/model.js';
-import { PROVIDERS } from '../domain/model.js';
+import { PROVIDERS, TRIGGERS } from '../domain/model.js';
 import { UsageError } from './errors.js';
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -85,6 +85,10 @@ export interface FilterOptions {
   project?: string[];
   workflow?: string[];
   branch?: string[];
+  trigger?: string[];
+  pr?: boolean;
+  machine?: string[];
+  stack?: string[];
   since?: string;
   until?: string;
 }
@@ -96,10 +100,13 @@ export function collectList(value: string, previous: string[] | undefined): stri
 
 export function parseFilter(options: FilterOptions): RunFilter {
   const filter: RunFilter = {};
-  for (const key of ['connection', 'project', 'workflow', 'branch'] as const) {
+  for (const key of ['connection', 'project', 'workflow', 'branch', 'machine', 'stack'] as const) {
     const values = options[key];
     if (values && values.length > 0) filter[key] = values;
   }
+  if (options.trigger?.length)
+    filter.trigger = options.trigger.map((t) => parseChoice(t, '--trigger', TRIGGERS));
+  if (options.pr !== undefined) filter.pr = options.pr;
   if (options.since !== undefined) filter.since = parseInstant(options.since, '--since');
   if (options.until !== undefined) filter.until = parseInstant(options.until, '--until');
   if (filter.since && filter.until && filter.since >= filter.until)

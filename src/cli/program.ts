@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerClassify } from './commands/classify.js';
 import { registerConnect } from './commands/connect.js';
 import { registerDemo } from './commands/demo.js';
+import { registerFlaky } from './commands/flaky.js';
 import { registerReport } from './commands/report.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSandbox } from './commands/sandbox.js';
@@ -44,6 +45,7 @@ function buildProgram(cli: Cli): Command {
   registerSync(program, cli);
   registerRuns(program, cli);
   registerClassify(program, cli);
+  registerFlaky(program, cli);
   registerReport(program, cli);
   registerServe(program, cli);
   registerDemo(program, cli);

@@ -36,6 +36,7 @@ export const CLASSIFICATIONS: readonly Classification[] = [
 ];
 
 export type Trigger = 'push' | 'pull_request' | 'tag' | 'manual' | 'schedule' | 'api';
+export const TRIGGERS: readonly Trigger[] = ['push', 'pull_request', 'tag', 'manual', 'schedule', 'api'];
 
 /** A provider account. The token is only ever held decrypted in memory, never stored or printed plain. */
 export interface Connection {
@@ -152,6 +153,13 @@ export interface RunFilter {
   project?: string[];
   workflow?: string[];
   branch?: string[];
+  trigger?: Trigger[];
+  /** true: pull-request runs only; false: runs without a pull request. */
+  pr?: boolean;
+  /** Bitrise machine type. */
+  machine?: string[];
+  /** Bitrise stack. */
+  stack?: string[];
   /** Inclusive lower bound on triggered_at (ISO 8601). */
   since?: string;
   /** Exclusive upper bound on triggered_at (ISO 8601). */

@@ -1,22 +1,86 @@
-// The report as one document: the grouped rows plus the total over the same filter. This is the JSON
-// `buildlens report --format json` prints and the HTTP API answers with.
+// The report as one document: the grouped rows plus the total over the same filter, and with a comparison,
+// each row's figures over the previous period of the same length. This is the JSON `buildlens report
+// --format json` prints and the HTTP API answers with.
 import type { RunFilter } from '../domain/model.js';
-import { type Dimension, type ReportQuery, type ReportRow, type ReportSource, report } from './report.js';
+import { StoreError } from '../store/errors.js';
+import {
+  type Dimension,
+  groupDimensions,
+  type MetricGroup,
+  type ReportMetrics,
+  type ReportQuery,
+  type ReportRow,
+  type ReportSource,
+  report,
+} from './report.js';
+
+/** A row and, when compared, the same group's figures in the previous period (null: no runs there). */
+export type ComparedRow = ReportRow & { previous?: ReportMetrics | null };
 
 export interface ReportDocument {
   by: Dimension[];
+  /** The metric groups asked for beyond the base ones; absent when none were. */
+  metrics?: MetricGroup[];
   filter: RunFilter;
-  rows: ReportRow[];
-  total: ReportRow;
+  /** The filter of the previous period, when compared. */
+  previous_filter?: RunFilter;
+  rows: ComparedRow[];
+  total: ComparedRow;
+}
+
+export interface DocumentQuery extends ReportQuery {
+  compare?: 'previous';
+  /** The end of the range when the filter has no `until` (the clock, for tests). */
+  now?: () => number;
+}
+
+/** The period of the same length just before the filter's: needs `since`; `until` defaults to now. */
+export function previousPeriod(filter: RunFilter, nowMs: number): RunFilter {
+  if (!filter.since) throw new StoreError('comparing with the previous period needs a start (--since)');
+  const since = Date.parse(filter.since);
+  const until = filter.until ? Date.parse(filter.until) : nowMs;
+  if (!(until > since)) throw new StoreError('comparing needs a period that ends after it starts');
+  return {
+    ...filter,
+    since: new Date(since - (until - since)).toISOString(),
+    until: new Date(since).toISOString(),
+  };
+}
+
+const labelsOf = (row: ReportRow, dimensions: Dimension[]) =>
+  JSON.stringify(dimensions.map((d) => row[d] ?? null));
+
+function metricsOf(row: ReportRow, dimensions: Dimension[]): ReportMetrics {
+  const copy: Record<string, unknown> = { ...row };
+  for (const d of dimensions) delete copy[d];
+  return copy as ReportMetrics;
 }
 
 /** Groups by `query.by`, or per project when it is empty. */
-export async function reportDocument(source: ReportSource, query: ReportQuery): Promise<ReportDocument> {
+export async function reportDocument(source: ReportSource, query: DocumentQuery): Promise<ReportDocument> {
   const by: Dimension[] = query.by.length > 0 ? [...query.by] : ['project'];
-  const [rows, [total]] = await Promise.all([
-    report(source, { filter: query.filter, by }),
-    report(source, { filter: query.filter, by: [] }),
-  ]);
+  const metrics = [...(query.metrics ?? [])];
+  const run = (filter: RunFilter) =>
+    Promise.all([report(source, { filter, by, metrics }), report(source, { filter, by: [], metrics })]);
+  const [rows, [total]] = await run(query.filter);
   if (total === undefined) throw new Error('the total report returned no row');
-  return { by, filter: query.filter, rows, total };
+  const document: ReportDocument = {
+    by,
+    ...(metrics.length > 0 ? { metrics } : {}),
+    filter: query.filter,
+    rows,
+    total,
+  };
+  if (query.compare !== 'previous') return document;
+
+  const previousFilter = previousPeriod(query.filter, (query.now ?? Date.now)());
+  const [previousRows, [previousTotal]] = await run(previousFilter);
+  const dimensions = groupDimensions(by);
+  const before = new Map(previousRows.map((r) => [labelsOf(r, dimensions), metricsOf(r, dimensions)]));
+  return {
+    ...document,
+    previous_filter: previousFilter,
+    rows: rows.map((r) => ({ ...r, previous: before.get(labelsOf(r, dimensions)) ?? null })),
+    total: { ...total, previous: previousTotal ?? null },
+  };
 }

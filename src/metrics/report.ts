@@ -1,25 +1,90 @@
-// The report: run counts, success rate, duration and queue percentiles per group, all aggregated in
-// the database (DESIGN.md "Metric definitions"). The CLI, the HTTP API and the dashboard call this.
+// The report: counts, rates, percentiles, recovery, flakiness and credits per group, all aggregated in the
+// database (DESIGN.md "Metric definitions", docs/metrics.md). The CLI, the HTTP API and the dashboard call this.
 import { type RawBuilder, sql } from 'kysely';
 import type { RunFilter } from '../domain/model.js';
-import { isoWeek, percentileCont } from '../store/dialect.js';
+import { day, isoWeek, percentileCont } from '../store/dialect.js';
 import { runFilterConditions } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 
-export type Dimension = 'connection' | 'project' | 'workflow' | 'branch' | 'week';
-export const DIMENSIONS: readonly Dimension[] = ['connection', 'project', 'workflow', 'branch', 'week'];
+export type Dimension =
+  | 'connection'
+  | 'provider'
+  | 'project'
+  | 'workflow'
+  | 'branch'
+  | 'trigger'
+  | 'pr'
+  | 'machine'
+  | 'stack'
+  | 'day'
+  | 'week';
+export const DIMENSIONS: readonly Dimension[] = [
+  'connection',
+  'provider',
+  'project',
+  'workflow',
+  'branch',
+  'trigger',
+  'pr',
+  'machine',
+  'stack',
+  'day',
+  'week',
+];
+
+/**
+ * Metric groups a report can compute. `counts` and `duration` are always there, and so are the queue's p50
+ * and p95 (the overview every consumer reads); asking for `queue` adds its p90 and max.
+ */
+export type MetricGroup =
+  | 'counts'
+  | 'rates'
+  | 'duration'
+  | 'queue'
+  | 'setup'
+  | 'recovery'
+  | 'flaky'
+  | 'credits';
+export const METRIC_GROUPS: readonly MetricGroup[] = [
+  'counts',
+  'rates',
+  'duration',
+  'queue',
+  'setup',
+  'recovery',
+  'flaky',
+  'credits',
+];
+export const BASE_METRICS: readonly MetricGroup[] = ['counts', 'duration'];
+export const OVERVIEW_QUEUE_FIELDS = ['queue_s_p50', 'queue_s_p95'] as const;
+
+const percentiles = (prefix: string) => [`${prefix}_p50`, `${prefix}_p90`, `${prefix}_p95`, `${prefix}_max`];
+
+/** The fields of each group, in order: the stable json/csv names (docs/metrics.md). */
+export const METRIC_FIELDS: Record<MetricGroup, readonly string[]> = {
+  counts: ['runs', 'success', 'failure', 'aborted', 'skipped', 'running', 'success_rate'],
+  rates: ['aborted_manual', 'aborted_auto', 'infra_failure', 'failure_rate', 'abort_rate', 'skip_rate'],
+  duration: percentiles('duration_s'),
+  queue: percentiles('queue_s'),
+  setup: percentiles('setup_s'),
+  recovery: ['recovery_incidents', 'recovery_open', 'recovery_s_p50'],
+  flaky: ['flaky_runs', 'flaky_rate'],
+  credits: ['credits', 'credits_per_run'],
+};
 
 export interface ReportQuery {
   filter: RunFilter;
   /** Grouping, in order; empty means one row over everything the filter selects. */
   by: readonly Dimension[];
+  /** Groups beyond the base ones (counts, duration and the queue overview). */
+  metrics?: readonly MetricGroup[];
 }
 
-/**
- * One group's numbers. Field names are snake_case because this row is also what other programs read
- * (CLI json/csv, HTTP API): they are a stable contract.
- */
-export type ReportRow = Partial<Record<Dimension, string | null>> & {
+type N = number | null;
+
+// Type aliases, not interfaces: rows are also plain records for the output formats.
+/** Always present. Field names are snake_case: they are what other programs read (a stable contract). */
+export type BaseMetrics = {
   runs: number;
   success: number;
   /** Includes `infra_failure`: a failed run counts against the rate whatever broke it. */
@@ -30,41 +95,85 @@ export type ReportRow = Partial<Record<Dimension, string | null>> & {
   /** Not finished yet (no classification). */
   running: number;
   /** success / (success + failure); null when both are 0. */
-  success_rate: number | null;
+  success_rate: N;
   /** Over runs classified success. */
-  duration_s_p50: number | null;
-  duration_s_p90: number | null;
-  duration_s_p95: number | null;
-  duration_s_max: number | null;
+  duration_s_p50: N;
+  duration_s_p90: N;
+  duration_s_p95: N;
+  duration_s_max: N;
   /** Over runs that started (queue_s not null). */
-  queue_s_p50: number | null;
-  queue_s_p95: number | null;
+  queue_s_p50: N;
+  queue_s_p95: N;
 };
+
+/** Present when their group is asked for. */
+export type ExtraMetrics = {
+  aborted_manual: number;
+  aborted_auto: number;
+  infra_failure: number;
+  /** failure / (success + failure). */
+  failure_rate: N;
+  /** aborted / finished runs. */
+  abort_rate: N;
+  /** skipped / finished runs. */
+  skip_rate: N;
+  queue_s_p90: N;
+  queue_s_max: N;
+  setup_s_p50: N;
+  setup_s_p90: N;
+  setup_s_p95: N;
+  setup_s_max: N;
+  /** Failure streaks on a branch that a success ended. */
+  recovery_incidents: number;
+  /** Failure streaks not ended yet. */
+  recovery_open: number;
+  /** Median seconds from a streak's first failure finishing to the next success finishing. */
+  recovery_s_p50: N;
+  flaky_runs: number;
+  /** flaky_runs / (success + failure). */
+  flaky_rate: N;
+  /** Sum of provider credits; null when no run has any. */
+  credits: N;
+  /** Mean credits of runs that have a cost. */
+  credits_per_run: N;
+};
+
+export type ReportMetrics = BaseMetrics & Partial<ExtraMetrics>;
+export type ReportRow = Partial<Record<Dimension, string | null>> & ReportMetrics;
 
 export type ReportSource = Pick<Store, 'db' | 'dialect'>;
 
-/** Column expressions of each dimension: what is grouped on and what is shown. */
+/** Column expressions of each dimension over the selected runs `s`: what is grouped on and what is shown. */
 function dimensionColumns(
   dimension: Dimension,
   source: ReportSource,
 ): { group: RawBuilder<unknown>[]; label: RawBuilder<unknown> } {
+  const plain = (column: string) => ({ group: [sql.ref(`s.${column}`)], label: sql.ref(`s.${column}`) });
   switch (dimension) {
     case 'connection':
-      return { group: [sql`c.name`], label: sql`c.name` };
+      return plain('connection_name');
+    case 'provider':
+      return plain('provider_name');
     case 'project':
       // Keyed by the provider's id, so two apps of the same name stay apart; shown by name.
       return {
-        group: [sql`r.connection_id`, sql`r.project_key`, sql`p.name`],
-        label: sql`coalesce(p.name, r.project_key)`,
+        group: [sql`s.connection_id`, sql`s.project_key`, sql`s.project_name`],
+        label: sql`coalesce(s.project_name, s.project_key)`,
       };
-    case 'workflow':
-      return { group: [sql`r.workflow`], label: sql`r.workflow` };
-    case 'branch':
-      return { group: [sql`r.branch`], label: sql`r.branch` };
+    case 'pr': {
+      const pr = sql`case when s.pr_id is null then 'no' else 'yes' end`;
+      return { group: [pr], label: pr };
+    }
+    case 'day': {
+      const d = day(source.dialect, sql`s.triggered_us`);
+      return { group: [d], label: d };
+    }
     case 'week': {
-      const week = isoWeek(source.dialect, sql`r.triggered_us`);
+      const week = isoWeek(source.dialect, sql`s.triggered_us`);
       return { group: [week], label: week };
     }
+    default:
+      return plain(dimension);
   }
 }
 
@@ -74,67 +183,233 @@ export function groupDimensions(by: readonly Dimension[]): Dimension[] {
   return unique.includes('project') && !unique.includes('connection') ? [...unique, 'connection'] : unique;
 }
 
-export async function report(source: ReportSource, query: ReportQuery): Promise<ReportRow[]> {
-  const { db, dialect } = source;
-  const dimensions = groupDimensions(query.by);
-  const columns = dimensions.map((d) => dimensionColumns(d, source));
-  const count = (condition: RawBuilder<unknown>) => sql`sum(case when ${condition} then 1 else 0 end)`;
-  const successDuration = sql`case when r.classification = 'success' then r.duration_s end`;
-  const queue = sql`r.queue_s`;
+const count = (condition: RawBuilder<unknown>) => sql`sum(case when ${condition} then 1 else 0 end)`;
 
-  const labels = columns.map((c, i) => sql`${c.label} as ${sql.ref(`g${i}`)}`);
-  const groupBy = columns.flatMap((c) => c.group);
-  const result = await sql<Record<string, unknown>>`
-    select ${sql.join([
-      ...labels,
-      sql`count(*) as runs`,
-      sql`${count(sql`r.classification = 'success'`)} as success`,
-      sql`${count(sql`r.classification in ('failure', 'infra_failure')`)} as failure`,
-      sql`${count(sql`r.classification in ('aborted_manual', 'aborted_auto')`)} as aborted`,
-      sql`${count(sql`r.classification = 'skipped'`)} as skipped`,
-      sql`${count(sql`r.classification is null`)} as running`,
-      sql`${percentileCont(dialect, successDuration, 0.5)} as duration_s_p50`,
-      sql`${percentileCont(dialect, successDuration, 0.9)} as duration_s_p90`,
-      sql`${percentileCont(dialect, successDuration, 0.95)} as duration_s_p95`,
-      sql`max(${successDuration}) as duration_s_max`,
-      sql`${percentileCont(dialect, queue, 0.5)} as queue_s_p50`,
-      sql`${percentileCont(dialect, queue, 0.95)} as queue_s_p95`,
-    ])}
+/** Percentile columns `<prefix>_p50/_p90/_p95/_max` of `value`. */
+function percentileColumns(source: ReportSource, value: RawBuilder<unknown>, prefix: string) {
+  return [
+    sql`${percentileCont(source.dialect, value, 0.5)} as ${sql.ref(`${prefix}_p50`)}`,
+    sql`${percentileCont(source.dialect, value, 0.9)} as ${sql.ref(`${prefix}_p90`)}`,
+    sql`${percentileCont(source.dialect, value, 0.95)} as ${sql.ref(`${prefix}_p95`)}`,
+    sql`max(${value}) as ${sql.ref(`${prefix}_max`)}`,
+  ];
+}
+
+/** The runs the filter selects, with the connection and project columns the dimensions show. */
+export function selectedRuns(filter: RunFilter) {
+  const conditions = runFilterConditions(filter);
+  return sql`select r.*, c.name as connection_name, c.provider as provider_name, p.name as project_name
     from runs r
     join connections c on c.id = r.connection_id
     left join projects p on p.connection_id = r.connection_id and p.key = r.project_key
-    ${where(runFilterConditions(query.filter))}
-    ${groupBy.length > 0 ? sql`group by ${sql.join(groupBy)}` : sql``}
-  `.execute(db);
-
-  const rows = result.rows.map((raw) => toReportRow(raw, dimensions));
-  // An empty selection still aggregates to one row of zeros, which is the right total.
-  return rows.sort(compareGroups(dimensions));
+    ${conditions.length === 0 ? sql`` : sql`where ${sql.join(conditions, sql` and `)}`}`;
 }
 
-const where = (conditions: RawBuilder<boolean>[]) =>
-  conditions.length === 0 ? sql`` : sql`where ${sql.join(conditions, sql` and `)}`;
+interface Grouping {
+  dimensions: Dimension[];
+  select: RawBuilder<unknown>[];
+  groupBy: RawBuilder<unknown>;
+}
 
-const toNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+function grouping(source: ReportSource, by: readonly Dimension[]): Grouping {
+  const dimensions = groupDimensions(by);
+  const columns = dimensions.map((d) => dimensionColumns(d, source));
+  const keys = columns.flatMap((c) => c.group);
+  return {
+    dimensions,
+    select: [
+      ...columns.map((c, i) => sql`${c.label} as ${sql.ref(`g${i}`)}`),
+      ...keys.map((k, i) => sql`${k} as ${sql.ref(`k${i}`)}`),
+    ],
+    groupBy: keys.length > 0 ? sql`group by ${sql.join(keys)}` : sql``,
+  };
+}
 
-function toReportRow(raw: Record<string, unknown>, dimensions: Dimension[]): ReportRow {
-  const success = Number(raw.success ?? 0);
-  const failure = Number(raw.failure ?? 0);
-  const row: ReportRow = {
-    runs: Number(raw.runs),
+export async function report(source: ReportSource, query: ReportQuery): Promise<ReportRow[]> {
+  const metrics = new Set([...BASE_METRICS, ...(query.metrics ?? [])]);
+  const group = grouping(source, query.by);
+  const [main, recovery] = await Promise.all([
+    mainAggregates(source, query.filter, group, metrics),
+    metrics.has('recovery') ? recoveryAggregates(source, query.filter, group) : Promise.resolve(null),
+  ]);
+  const recoveryByKey = new Map(recovery?.map((r) => [groupKey(r), r]));
+  const rows = main.map((raw) =>
+    toReportRow(raw, recoveryByKey.get(groupKey(raw)), group.dimensions, metrics),
+  );
+  // An empty selection still aggregates to one row of zeros, which is the right total.
+  return rows.sort(compareGroups(group.dimensions));
+}
+
+async function mainAggregates(
+  source: ReportSource,
+  filter: RunFilter,
+  group: Grouping,
+  metrics: Set<MetricGroup>,
+): Promise<Record<string, unknown>[]> {
+  const cls = sql`s.classification`;
+  const flaky = metrics.has('flaky');
+  const columns = [
+    ...group.select,
+    sql`count(*) as runs`,
+    sql`${count(sql`${cls} = 'success'`)} as success`,
+    sql`${count(sql`${cls} in ('failure', 'infra_failure')`)} as failure`,
+    sql`${count(sql`${cls} = 'aborted_manual'`)} as aborted_manual`,
+    sql`${count(sql`${cls} = 'aborted_auto'`)} as aborted_auto`,
+    sql`${count(sql`${cls} = 'infra_failure'`)} as infra_failure`,
+    sql`${count(sql`${cls} = 'skipped'`)} as skipped`,
+    sql`${count(sql`${cls} is null`)} as running`,
+    ...percentileColumns(source, sql`case when ${cls} = 'success' then s.duration_s end`, 'duration_s'),
+    ...percentileColumns(source, sql`s.queue_s`, 'queue_s'),
+    ...(metrics.has('setup') ? percentileColumns(source, sql`s.setup_s`, 'setup_s') : []),
+    ...(metrics.has('credits') ? [sql`sum(s.cost) as credits`, sql`avg(s.cost) as credits_per_run`] : []),
+    ...(flaky
+      ? [
+          sql`${count(
+            sql`(${cls} = 'failure' and fc.commit_sha is not null) or (rt.run_key is not null and ${cls} in ('success', 'failure'))`,
+          )} as flaky_runs`,
+        ]
+      : []),
+  ];
+  // A commit is flaky when the same workflow both failed and succeeded on it; a run is flaky when it is
+  // such a failure, or when one of its jobs passed on a retry of a failed job (Buildkite).
+  const flakyCtes = sql`,
+    flaky_commits as (
+      select connection_id, project_key, workflow, commit_sha from sel
+      where commit_sha is not null and classification in ('success', 'failure')
+      group by connection_id, project_key, workflow, commit_sha
+      having count(distinct classification) = 2
+    ),
+    passed_on_retry as (
+      select distinct j.connection_id, j.run_key from jobs j
+      join jobs o on o.connection_id = j.connection_id and o.key = j.retry_of
+      where j.retry_of is not null and j.status = 'succeeded' and j.soft_failed = 0 and o.status = 'failed'
+    )`;
+  const flakyJoins = sql`
+    left join flaky_commits fc on fc.connection_id = s.connection_id and fc.project_key = s.project_key
+      and fc.workflow = s.workflow and fc.commit_sha = s.commit_sha
+    left join passed_on_retry rt on rt.connection_id = s.connection_id and rt.run_key = s.key`;
+  const result = await sql<Record<string, unknown>>`
+    with sel as (${selectedRuns(filter)})${flaky ? flakyCtes : sql``}
+    select ${sql.join(columns)}
+    from sel s ${flaky ? flakyJoins : sql``}
+    ${group.groupBy}
+  `.execute(source.db);
+  return result.rows;
+}
+
+/**
+ * Failure streaks per connection, project, workflow and branch, in trigger order: a streak starts at a
+ * failure after a success (or at the first run) and ends at the next success. Grouped by the dimensions of
+ * its first failure. Aborted and skipped runs neither start nor end a streak.
+ */
+async function recoveryAggregates(
+  source: ReportSource,
+  filter: RunFilter,
+  group: Grouping,
+): Promise<Record<string, unknown>[]> {
+  const lane = sql`connection_id, project_key, workflow, branch`;
+  const recovery = sql`case when s.recovered_us is not null then cast(
+    case when s.recovered_us < s.finished_us then 0 else s.recovered_us - s.finished_us end
+    as double precision) / 1000000 end`;
+  const result = await sql<Record<string, unknown>>`
+    with sel as (${selectedRuns(filter)}),
+    seq as (
+      select q.*, sum(case when q.classification = 'success' then 1 else 0 end)
+        over (partition by ${lane} order by q.triggered_us, q.key rows between unbounded preceding and current row)
+        as successes
+      from sel q
+      where q.branch is not null and q.classification in ('success', 'failure', 'infra_failure')
+    ),
+    failures as (
+      select f.*, row_number() over (partition by ${lane}, successes order by f.triggered_us, f.key) as nth
+      from seq f where f.classification <> 'success'
+    ),
+    incidents as (
+      select f.*, ok.finished_us as recovered_us
+      from failures f
+      left join seq ok on ok.classification = 'success' and ok.connection_id = f.connection_id
+        and ok.project_key = f.project_key and ok.workflow = f.workflow and ok.branch = f.branch
+        and ok.successes = f.successes + 1
+      where f.nth = 1
+    )
+    select ${sql.join([
+      ...group.select,
+      sql`count(s.recovered_us) as recovery_incidents`,
+      sql`${count(sql`s.recovered_us is null`)} as recovery_open`,
+      sql`${percentileCont(source.dialect, recovery, 0.5)} as recovery_s_p50`,
+    ])}
+    from incidents s
+    ${group.groupBy}
+  `.execute(source.db);
+  return result.rows;
+}
+
+/** The identity of a group: its key columns (k0, k1, …), which tell apart groups that share a label. */
+function groupKey(raw: Record<string, unknown>): string {
+  const keys: unknown[] = [];
+  for (let i = 0; `k${i}` in raw; i++) keys.push(raw[`k${i}`] ?? null);
+  return JSON.stringify(keys.map((k) => (typeof k === 'bigint' ? Number(k) : k)));
+}
+
+const toNumber = (value: unknown): N => (value === null || value === undefined ? null : Number(value));
+const ratio = (part: number, whole: number): N => (whole === 0 ? null : part / whole);
+
+function toReportRow(
+  raw: Record<string, unknown>,
+  recovery: Record<string, unknown> | undefined,
+  dimensions: Dimension[],
+  metrics: Set<MetricGroup>,
+): ReportRow {
+  const n = (field: string) => Number(raw[field] ?? 0);
+  const success = n('success');
+  const failure = n('failure');
+  const aborted = n('aborted_manual') + n('aborted_auto');
+  const skipped = n('skipped');
+  const runs = n('runs');
+  const running = n('running');
+  const finished = runs - running;
+  const percentileFields = (prefix: string): Record<string, N> =>
+    Object.fromEntries(percentiles(prefix).map((f) => [f, toNumber(raw[f])]));
+  const row = {
+    runs,
     success,
     failure,
-    aborted: Number(raw.aborted ?? 0),
-    skipped: Number(raw.skipped ?? 0),
-    running: Number(raw.running ?? 0),
-    success_rate: success + failure === 0 ? null : success / (success + failure),
-    duration_s_p50: toNumber(raw.duration_s_p50),
-    duration_s_p90: toNumber(raw.duration_s_p90),
-    duration_s_p95: toNumber(raw.duration_s_p95),
-    duration_s_max: toNumber(raw.duration_s_max),
+    aborted,
+    skipped,
+    running,
+    success_rate: ratio(success, success + failure),
+    ...percentileFields('duration_s'),
     queue_s_p50: toNumber(raw.queue_s_p50),
     queue_s_p95: toNumber(raw.queue_s_p95),
-  };
+  } as ReportRow;
+  if (metrics.has('queue')) Object.assign(row, percentileFields('queue_s'));
+  if (metrics.has('rates')) {
+    Object.assign(row, {
+      aborted_manual: n('aborted_manual'),
+      aborted_auto: n('aborted_auto'),
+      infra_failure: n('infra_failure'),
+      failure_rate: ratio(failure, success + failure),
+      abort_rate: ratio(aborted, finished),
+      skip_rate: ratio(skipped, finished),
+    });
+  }
+  if (metrics.has('setup')) Object.assign(row, percentileFields('setup_s'));
+  if (metrics.has('recovery')) {
+    Object.assign(row, {
+      recovery_incidents: Number(recovery?.recovery_incidents ?? 0),
+      recovery_open: Number(recovery?.recovery_open ?? 0),
+      recovery_s_p50: toNumber(recovery?.recovery_s_p50),
+    });
+  }
+  if (metrics.has('flaky')) {
+    Object.assign(row, {
+      flaky_runs: n('flaky_runs'),
+      flaky_rate: ratio(n('flaky_runs'), success + failure),
+    });
+  }
+  if (metrics.has('credits')) {
+    Object.assign(row, { credits: toNumber(raw.credits), credits_per_run: toNumber(raw.credits_per_run) });
+  }
   dimensions.forEach((d, i) => {
     const value = raw[`g${i}`];
     row[d] = value === null || value === undefined ? null : String(value);

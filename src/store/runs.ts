@@ -65,6 +65,11 @@ export function runFilterConditions(filter: RunQuery): RawBuilder<boolean>[] {
   }
   anyOf('r.workflow', filter.workflow);
   anyOf('r.branch', filter.branch);
+  anyOf('r.trigger', filter.trigger);
+  anyOf('r.machine', filter.machine);
+  anyOf('r.stack', filter.stack);
+  if (filter.pr !== undefined)
+    conditions.push(sql<boolean>`r.pr_id is ${sql.raw(filter.pr ? 'not null' : 'null')}`);
   anyOf('r.status', filter.status);
   anyOf('r.classification', filter.classification);
   if (filter.since) conditions.push(sql<boolean>`r.triggered_us >= ${isoToMicros(filter.since)}`);

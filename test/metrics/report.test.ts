@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Classification, ClassifiedRun, Project, RunStatus } from '../../src/domain/model.js';
-import { type ReportRow, report } from '../../src/metrics/report.js';
+import { type ReportQuery, type ReportRow, report } from '../../src/metrics/report.js';
 import { writeBatch } from '../../src/store/batch.js';
 import { addConnection } from '../../src/store/connections.js';
 import type { Store } from '../../src/store/store.js';
@@ -207,7 +207,7 @@ type Metrics = Omit<ReportRow, 'connection' | 'project' | 'workflow' | 'branch' 
 // iOS App: 8 runs = 4 success (i1 i2 i3 i8) + 1 failure + 1 aborted + 1 skipped + 1 running; rate 4/5.
 // Durations of successes [100 200 400 1000], rank p*3: p50 1.5 → 300; p90 2.7 → 400+.7*600 = 820;
 // p95 2.85 → 400+.85*600 = 910; max 1000. Queue of started runs [0 5 10 20 30 40 60], rank p*6:
-// p50 3 → 20; p95 5.7 → 40+.7*20 = 54.
+// p50 3 → 20; p90 5.4 → 40+.4*20 = 48; p95 5.7 → 40+.7*20 = 54; max 60.
 const IOS_METRICS: Metrics = {
   runs: 8,
   success: 4,
@@ -221,11 +221,13 @@ const IOS_METRICS: Metrics = {
   duration_s_p95: 910,
   duration_s_max: 1000,
   queue_s_p50: 20,
+  queue_s_p90: 48,
   queue_s_p95: 54,
+  queue_s_max: 60,
 };
 // web: 6 runs = 2 success + 2 failure + 1 aborted (manual) + 1 skipped; rate 2/4.
 // Durations [60 90], rank p*1: p50 75; p90 60+.9*30 = 87; p95 60+.95*30 = 88.5; max 90.
-// Queue [1 2 4 6 8], rank p*4: p50 2 → 4; p95 3.8 → 6+.8*2 = 7.6.
+// Queue [1 2 4 6 8], rank p*4: p50 2 → 4; p90 3.6 → 6+.6*2 = 7.2; p95 3.8 → 6+.8*2 = 7.6; max 8.
 const WEB_METRICS: Metrics = {
   runs: 6,
   success: 2,
@@ -239,12 +241,14 @@ const WEB_METRICS: Metrics = {
   duration_s_p95: 88.5,
   duration_s_max: 90,
   queue_s_p50: 4,
+  queue_s_p90: 7.2,
   queue_s_p95: 7.6,
+  queue_s_max: 8,
 };
 // Total: 14 runs = 6 success + 3 failure + 2 aborted + 2 skipped + 1 running; rate 6/9.
 // Durations [60 90 100 200 400 1000], rank p*5: p50 2.5 → 150; p90 4.5 → 400+.5*600 = 700;
 // p95 4.75 → 400+.75*600 = 850; max 1000. Queue [0 1 2 4 5 6 8 10 20 30 40 60], rank p*11:
-// p50 5.5 → 6+.5*2 = 7; p95 10.45 → 40+.45*20 = 49.
+// p50 5.5 → 6+.5*2 = 7; p90 9.9 → 30+.9*10 = 39; p95 10.45 → 40+.45*20 = 49; max 60.
 const TOTAL_METRICS: Metrics = {
   runs: 14,
   success: 6,
@@ -258,7 +262,9 @@ const TOTAL_METRICS: Metrics = {
   duration_s_p95: 850,
   duration_s_max: 1000,
   queue_s_p50: 7,
+  queue_s_p90: 39,
   queue_s_p95: 49,
+  queue_s_max: 60,
 };
 // 2026-W01: i8 alone.
 const W01_METRICS: Metrics = {
@@ -274,10 +280,13 @@ const W01_METRICS: Metrics = {
   duration_s_p95: 1000,
   duration_s_max: 1000,
   queue_s_p50: 60,
+  queue_s_p90: 60,
   queue_s_p95: 60,
+  queue_s_max: 60,
 };
 // 2026-W06: i1 i2 w1 (w1 at Sunday 23:59:59). Durations [60 100 200], rank p*2: p50 100;
-// p90 1.8 → 100+.8*100 = 180; p95 1.9 → 190; max 200. Queue [2 10 20]: p50 10; p95 1.9 → 10+.9*10 = 19.
+// p90 1.8 → 100+.8*100 = 180; p95 1.9 → 190; max 200. Queue [2 10 20]: p50 10; p90 1.8 → 10+.8*10 = 18;
+// p95 1.9 → 10+.9*10 = 19; max 20.
 const W06_METRICS: Metrics = {
   runs: 3,
   success: 3,
@@ -291,12 +300,14 @@ const W06_METRICS: Metrics = {
   duration_s_p95: 190,
   duration_s_max: 200,
   queue_s_p50: 10,
+  queue_s_p90: 18,
   queue_s_p95: 19,
+  queue_s_max: 20,
 };
 // 2026-W07: i3 (Monday 00:00:00) i4 i5 i6 i7 w2 w3 w4 w5 w6 = 2 success (i3 w2) + 3 failure (i4 w3 w4)
 // + 2 aborted (i5 w6) + 2 skipped (i6 w5) + 1 running (i7); rate 2/5. Durations [90 400], rank p*1:
 // p50 245; p90 90+.9*310 = 369; p95 90+.95*310 = 384.5; max 400. Queue [0 1 4 5 6 8 30 40], rank p*7:
-// p50 3.5 → 5+.5*1 = 5.5; p95 6.65 → 30+.65*10 = 36.5.
+// p50 3.5 → 5+.5*1 = 5.5; p90 6.3 → 30+.3*10 = 33; p95 6.65 → 30+.65*10 = 36.5; max 40.
 const W07_METRICS: Metrics = {
   runs: 10,
   success: 2,
@@ -310,10 +321,12 @@ const W07_METRICS: Metrics = {
   duration_s_p95: 384.5,
   duration_s_max: 400,
   queue_s_p50: 5.5,
+  queue_s_p90: 33,
   queue_s_p95: 36.5,
+  queue_s_max: 40,
 };
 // Branch feature/x: i2 (success, 200 s, queue 20) and w3 (failure, queue 6): rate 1/2; every duration
-// figure 200; queue [6 20], rank p*1: p50 13; p95 6+.95*14 = 19.3.
+// figure 200; queue [6 20], rank p*1: p50 13; p90 6+.9*14 = 18.6; p95 6+.95*14 = 19.3; max 20.
 const FEATURE_X_METRICS: Metrics = {
   runs: 2,
   success: 1,
@@ -327,7 +340,9 @@ const FEATURE_X_METRICS: Metrics = {
   duration_s_p95: 200,
   duration_s_max: 200,
   queue_s_p50: 13,
+  queue_s_p90: 18.6,
   queue_s_p95: 19.3,
+  queue_s_max: 20,
 };
 const EMPTY_METRICS: Metrics = {
   runs: 0,
@@ -342,10 +357,15 @@ const EMPTY_METRICS: Metrics = {
   duration_s_p95: null,
   duration_s_max: null,
   queue_s_p50: null,
+  queue_s_p90: null,
   queue_s_p95: null,
+  queue_s_max: null,
 };
 
 /** Engines may differ in the last bit of a float; the hand-computed figures are exact to 1e-9. */
+/** The queue's p90 and max come with the queue group; these figures check all four. */
+const reportWithQueue = (store: Store, query: ReportQuery) => report(store, { ...query, metrics: ['queue'] });
+
 function assertRows(actual: ReportRow[], expected: ReportRow[]): void {
   const rounded = (rows: ReportRow[]) =>
     rows.map((row) =>
@@ -401,9 +421,9 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     const it = (name: string, body: () => Promise<void>) => t.test(name, body);
 
     await it('a skipped run and an auto-abort change no success rate and no duration percentile', async () => {
-      const before = await report(store, { filter: { project: ['app-ios'] }, by: [] });
+      const before = await reportWithQueue(store, { filter: { project: ['app-ios'] }, by: [] });
       await addSkipAndAutoAbort(store, bitriseId);
-      const after = await report(store, { filter: { project: ['app-ios'] }, by: [] });
+      const after = await reportWithQueue(store, { filter: { project: ['app-ios'] }, by: [] });
       const pick = (row: ReportRow | undefined) => ({
         success_rate: row?.success_rate,
         duration_s_p50: row?.duration_s_p50,
@@ -418,18 +438,18 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
 
     await it('per project, with the connection of each', async () => {
-      assertRows(await report(store, { filter: {}, by: ['project'] }), [
+      assertRows(await reportWithQueue(store, { filter: {}, by: ['project'] }), [
         { project: 'iOS App', connection: 'bitrise-main', ...IOS_METRICS },
         { project: 'web', connection: 'buildkite-acme', ...WEB_METRICS },
       ]);
     });
 
     await it('total over everything', async () => {
-      assertRows(await report(store, { filter: {}, by: [] }), [TOTAL_METRICS]);
+      assertRows(await reportWithQueue(store, { filter: {}, by: [] }), [TOTAL_METRICS]);
     });
 
     await it('per ISO week in UTC, across the year boundary and at Sunday/Monday midnight', async () => {
-      assertRows(await report(store, { filter: {}, by: ['week'] }), [
+      assertRows(await reportWithQueue(store, { filter: {}, by: ['week'] }), [
         { week: '2026-W01', ...W01_METRICS },
         { week: '2026-W06', ...W06_METRICS },
         { week: '2026-W07', ...W07_METRICS },
@@ -437,11 +457,11 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
 
     await it('--since is inclusive and --until exclusive, on triggered_at', async () => {
-      assertRows(await report(store, { filter: { since: '2026-02-09T00:00:00.000Z' }, by: [] }), [
+      assertRows(await reportWithQueue(store, { filter: { since: '2026-02-09T00:00:00.000Z' }, by: [] }), [
         W07_METRICS,
       ]);
       assertRows(
-        await report(store, {
+        await reportWithQueue(store, {
           filter: { since: '2026-02-02T00:00:00.000Z', until: '2026-02-09T00:00:00.000Z' },
           by: [],
         }),
@@ -450,11 +470,15 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
     });
 
     await it('filters by connection, project (name or id), branch and workflow', async () => {
-      assertRows(await report(store, { filter: { connection: ['bitrise-main'] }, by: [] }), [IOS_METRICS]);
-      assertRows(await report(store, { filter: { project: ['web'] }, by: [] }), [WEB_METRICS]);
-      assertRows(await report(store, { filter: { project: ['app-ios'] }, by: [] }), [IOS_METRICS]);
-      assertRows(await report(store, { filter: { branch: ['feature/x'] }, by: [] }), [FEATURE_X_METRICS]);
-      const deploy = await report(store, { filter: { workflow: ['deploy'] }, by: ['workflow'] });
+      assertRows(await reportWithQueue(store, { filter: { connection: ['bitrise-main'] }, by: [] }), [
+        IOS_METRICS,
+      ]);
+      assertRows(await reportWithQueue(store, { filter: { project: ['web'] }, by: [] }), [WEB_METRICS]);
+      assertRows(await reportWithQueue(store, { filter: { project: ['app-ios'] }, by: [] }), [IOS_METRICS]);
+      assertRows(await reportWithQueue(store, { filter: { branch: ['feature/x'] }, by: [] }), [
+        FEATURE_X_METRICS,
+      ]);
+      const deploy = await reportWithQueue(store, { filter: { workflow: ['deploy'] }, by: ['workflow'] });
       assertRows(deploy, [
         {
           workflow: 'deploy',
@@ -470,13 +494,18 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
           duration_s_p95: 400,
           duration_s_max: 400,
           queue_s_p50: 0,
+          queue_s_p90: 0,
           queue_s_p95: 0,
+          queue_s_max: 0,
         },
       ]);
     });
 
     await it('groups by several dimensions in the order given', async () => {
-      const rows = await report(store, { filter: { branch: ['feature/x'] }, by: ['branch', 'project'] });
+      const rows = await reportWithQueue(store, {
+        filter: { branch: ['feature/x'] },
+        by: ['branch', 'project'],
+      });
       assert.deepEqual(
         rows.map((r) => [r.branch, r.project, r.connection, r.runs, r.success_rate]),
         [
@@ -488,8 +517,8 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 
     await it('an empty selection: no groups, and a total of zeros with null rates and percentiles', async () => {
       const filter = { since: '2030-01-01T00:00:00.000Z' };
-      assert.deepEqual(await report(store, { filter, by: ['project'] }), []);
-      assertRows(await report(store, { filter, by: [] }), [EMPTY_METRICS]);
+      assert.deepEqual(await reportWithQueue(store, { filter, by: ['project'] }), []);
+      assertRows(await reportWithQueue(store, { filter, by: [] }), [EMPTY_METRICS]);
     });
   });
 }

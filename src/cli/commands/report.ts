@@ -1,11 +1,22 @@
-// `buildlens report`: the metrics table per project (or any grouping) plus a total row.
+// `buildlens report`: the metrics per project (or any grouping) plus a total row, optionally against the
+// previous period of the same length.
 import type { Command } from 'commander';
 import type { RunFilter } from '../../domain/model.js';
-import { DIMENSIONS, type Dimension, groupDimensions } from '../../metrics/report.js';
-import { reportDocument } from '../../metrics/report-document.js';
+import {
+  BASE_METRICS,
+  DIMENSIONS,
+  type Dimension,
+  groupDimensions,
+  METRIC_FIELDS,
+  METRIC_GROUPS,
+  type MetricGroup,
+  OVERVIEW_QUEUE_FIELDS,
+} from '../../metrics/report.js';
+import { type ComparedRow, type ReportDocument, reportDocument } from '../../metrics/report-document.js';
 import type { Store } from '../../store/store.js';
 import type { Cli } from '../context.js';
 import {
+  type Cell,
   type Column,
   formatPercent,
   formatSeconds,
@@ -15,94 +26,237 @@ import {
   renderTable,
 } from '../format.js';
 import { addFilterOptions, formatFrom } from '../options.js';
-import { type FilterOptions, parseChoiceList, parseFilter } from '../parse.js';
+import { type FilterOptions, parseChoice, parseChoiceList, parseFilter } from '../parse.js';
 
 const FORMATS = ['table', 'json', 'csv', 'md'] as const;
 type ReportFormat = (typeof FORMATS)[number];
 
-const count = (key: string, header: string): Column => ({ key, header, align: 'right' });
-const seconds = (key: string, header: string): Column => ({
-  key,
-  header,
-  align: 'right',
-  display: formatSeconds,
-});
+type Kind = 'count' | 'rate' | 'seconds' | 'credits';
 
-const METRIC_COLUMNS: Column[] = [
-  count('runs', 'runs'),
-  count('success', 'ok'),
-  count('failure', 'fail'),
-  count('aborted', 'abrt'),
-  count('skipped', 'skip'),
-  count('running', 'run'),
-  { key: 'success_rate', header: 'rate', align: 'right', display: formatPercent },
-  seconds('duration_s_p50', 'p50'),
-  seconds('duration_s_p90', 'p90'),
-  seconds('duration_s_p95', 'p95'),
-  seconds('duration_s_max', 'max'),
-  seconds('queue_s_p50', 'q50'),
-  seconds('queue_s_p95', 'q95'),
-];
+/** Short table headings and how each metric reads; json and csv use the field names. */
+const METRIC_VIEW: Record<string, [header: string, kind: Kind]> = {
+  runs: ['runs', 'count'],
+  success: ['ok', 'count'],
+  failure: ['fail', 'count'],
+  aborted: ['abrt', 'count'],
+  skipped: ['skip', 'count'],
+  running: ['run', 'count'],
+  success_rate: ['rate', 'rate'],
+  aborted_manual: ['man', 'count'],
+  aborted_auto: ['auto', 'count'],
+  infra_failure: ['infra', 'count'],
+  failure_rate: ['fail%', 'rate'],
+  abort_rate: ['abrt%', 'rate'],
+  skip_rate: ['skip%', 'rate'],
+  duration_s_p50: ['p50', 'seconds'],
+  duration_s_p90: ['p90', 'seconds'],
+  duration_s_p95: ['p95', 'seconds'],
+  duration_s_max: ['max', 'seconds'],
+  queue_s_p50: ['q50', 'seconds'],
+  queue_s_p90: ['q90', 'seconds'],
+  queue_s_p95: ['q95', 'seconds'],
+  queue_s_max: ['qmax', 'seconds'],
+  setup_s_p50: ['s50', 'seconds'],
+  setup_s_p90: ['s90', 'seconds'],
+  setup_s_p95: ['s95', 'seconds'],
+  setup_s_max: ['smax', 'seconds'],
+  recovery_incidents: ['incid', 'count'],
+  recovery_open: ['open', 'count'],
+  recovery_s_p50: ['ttr50', 'seconds'],
+  flaky_runs: ['flaky', 'count'],
+  flaky_rate: ['flaky%', 'rate'],
+  credits: ['credits', 'credits'],
+  credits_per_run: ['per run', 'credits'],
+};
 
-const LEGEND = [
+const OVERVIEW_LEGEND = [
   'ok/fail/abrt/skip/run: runs by outcome (run = unfinished); rate = ok/(ok+fail)',
   'p50..max: duration of successful runs; q50/q95: queue time of started runs',
-].join('\n');
+];
+
+const LEGEND: Record<MetricGroup, string> = {
+  counts: 'ok/fail/abrt/skip/run: runs by outcome (run = unfinished); rate = ok/(ok+fail)',
+  rates: 'man/auto: manual and automatic aborts; fail% = fail/(ok+fail); abrt%, skip% of finished runs',
+  duration: 'p50..max: duration of successful runs',
+  queue: 'q50..qmax: queue time of started runs',
+  setup: 's50..smax: Bitrise environment setup time',
+  recovery: 'incid: failure streaks ended by a success; open: not ended; ttr50: median time to recovery',
+  flaky: 'flaky: failures on a commit that also passed, and runs with a job that passed on retry',
+  credits: 'credits: provider credits (Bitrise); per run: mean over runs with a cost',
+};
+
+const formatCredits = (value: Cell) =>
+  typeof value === 'number' ? String(Math.round(value * 100) / 100) : '-';
+const DISPLAY: Record<Kind, ((value: Cell) => string) | undefined> = {
+  count: undefined,
+  rate: formatPercent,
+  seconds: formatSeconds,
+  credits: formatCredits,
+};
+
+/** Change against the previous period: points for rates, percent for the rest. */
+function change(kind: Kind, now: Cell, before: Cell): string {
+  if (typeof now !== 'number' || typeof before !== 'number') return '';
+  if (kind === 'rate') {
+    const points = Math.round((now - before) * 100);
+    return `${points > 0 ? '+' : ''}${points}pp`;
+  }
+  if (before === 0) return '';
+  const percent = Math.round(((now - before) / before) * 100);
+  return `${percent > 0 ? '+' : ''}${percent}%`;
+}
+
+/** Columns of these fields; compared, figures other than plain counts (runs aside) get a Δ column. */
+function metricColumns(fields: readonly string[], compared: boolean): Column[] {
+  return fields.flatMap((key): Column[] => {
+    const [header, kind] = METRIC_VIEW[key] ?? [key, 'count'];
+    const column: Column = {
+      key,
+      header,
+      align: 'right',
+      ...(DISPLAY[kind] ? { display: DISPLAY[kind] } : {}),
+    };
+    const withChange = compared && (kind !== 'count' || key === 'runs');
+    return withChange ? [column, { key: `${key}:change`, header: 'Δ', align: 'right' }] : [column];
+  });
+}
+
+interface Section {
+  title: string;
+  fields: readonly string[];
+  legend: string[];
+}
+
+/**
+ * What the tables show: the overview (counts, durations, queue p50/p95) in one table, then one per extra
+ * group. Compared, the overview is split so that each table with its Δ columns fits 80 columns.
+ */
+function sectionsOf(extra: MetricGroup[], compared: boolean): Section[] {
+  const group = (g: MetricGroup): Section => ({ title: g, fields: METRIC_FIELDS[g], legend: [LEGEND[g]] });
+  const queueOverview: Section = { title: 'queue', fields: OVERVIEW_QUEUE_FIELDS, legend: [LEGEND.queue] };
+  const overview: Section[] = compared
+    ? [group('counts'), group('duration'), ...(extra.includes('queue') ? [] : [queueOverview])]
+    : [
+        {
+          title: 'overview',
+          fields: [...METRIC_FIELDS.counts, ...METRIC_FIELDS.duration, ...OVERVIEW_QUEUE_FIELDS],
+          legend: OVERVIEW_LEGEND,
+        },
+      ];
+  return [...overview, ...extra.map(group)];
+}
+
+/** A row flattened for the output formats: metrics, their change, and `prev_<field>` for csv. */
+function flatRow(row: ComparedRow, fields: string[]): Row {
+  const { previous, ...current } = row;
+  const flat: Row = { ...(current as Row) };
+  if (previous === undefined) return flat;
+  for (const key of fields) {
+    const before = (previous as Record<string, Cell> | null)?.[key] ?? null;
+    flat[`prev_${key}`] = before;
+    flat[`${key}:change`] = change(METRIC_VIEW[key]?.[1] ?? 'count', flat[key] ?? null, before);
+  }
+  return flat;
+}
 
 export interface ReportView {
   filter: RunFilter;
   /** Empty: per project. */
   by: Dimension[];
+  /** Groups shown besides the overview (counts, duration, queue p50/p95). */
+  metrics?: MetricGroup[];
+  compare?: 'previous';
   format: ReportFormat;
   /** Table width. */
   width: number;
 }
 
-/** Runs the report and renders it; `demo` prints the same view. */
-export async function renderReport(store: Store, view: ReportView): Promise<string> {
-  const document = await reportDocument(store, { filter: view.filter, by: view.by });
-  if (view.format === 'json') return JSON.stringify(document, null, 2);
-  const { by, rows, total } = document;
-
-  // Grouping by project brings its connection along; people need it only when it tells rows apart.
+/** The dimension columns people need: a project's connection only when it tells rows apart. */
+function labelColumns(document: ReportDocument, format: ReportFormat): Column[] {
+  const { by, rows } = document;
   const dimensions = groupDimensions(by);
   const withoutConnection = dimensions.filter((d) => d !== 'connection');
   const labels = rows.map((r) => JSON.stringify(withoutConnection.map((d) => r[d])));
   const shown =
-    view.format !== 'csv' && !by.includes('connection') && new Set(labels).size === labels.length
+    format !== 'csv' && !by.includes('connection') && new Set(labels).size === labels.length
       ? withoutConnection
       : dimensions;
-  const columns: Column[] = [
-    ...shown.map(
-      (key): Column => ({
-        key,
-        header: key,
-        fixed: key === 'week',
-        display: (value) => (value === null ? '(none)' : String(value)),
-      }),
-    ),
-    ...METRIC_COLUMNS,
-  ];
-  const label = Object.fromEntries(shown.map((d, i) => [d, i === 0 ? 'total' : '']));
-  const table: Row[] = [...rows, { ...total, ...label }];
-  if (view.format === 'csv') return renderCsv(table, columns);
-  if (view.format === 'md') return renderMarkdown(table, columns);
-  return `${renderTable(table, columns, view.width)}\n\n${LEGEND}`;
+  return shown.map(
+    (key): Column => ({
+      key,
+      header: key,
+      fixed: key === 'week' || key === 'day',
+      display: (value) => (value === null ? '(none)' : String(value)),
+    }),
+  );
+}
+
+/** Runs the report and renders it; `demo` prints the same view. */
+export async function renderReport(store: Store, view: ReportView): Promise<string> {
+  const document = await reportDocument(store, {
+    filter: view.filter,
+    by: view.by,
+    metrics: view.metrics ?? [],
+    ...(view.compare ? { compare: view.compare } : {}),
+  });
+  if (view.format === 'json') return JSON.stringify(document, null, 2);
+
+  const compared = view.compare !== undefined;
+  const extra = METRIC_GROUPS.filter((g) => !BASE_METRICS.includes(g) && document.metrics?.includes(g));
+  const sections = sectionsOf(extra, compared);
+  const fields = [...new Set(sections.flatMap((section) => section.fields))];
+  const labels = labelColumns(document, view.format);
+  const totalLabel = Object.fromEntries(labels.map((c, i) => [c.key, i === 0 ? 'total' : '']));
+  const table: Row[] = [...document.rows, { ...document.total, ...totalLabel }].map((r) =>
+    flatRow(r as ComparedRow, fields),
+  );
+  if (view.format === 'csv') {
+    const prev = compared ? fields.map((key) => ({ key: `prev_${key}`, header: key })) : [];
+    return renderCsv(table, [...labels, ...fields.map((key) => ({ key, header: key })), ...prev]);
+  }
+  if (view.format === 'md') return renderMarkdown(table, [...labels, ...metricColumns(fields, compared)]);
+  const period = document.previous_filter;
+  const against = period ? ` (Δ against ${period.since?.slice(0, 10)} to ${period.until?.slice(0, 10)})` : '';
+  const tables = sections.map((section) => {
+    const body = renderTable(table, [...labels, ...metricColumns(section.fields, compared)], view.width);
+    return sections.length > 1 ? `${section.title}${against}\n${body}` : body;
+  });
+  return `${tables.join('\n\n')}\n\n${sections.flatMap((section) => section.legend).join('\n')}`;
 }
 
 export function registerReport(program: Command, cli: Cli): void {
   addFilterOptions(
-    program.command('report').description('run counts, success rate, durations and queue times'),
+    program
+      .command('report')
+      .description('run counts, rates, durations, queue times, recovery, flaky runs, credits'),
   )
     .option('--by <dimensions>', `group by any of ${DIMENSIONS.join(',')} (default: project)`)
+    .option(
+      '--metrics <groups>',
+      `metric groups besides the overview: any of ${METRIC_GROUPS.join(',')}, or all`,
+    )
+    .option('--compare <period>', 'show the change against the previous period of the same length: previous')
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`)
-    .action(async (options: FilterOptions & { by?: string; format?: string }) => {
-      const view: ReportView = {
-        filter: parseFilter(options),
-        by: options.by === undefined ? [] : parseChoiceList(options.by, '--by', DIMENSIONS),
-        format: formatFrom(cli, options.format, FORMATS),
-        width: cli.tableWidth(),
-      };
-      cli.print(await cli.withStore((store) => renderReport(store, view)));
-    });
+    .action(
+      async (
+        options: FilterOptions & { by?: string; metrics?: string; compare?: string; format?: string },
+      ) => {
+        const view: ReportView = {
+          filter: parseFilter(options),
+          by: options.by === undefined ? [] : parseChoiceList(options.by, '--by', DIMENSIONS),
+          metrics:
+            options.metrics === undefined
+              ? []
+              : options.metrics.trim() === 'all'
+                ? [...METRIC_GROUPS]
+                : parseChoiceList(options.metrics, '--metrics', METRIC_GROUPS),
+          ...(options.compare === undefined
+            ? {}
+            : { compare: parseChoice(options.compare, '--compare', ['previous'] as const) }),
+          format: formatFrom(cli, options.format, FORMATS),
+          width: cli.tableWidth(),
+        };
+        cli.print(await cli.withStore((store) => renderReport(store, view)));
+      },
+    );
 }

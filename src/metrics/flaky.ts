@@ -1,0 +1,75 @@
+// Flaky commits and jobs behind the report's flaky figures, with links to the provider's pages:
+// a commit on which the same workflow both failed and passed, and a job that passed on a retry of a failed one.
+import { sql } from 'kysely';
+import type { RunFilter } from '../domain/model.js';
+import { type ReportSource, selectedRuns } from './report.js';
+
+export interface FlakyCommit {
+  connection: string;
+  project: string;
+  workflow: string;
+  commit_sha: string;
+  /** The branch of its latest run. */
+  branch: string | null;
+  failures: number;
+  successes: number;
+  last_triggered_at: string;
+  /** A failed and a passed run of it, on the provider's web site. */
+  failed_url: string | null;
+  passed_url: string | null;
+}
+
+export interface FlakyJob {
+  connection: string;
+  project: string;
+  workflow: string;
+  run_number: number | null;
+  job: string;
+  triggered_at: string;
+  failed_url: string | null;
+  passed_url: string | null;
+}
+
+export interface FlakyList {
+  commits: FlakyCommit[];
+  jobs: FlakyJob[];
+}
+
+export async function flakyList(source: ReportSource, filter: RunFilter, limit: number): Promise<FlakyList> {
+  const commits = await sql<FlakyCommit>`
+    with sel as (${selectedRuns(filter)})
+    select max(s.connection_name) as connection, max(coalesce(s.project_name, s.project_key)) as project,
+      s.workflow, s.commit_sha,
+      max(s.branch) as branch,
+      sum(case when s.classification = 'failure' then 1 else 0 end) as failures,
+      sum(case when s.classification = 'success' then 1 else 0 end) as successes,
+      max(s.triggered_at) as last_triggered_at,
+      max(case when s.classification = 'failure' then s.web_url end) as failed_url,
+      max(case when s.classification = 'success' then s.web_url end) as passed_url
+    from sel s
+    where s.commit_sha is not null and s.classification in ('success', 'failure')
+    group by s.connection_id, s.project_key, s.workflow, s.commit_sha
+    having count(distinct s.classification) = 2
+    order by max(s.triggered_us) desc, s.commit_sha
+    limit ${limit}
+  `.execute(source.db);
+  const jobs = await sql<FlakyJob>`
+    with sel as (${selectedRuns(filter)})
+    select s.connection_name as connection, coalesce(s.project_name, s.project_key) as project, s.workflow,
+      s.number as run_number, j.name as job, s.triggered_at, o.web_url as failed_url, j.web_url as passed_url
+    from jobs j
+    join jobs o on o.connection_id = j.connection_id and o.key = j.retry_of
+    join sel s on s.connection_id = j.connection_id and s.key = j.run_key
+    where j.retry_of is not null and j.status = 'succeeded' and j.soft_failed = 0 and o.status = 'failed'
+    order by s.triggered_us desc, j.key
+    limit ${limit}
+  `.execute(source.db);
+  return {
+    commits: commits.rows.map((c) => ({
+      ...c,
+      failures: Number(c.failures),
+      successes: Number(c.successes),
+    })),
+    jobs: jobs.rows.map((j) => ({ ...j, run_number: j.run_number === null ? null : Number(j.run_number) })),
+  };
+}
