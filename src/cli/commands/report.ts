@@ -76,12 +76,12 @@ const OVERVIEW_LEGEND = [
 
 const LEGEND: Record<MetricGroup, string> = {
   counts: 'ok/fail/abrt/skip/run: runs by outcome (run = unfinished); rate = ok/(ok+fail)',
-  rates: 'man/auto: manual and automatic aborts; fail% = fail/(ok+fail); abrt%, skip% of finished runs',
+  rates: 'man/auto: aborts by people/automation; fail% = fail/(ok+fail); abrt%, skip%',
   duration: 'p50..max: duration of successful runs',
   queue: 'q50..qmax: queue time of started runs',
   setup: 's50..smax: Bitrise environment setup time',
-  recovery: 'incid: failure streaks ended by a success; open: not ended; ttr50: median time to recovery',
-  flaky: 'flaky: failures on a commit that also passed, and runs with a job that passed on retry',
+  recovery: 'incid: failure streaks a success ended; open: not ended; ttr50: median recovery',
+  flaky: 'flaky: failures of a commit that also passed; runs with a job passing on retry',
   credits: 'credits: provider credits (Bitrise); per run: mean over runs with a cost',
 };
 

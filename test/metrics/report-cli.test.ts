@@ -1,0 +1,139 @@
+// `buildlens report` with every metric group and a comparison, and `buildlens flaky`, through the CLI on a
+// real SQLite file: tables fit 80 columns, json carries the previous period, csv its prev_ fields, links whole.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { before, test } from 'node:test';
+import { runCli } from '../../src/cli/program.js';
+import type { ClassifiedRun } from '../../src/domain/model.js';
+import { writeBatch } from '../../src/store/batch.js';
+import { addConnection } from '../../src/store/connections.js';
+import { openStore } from '../../src/store/store.js';
+import { scratch } from '../store/engines.js';
+import { run } from '../store/fixtures.js';
+
+const db = join(scratch, 'report-cli', 'buildlens.db');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: string[] = [];
+  const err: string[] = [];
+  stdout.on('data', (c) => out.push(String(c)));
+  stderr.on('data', (c) => err.push(String(c)));
+  const code = await runCli(['--db', db, ...args], { stdout, stderr, stdin: new PassThrough(), env: {} });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+// 20 days × 5 runs on 2026-02-01..20: every 4th run fails; the runs of a day share a commit, so a day with
+// both outcomes on one workflow is a flaky commit.
+before(async () => {
+  const store = await openStore(db);
+  const connection = await addConnection(store, {
+    name: 'br',
+    provider: 'bitrise',
+    baseUrl: 'http://127.0.0.1:9',
+    org: null,
+    token: 'x',
+  });
+  const runs: ClassifiedRun[] = [];
+  for (let d = 0; d < 20; d++) {
+    for (let i = 0; i < 5; i++) {
+      const fail = (d * 5 + i) % 4 === 0;
+      const date = `2026-02-${String(d + 1).padStart(2, '0')}`;
+      runs.push(
+        run(`r${d}-${i}`, 0, {
+          projectKey: i % 2 ? 'app1' : 'an-app-with-a-really-long-name',
+          workflow: i % 3 ? 'primary' : 'nightly-release-train',
+          triggeredAt: `${date}T0${i}:00:00Z`,
+          finishedAt: `${date}T0${i}:30:00Z`,
+          commitSha: `c${d}`,
+          status: fail ? 'failed' : 'succeeded',
+          classification: fail ? 'failure' : 'success',
+          durationS: 100 + d * 7 + i,
+        }),
+      );
+    }
+  }
+  await writeBatch(store, connection.id, {
+    projects: [{ key: 'app1', name: 'iOS App', owner: null, repoUrl: null, webUrl: null }],
+    runs,
+    jobs: [],
+    raw: [],
+  });
+  await store.close();
+});
+
+const PERIOD = ['--since', '2026-02-11', '--until', '2026-02-21'];
+
+test('every metric group against the previous period fits 80 columns, one table per group', async () => {
+  const result = await cli([
+    'report',
+    '--by',
+    'project,workflow',
+    '--metrics',
+    'all',
+    '--compare',
+    'previous',
+    ...PERIOD,
+  ]);
+  assert.equal(result.code, 0, result.stderr);
+  const lines = result.stdout.split('\n');
+  for (const line of lines) assert.ok([...line].length <= 80, `wider than 80: ${line}`);
+  const titles = lines
+    .filter((l) => / \(Δ against 2026-02-01 to 2026-02-11\)$/.test(l))
+    .map((l) => l.split(' ')[0]);
+  assert.deepEqual(titles, ['counts', 'duration', 'rates', 'queue', 'setup', 'recovery', 'flaky', 'credits']);
+  assert.match(result.stdout, /^an-app-with-a-rea…\s/m, 'long names are shortened');
+});
+
+test('json: each row and the total carry the previous period; csv: prev_ fields', async () => {
+  const json = await cli([
+    'report',
+    '--format',
+    'json',
+    '--metrics',
+    'flaky',
+    '--compare',
+    'previous',
+    ...PERIOD,
+  ]);
+  const document = JSON.parse(json.stdout);
+  // 50 runs in each period (5 a day for 10 days); failures are runs 0, 4, 8, … of the 100.
+  assert.deepEqual(document.previous_filter, {
+    since: '2026-02-01T00:00:00.000Z',
+    until: '2026-02-11T00:00:00.000Z',
+  });
+  assert.equal(document.total.runs, 50);
+  assert.equal(document.total.previous.runs, 50);
+  assert.equal(document.total.failure, 12, 'runs 52, 56, …, 96 of 50..99');
+  assert.equal(document.total.previous.failure, 13, 'runs 0, 4, …, 48');
+  assert.deepEqual(document.metrics, ['flaky']);
+  const csv = await cli(['report', '--format', 'csv', '--compare', 'previous', ...PERIOD]);
+  const header = csv.stdout.split('\n')[0] ?? '';
+  assert.match(header, /^project,connection,runs,.*,queue_s_p95,prev_runs,prev_success,/);
+});
+
+test('flaky lists commits with both links, whole', async () => {
+  const result = await cli(['flaky', '--limit', '2']);
+  assert.equal(result.code, 0, result.stderr);
+  const lines = result.stdout.split('\n');
+  assert.equal(lines[0], 'flaky commits (2)');
+  assert.match(lines[1] ?? '', /^ {2}\S.* · c\d+ · main · 1 failed, 1 passed$/);
+  assert.match(lines[2] ?? '', /^ {4}failed: https:\/\/app\.example\/build\/r\d+-\d$/);
+  assert.match(lines[3] ?? '', /^ {4}passed: https:\/\/app\.example\/build\/r\d+-\d$/);
+});
+
+test('bad report options fail in one line with exit code 2', async () => {
+  for (const [args, message] of [
+    [['report', '--compare', 'previous'], /needs a start \(--since\)/],
+    [['report', '--compare', 'last-year', ...PERIOD], /--compare must be one of previous/],
+    [['report', '--metrics', 'speed'], /--metrics must be one of counts, rates/],
+    [['report', '--trigger', 'cron'], /--trigger must be one of push, pull_request/],
+  ] as const) {
+    const result = await cli([...args]);
+    assert.equal(result.code, 2, args.join(' '));
+    assert.match(result.stderr, message);
+    assert.equal(result.stderr.split('\n').length, 2, 'one line');
+  }
+});
