@@ -7,6 +7,7 @@ import type { ServerContext } from './context.js';
 import { registerErrorHandling } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { connectionRoutes } from './routes/connections.js';
+import { flakyRoutes } from './routes/flaky.js';
 import { healthRoutes } from './routes/health.js';
 import { prometheusRoutes } from './routes/prometheus.js';
 import { reportRoutes } from './routes/report.js';
@@ -58,6 +59,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     connectionRoutes,
     runRoutes,
     reportRoutes,
+    flakyRoutes,
     ruleRoutes,
     syncRoutes,
     prometheusRoutes,

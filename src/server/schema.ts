@@ -2,7 +2,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { z } from 'zod';
 import { parseInstant } from '../cli/parse.js';
-import { CLASSIFICATIONS, PROVIDERS, RUN_STATUSES } from '../domain/model.js';
+import { CLASSIFICATIONS, PROVIDERS, RUN_STATUSES, TRIGGERS } from '../domain/model.js';
 
 /** Issues as one line a person can act on, e.g. `since: must be an ISO 8601 date …; limit: Too big`. */
 export function explainIssues(error: z.ZodError): string {
@@ -39,6 +39,14 @@ export const filterQuery = z.object({
   project: repeated(z.string().min(1)).optional(),
   workflow: repeated(z.string().min(1)).optional(),
   branch: repeated(z.string().min(1)).optional(),
+  trigger: repeated(z.enum(TRIGGERS)).optional(),
+  pr: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional()
+    .describe('true: pull-request runs only; false: runs without a pull request'),
+  machine: repeated(z.string().min(1)).optional(),
+  stack: repeated(z.string().min(1)).optional(),
   since: instant.optional(),
   until: instant.optional(),
 });

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_RULES } from '../../src/classify/classify.js';
-import { DIMENSIONS, report } from '../../src/metrics/report.js';
+import { flakyList } from '../../src/metrics/flaky.js';
+import { DIMENSIONS, METRIC_FIELDS, report } from '../../src/metrics/report.js';
 import type { SyncRunner } from '../../src/server/sync-runner.js';
 import { addConnection } from '../../src/store/connections.js';
 import { openStore, type Store } from '../../src/store/store.js';
@@ -76,6 +77,7 @@ test('the OpenAPI document describes every API route with a response schema', as
     ['post', '/api/sync'],
     ['get', '/metrics'],
     ['get', '/api/openapi.json'],
+    ['get', '/api/flaky'],
   ] as const) {
     const operation = document.paths[path]?.[method];
     assert.ok(operation, `${method} ${path}`);
@@ -88,10 +90,16 @@ test('the OpenAPI document describes every API route with a response schema', as
   assert.deepEqual(reportParameters?.sort(), [
     'branch',
     'by',
+    'compare',
     'connection',
+    'machine',
+    'metrics',
+    'pr',
     'project',
     'provider',
     'since',
+    'stack',
+    'trigger',
     'until',
     'workflow',
   ]);
@@ -167,6 +175,14 @@ test('runs: cursor paging visits every run once; filters select what they say', 
   assert.ok(buildkite.runs.length > 0);
   assert.ok(buildkite.runs.every((r) => r.provider === 'buildkite' && r.branch === 'main'));
 
+  const pulls = (
+    await api.call('GET', '/api/runs', { url: '/api/runs?trigger=pull_request&pr=true&limit=500' })
+  ).body as {
+    runs: { trigger: string; prId: string | null }[];
+  };
+  assert.ok(pulls.runs.length > 0);
+  assert.ok(pulls.runs.every((r) => r.trigger === 'pull_request' && r.prId !== null));
+
   const none = (
     await api.call('GET', '/api/runs', { url: '/api/runs?provider=buildkite&connection=bitrise-sandbox' })
   ).body as { runs: unknown[] };
@@ -221,13 +237,48 @@ test('report: the same document as the metrics module gives, for any grouping an
   assert.ok(perProvider.every((t) => Number(t.runs) > 0));
 });
 
-test('meta: dimensions and metric fields come from the metrics module', async () => {
+test('meta: dimensions and metric groups come from the metrics module', async () => {
   const { body } = await api.call('GET', '/api/meta');
-  const meta = body as { dimensions: string[]; metrics: string[]; flaky: boolean };
+  const meta = body as { dimensions: string[]; metricGroups: Record<string, string[]> };
   assert.deepEqual(meta.dimensions, [...DIMENSIONS]);
-  const [row] = await report(store, { filter: {}, by: [] });
-  assert.deepEqual(meta.metrics, Object.keys(row ?? {}));
-  assert.ok(meta.metrics.includes('success_rate'));
+  assert.deepEqual(meta.metricGroups, METRIC_FIELDS);
+});
+
+test('report: metric groups and the previous period, as the metrics module computes them', async () => {
+  const since = '2026-01-01T00:00:00.000Z';
+  const until = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000).toISOString();
+  const url = `/api/report?by=trigger&metrics=flaky&metrics=rates&compare=previous&since=${since}&until=${until}`;
+  const document = (await api.call('GET', '/api/report', { url })).body as ReportBody & {
+    metrics: string[];
+    previous_filter: { since: string; until: string };
+  };
+  assert.deepEqual(document.metrics, ['flaky', 'rates']);
+  assert.equal(document.previous_filter.until, since);
+  const metrics = ['flaky', 'rates'] as const;
+  const [previousTotal] = await report(store, { filter: document.previous_filter, by: [], metrics });
+  assert.deepEqual(document.total.previous, previousTotal);
+  const [total] = await report(store, { filter: { since, until }, by: [], metrics });
+  const { previous: _, ...current } = document.total;
+  assert.deepEqual(current, total);
+  assert.ok(document.rows.length > 1 && document.rows.every((r) => typeof r.trigger === 'string'));
+  assert.ok('flaky_rate' in document.total && 'abort_rate' in document.total);
+
+  const unbounded = await api.call('GET', '/api/report', { url: '/api/report?compare=previous' });
+  assert.equal(unbounded.status, 400);
+  assert.match((unbounded.body as { message: string }).message, /needs a start/);
+});
+
+test('flaky: commits that failed and passed, and jobs that passed on retry, as the metrics module lists them', async () => {
+  const { body } = await api.call('GET', '/api/flaky', { url: '/api/flaky?limit=500' });
+  const flaky = body as { commits: { failures: number; successes: number }[]; jobs: unknown[] };
+  assert.deepEqual(flaky, await flakyList(store, {}, 500));
+  assert.ok(flaky.commits.length + flaky.jobs.length > 0, 'the sandbox has flaky runs');
+  assert.ok(flaky.commits.every((c) => c.failures > 0 && c.successes > 0));
+  const bitrise = (await api.call('GET', '/api/flaky', { url: '/api/flaky?provider=bitrise&limit=500' }))
+    .body as {
+    commits: { connection: string }[];
+  };
+  assert.ok(bitrise.commits.every((c) => c.connection === 'bitrise-sandbox'));
 });
 
 test('rules and projects', async () => {

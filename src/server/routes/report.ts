@@ -3,18 +3,31 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { CLASSIFICATIONS, PROVIDERS } from '../../domain/model.js';
-import { DIMENSIONS, report } from '../../metrics/report.js';
+import { DIMENSIONS, METRIC_FIELDS, METRIC_GROUPS } from '../../metrics/report.js';
 import { reportDocument } from '../../metrics/report-document.js';
 import type { ServerContext } from '../context.js';
 import { resolveFilter } from '../filter.js';
 import { filterQuery, repeated } from '../schema.js';
 
-const reportQuery = filterQuery.extend({ by: repeated(z.enum(DIMENSIONS)).optional() }).strict();
+const reportQuery = filterQuery
+  .extend({
+    by: repeated(z.enum(DIMENSIONS)).optional(),
+    metrics: repeated(z.enum(METRIC_GROUPS))
+      .optional()
+      .describe('Metric groups beyond counts, duration and queue'),
+    compare: z
+      .enum(['previous'])
+      .optional()
+      .describe('Add each group’s figures over the previous period (needs since)'),
+  })
+  .strict();
 
 const nullableNumber = z.number().nullable();
 
-/** The fields every report row has today; rows may carry more as the metrics grow. */
-const reportRow = z
+const figure = z.union([z.number(), z.string(), z.null()]);
+
+/** The fields every report row has; rows carry more with more metric groups and grow with the metrics. */
+const reportMetrics = z
   .object({
     runs: z.number(),
     success: z.number(),
@@ -27,12 +40,20 @@ const reportRow = z
     duration_s_p95: nullableNumber,
     queue_s_p95: nullableNumber,
   })
-  .catchall(z.union([z.number(), z.string(), z.null()]))
+  .catchall(figure);
+
+const reportRow = reportMetrics
+  .extend({
+    previous: reportMetrics.nullable().optional().describe('The same group over the previous period'),
+  })
+  .catchall(figure)
   .describe('Group labels (one field per dimension) and metric fields, snake_case');
 
 const reportBody = z.object({
   by: z.array(z.enum(DIMENSIONS)),
+  metrics: z.array(z.enum(METRIC_GROUPS)).optional(),
   filter: z.record(z.string(), z.unknown()),
+  previous_filter: z.record(z.string(), z.unknown()).optional(),
   rows: z.array(reportRow),
   total: reportRow,
 });
@@ -40,10 +61,11 @@ const reportBody = z.object({
 const meta = z.object({
   version: z.string(),
   dimensions: z.array(z.string()),
-  metrics: z.array(z.string()).describe('Metric fields of a report row, in order'),
+  metricGroups: z
+    .record(z.string(), z.array(z.string()))
+    .describe('Metric fields of each metric group, in order'),
   providers: z.array(z.string()),
   classifications: z.array(z.string()),
-  flaky: z.boolean().describe('Whether /api/flaky exists in this version'),
 });
 
 export const reportRoutes: FastifyPluginAsync<ServerContext> = async (app, { store, version }) => {
@@ -58,12 +80,16 @@ export const reportRoutes: FastifyPluginAsync<ServerContext> = async (app, { sto
       },
     },
     async (request) => {
-      const { by, ...filters } = request.query as z.infer<typeof reportQuery>;
-      return reportDocument(store, { filter: await resolveFilter(store, filters), by: by ?? [] });
+      const { by, metrics, compare, ...filters } = request.query as z.infer<typeof reportQuery>;
+      return reportDocument(store, {
+        filter: await resolveFilter(store, filters),
+        by: by ?? [],
+        metrics: metrics ?? [],
+        ...(compare ? { compare } : {}),
+      });
     },
   );
 
-  let metricFields: string[] | null = null;
   app.get(
     '/api/meta',
     {
@@ -73,20 +99,12 @@ export const reportRoutes: FastifyPluginAsync<ServerContext> = async (app, { sto
         response: { 200: meta },
       },
     },
-    async () => {
-      // The metric fields are whatever the metrics module returns: asked once, from an ungrouped row.
-      if (metricFields === null) {
-        const [row] = await report(store, { filter: { until: '1970-01-02T00:00:00.000Z' }, by: [] });
-        metricFields = Object.keys(row ?? {});
-      }
-      return {
-        version,
-        dimensions: [...DIMENSIONS],
-        metrics: metricFields,
-        providers: [...PROVIDERS],
-        classifications: [...CLASSIFICATIONS],
-        flaky: false,
-      };
-    },
+    async () => ({
+      version,
+      dimensions: [...DIMENSIONS],
+      metricGroups: METRIC_FIELDS,
+      providers: [...PROVIDERS],
+      classifications: [...CLASSIFICATIONS],
+    }),
   );
 };
