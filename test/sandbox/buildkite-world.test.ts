@@ -24,6 +24,7 @@ type Build = Json & {
 };
 
 const NOW = '2026-03-10T15:00:00Z';
+const DAY_MS = 86_400_000;
 const base: SandboxOptions = { seed: 7, size: 'small', now: NOW, clock: 'manual' };
 
 async function get(url: string, token: string) {
@@ -163,7 +164,9 @@ test('builds in flight at the anchor progress as the clock moves, and new builds
 test('the history has the cases a connector must get right', async () => {
   const sandbox = await startSandbox({ ...base, size: 'medium' });
   try {
-    const builds = sandbox.buildkite.world.builds(sandbox.buildkite.url) as Build[];
+    // Three weeks of a medium history: thousands of builds, quick to serialize.
+    const createdFrom = Date.parse(NOW) - 21 * DAY_MS;
+    const builds = sandbox.buildkite.world.builds(sandbox.buildkite.url, { createdFrom }) as Build[];
     const jobs = builds.flatMap((b) => b.jobs.map((j) => ({ ...j, build: b })));
     const count = (f: (b: Build) => boolean) => builds.filter(f).length;
     assert.ok(builds.length > 2000, `${builds.length} builds`);
@@ -256,6 +259,97 @@ test('a large sandbox starts without generating its whole history', async () => 
     assert.equal(res.status, 200);
     assert.ok((JSON.parse(res.text) as Build[]).length > 0);
     assert.equal(world.model.orgs.flatMap((o) => o.pipelines).length, 14);
+  } finally {
+    await sandbox.close();
+  }
+});
+
+test('medium holds tens of thousands of builds over 200 days and large about a million, counted from the seed', async () => {
+  const expected = { medium: [20_000, 40_000], large: [800_000, 1_300_000] } as const;
+  for (const size of ['medium', 'large'] as const) {
+    const sandbox = await startSandbox({ ...base, size });
+    try {
+      const world = sandbox.buildkite.world.model;
+      const pipelines = world.orgs.flatMap((o) => o.pipelines);
+      const now = Date.parse(NOW) + 1;
+      const total = world.count(pipelines, 0, now);
+      const [low, high] = expected[size];
+      assert.ok(total > low && total < high, `${size}: ${total} builds`);
+      const [oldest] = world.slice(pipelines, 0, now, total - 1, 1);
+      const days = (Date.parse(NOW) - (oldest?.createdAt ?? 0)) / DAY_MS;
+      assert.ok(size === 'large' ? days > 364 : days > 199 && days < 201, `${size}: ${days} days`);
+      // Only the day of the anchor (cut by `now`) and the oldest build's day were generated.
+      const perDay = total / days / pipelines.length;
+      assert.ok(world.generated() < 4 * perDay * pipelines.length, `${size}: ${world.generated()} generated`);
+    } finally {
+      await sandbox.close();
+    }
+  }
+});
+
+test('a page deep in a large time window generates only the days it touches', async () => {
+  const sandbox = await startSandbox({ ...base, size: 'large' });
+  try {
+    const { url, token, world } = sandbox.buildkite;
+    // The connector's backfill past the list depth limit: a window with both bounds cutting through days.
+    const from = new Date(Date.parse(NOW) - 90 * DAY_MS).toISOString();
+    const to = new Date(Date.parse(NOW) - 45.5 * DAY_MS).toISOString();
+    const list = `${url}/organizations/acme/builds?created_from=${from}&created_to=${to}&per_page=100`;
+    const inWindow = world.model.count(
+      world.model.orgs[0]?.pipelines ?? [],
+      Date.parse(from),
+      Date.parse(to),
+    );
+    assert.ok(inWindow > 50_000, `${inWindow} builds in the window`);
+    const pages = [];
+    for (const page of [60, 61]) {
+      const res = await get(`${list}&page=${page}`, token);
+      assert.equal(res.status, 200);
+      pages.push(JSON.parse(res.text) as Build[]);
+      const last = /<([^>]+)>; rel="last"/.exec(res.headers.get('link') ?? '')?.[1] ?? '';
+      assert.equal(new URL(last).searchParams.get('page'), String(Math.ceil(inWindow / 100)));
+    }
+    const times = pages.flat().map((b) => Date.parse(b.created_at));
+    assert.equal(times.length, 200);
+    assert.ok(
+      times.every(
+        (t, i) => t >= Date.parse(from) && t < Date.parse(to) && (i === 0 || t <= (times[i - 1] as number)),
+      ),
+    );
+    // A day of this organization is a few thousand builds; the window holds over fifty thousand.
+    assert.ok(world.model.generated() < 20_000, `${world.model.generated()} builds generated`);
+  } finally {
+    await sandbox.close();
+  }
+});
+
+test('a slice of a window is that part of the whole window, wherever its bounds cut days', async () => {
+  const sandbox = await startSandbox({ ...base, size: 'medium' });
+  try {
+    const world = sandbox.buildkite.world.model;
+    const anchor = Date.parse(NOW);
+    const windows: [number, number][] = [
+      [anchor - 12 * DAY_MS - 3_600_000, anchor + 1],
+      [anchor - 9.5 * DAY_MS, anchor - 2 * DAY_MS],
+      [anchor - 7 * DAY_MS - (anchor % DAY_MS), anchor - 6 * DAY_MS - (anchor % DAY_MS)],
+      [anchor - 2 * DAY_MS + 17, anchor - DAY_MS - 17],
+    ];
+    for (const scope of [world.orgs.flatMap((o) => o.pipelines), world.orgs[1]?.pipelines ?? []]) {
+      for (const [from, to] of windows) {
+        const whole = world.summaries(scope, from, to);
+        assert.ok(whole.length > 0);
+        assert.equal(world.count(scope, from, to), whole.length);
+        for (const offset of [0, 1, 99, 250, whole.length - 1, whole.length, whole.length + 3]) {
+          for (const limit of [1, 30, 100]) {
+            assert.deepEqual(
+              world.slice(scope, from, to, offset, limit).map((s) => s.id),
+              whole.slice(offset, offset + limit).map((s) => s.id),
+              `offset ${offset}, limit ${limit}`,
+            );
+          }
+        }
+      }
+    }
   } finally {
     await sandbox.close();
   }

@@ -117,6 +117,18 @@ export function parseBuildViewOptions(query: URLSearchParams): BuildViewOptions 
   };
 }
 
+/** True when the filter narrows by creation time alone, so the world can count a window without generating it. */
+export function onlyCreationTime(filter: BuildFilter): boolean {
+  return (
+    filter.states === null &&
+    filter.branches === null &&
+    filter.commits === null &&
+    filter.finishedFrom === null &&
+    filter.creator === null &&
+    filter.metaData.length === 0
+  );
+}
+
 export function matchesBuildFilter(build: FilterableBuild, filter: BuildFilter): boolean {
   if (filter.states && !filter.states.has(build.filterState)) return false;
   if (filter.branches && !filter.branches.some((re) => re.test(build.branch))) return false;

@@ -6,11 +6,12 @@ import { Router, type SandboxRequest, type SandboxResponse } from '../router.js'
 import {
   type BuildViewOptions,
   matchesBuildFilter,
+  onlyCreationTime,
   parseBuildFilter,
   parseBuildViewOptions,
   QueryError,
 } from './filters.js';
-import { linkHeader, type PagingOptions, pageOffset, parsePageRequest } from './paging.js';
+import { linkHeader, type PageRequest, type PagingOptions, pageOffset, parsePageRequest } from './paging.js';
 import { createRateLimiter } from './rate-limit.js';
 import {
   accessTokenJson,
@@ -23,7 +24,14 @@ import {
 } from './serialize.js';
 import { createTokens, type RequiredScope, type TokenGrant, type TokenName } from './tokens.js';
 import { filterableAt, jobsAt } from './view.js';
-import { type BuildkiteWorld, createBuildkiteWorld, DAY, type Org, type Pipeline } from './world.js';
+import {
+  type BuildkiteWorld,
+  type BuildSummary,
+  createBuildkiteWorld,
+  DAY,
+  type Org,
+  type Pipeline,
+} from './world.js';
 
 /** Behaviours and limits a test can change; defaults follow ci-apis.md. */
 export interface BuildkiteSwitches extends WireSwitches, PagingOptions {
@@ -55,9 +63,13 @@ export interface BuildkiteTruth {
   model: BuildkiteWorld;
   /**
    * Every build visible now, newest first, exactly as a builds list with `include_retried_jobs=true` and
-   * `exclude_pipeline=true` serializes it under the API base `apiUrl`; optionally one organization or pipeline.
+   * `exclude_pipeline=true` serializes it under the API base `apiUrl`; optionally one organization or
+   * pipeline, and only those created from `createdFrom` (epoch ms): a medium history is big to serialize.
    */
-  builds(apiUrl: string, scope?: { org?: string; pipeline?: string }): Record<string, unknown>[];
+  builds(
+    apiUrl: string,
+    scope?: { org?: string; pipeline?: string; createdFrom?: number },
+  ): Record<string, unknown>[];
 }
 
 export interface BuildkiteSandbox {
@@ -135,12 +147,22 @@ export function createBuildkite(
     return pipeline;
   };
 
+  /** One page of a list of `total` items; `items` are the page's own. */
+  function pageAnswer<T>(
+    call: Call,
+    page: PageRequest,
+    total: number,
+    items: readonly T[],
+    render: (item: T) => unknown,
+  ): Answer {
+    const link = linkHeader(requestUrl(call), page, total);
+    return json(200, items.map(render), link ? { Link: link } : {});
+  }
+
   function paged<T>(call: Call, items: readonly T[], render: (item: T) => unknown): Answer {
     const page = parsePageRequest(call.req.query, switches);
     const offset = pageOffset(page);
-    const body = items.slice(offset, offset + page.perPage).map(render);
-    const link = linkHeader(requestUrl(call), page, items.length);
-    return json(200, body, link ? { Link: link } : {});
+    return pageAnswer(call, page, items.length, items.slice(offset, offset + page.perPage), render);
   }
 
   /** Pipelines report their waiting and running work; computed once per pipeline per request. */
@@ -163,14 +185,24 @@ export function createBuildkite(
     if (pageOffset(page) >= switches.maxListDepth) throw new Refusal(message(400, TOO_DEEP));
     const to = Math.min(filter.createdTo ?? Number.POSITIVE_INFINITY, call.now + 1);
     const from = filter.createdFrom ?? 0;
-    const matches =
-      from < to
-        ? world
-            .summaries(pipelines, from, to)
-            .filter((s) => matchesBuildFilter(filterableAt(s, call.now), filter))
-        : [];
+    const offset = pageOffset(page);
+    let total = 0;
+    let items: BuildSummary[] = [];
+    if (from < to && onlyCreationTime(filter)) {
+      // The connector's backfill: only the days this page and the window's bounds touch are generated.
+      total = world.count(pipelines, from, to);
+      items = world.slice(pipelines, from, to, offset, page.perPage);
+    } else if (from < to) {
+      const matches = world
+        .summaries(pipelines, from, to)
+        .filter((s) => matchesBuildFilter(filterableAt(s, call.now), filter));
+      total = matches.length;
+      items = matches.slice(offset, offset + page.perPage);
+    }
     const counts = countsFor(call.now);
-    return paged(call, matches, (s) => buildJson(call.api, world.plan(s), call.now, view, switches, counts));
+    return pageAnswer(call, page, total, items, (s) =>
+      buildJson(call.api, world.plan(s), call.now, view, switches, counts),
+    );
   }
 
   const router = new Router();
@@ -314,7 +346,9 @@ export function createBuildkite(
             .filter((p) => scope.pipeline === undefined || p.slug === scope.pipeline);
           const view = { includeRetriedJobs: true, excludeJobs: false, excludePipeline: true };
           const counts = countsFor(now);
-          return world.buildsAt(now, pipelines).map((b) => buildJson(apiUrl, b, now, view, switches, counts));
+          return world
+            .buildsAt(now, pipelines, scope.createdFrom)
+            .map((b) => buildJson(apiUrl, b, now, view, switches, counts));
         },
       },
       served: () => ({ ...served }),

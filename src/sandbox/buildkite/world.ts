@@ -6,6 +6,7 @@ import type { SandboxSize } from '../provider.js';
 import { hash, hexOf, Random, uuidOf } from '../random.js';
 import { branchName, commitMessage, manualAbortReason, PEOPLE, sha } from '../vocabulary.js';
 import { CANCEL_REASONS_AUTO, PIPELINE_TEMPLATES, type PipelineTemplate } from './catalog.js';
+import { DayCache } from './day-cache.js';
 import { type Agent, type Person, planTimeline, type Scenario, type Timeline } from './plan.js';
 
 export interface Org {
@@ -71,11 +72,17 @@ interface SizeSpec {
   buildsPerDay: number;
 }
 
+// Weekends run a quarter of a weekday's builds, so a pipeline's days average 0.79 weekdays: medium holds
+// about 28,000 builds (on par with the Bitrise sandbox), large about 1,000,000.
 const SIZES: Record<SandboxSize, SizeSpec> = {
   small: { pipelinesPerOrg: [3, 2], historyDays: 14, buildsPerDay: 5 },
-  medium: { pipelinesPerOrg: [6, 3], historyDays: 90, buildsPerDay: 9 },
-  large: { pipelinesPerOrg: [8, 6], historyDays: 365, buildsPerDay: 30 },
+  medium: { pipelinesPerOrg: [6, 3], historyDays: 200, buildsPerDay: 20 },
+  large: { pipelinesPerOrg: [8, 6], historyDays: 365, buildsPerDay: 250 },
 };
+
+/** Builds held by the caches of generated days: full plans (with jobs) and the lighter summaries. */
+const PLAN_CACHE_BUILDS = 10_000;
+const SUMMARY_CACHE_BUILDS = 100_000;
 
 const ORGS = [
   { slug: 'acme', name: 'Acme Corp' },
@@ -202,14 +209,26 @@ export interface BuildkiteWorld {
   orgs: readonly Org[];
   org(slug: string): Org | undefined;
   pipeline(orgSlug: string, slug: string): Pipeline | undefined;
-  /** Summaries of the builds created in [fromMs, toMs) (and by `now`), newest first. */
+  /** Summaries of the builds created in [fromMs, toMs) (toMs finite), newest first. */
   summaries(pipelines: readonly Pipeline[], fromMs: number, toMs: number): BuildSummary[];
+  /** `limit` of those summaries from the `offset`th on; days wholly before the offset are only counted. */
+  slice(
+    pipelines: readonly Pipeline[],
+    fromMs: number,
+    toMs: number,
+    offset: number,
+    limit: number,
+  ): BuildSummary[];
+  /** How many builds were created in [fromMs, toMs); only the days the bounds cut through are generated. */
+  count(pipelines: readonly Pipeline[], fromMs: number, toMs: number): number;
   /** The full plan behind a summary (regenerated when not cached). */
   plan(summary: BuildSummary): BuildPlan;
   /** One build by pipeline and number, whether or not it exists yet at any given time. */
   byNumber(pipeline: Pipeline, number: number): BuildPlan | null;
-  /** Ground truth: every build of these pipelines created by `now`, newest first. */
-  buildsAt(now: number, pipelines?: readonly Pipeline[]): BuildPlan[];
+  /** Builds generated so far, regenerations included: how much of the history requests made it produce. */
+  generated(): number;
+  /** Ground truth: every build of these pipelines created by `now` (and from `fromMs`), newest first. */
+  buildsAt(now: number, pipelines?: readonly Pipeline[], fromMs?: number): BuildPlan[];
 }
 
 export function createBuildkiteWorld(seed: number, size: SandboxSize, anchorMs: number): BuildkiteWorld {
@@ -219,9 +238,9 @@ export function createBuildkiteWorld(seed: number, size: SandboxSize, anchorMs: 
   const allPipelines = orgs.flatMap((o) => o.pipelines);
 
   const counts = new Map<number, number[]>();
-  const summaryCache = new Map<string, BuildSummary[]>();
-  const planCache = new Map<string, BuildPlan[]>();
-  const PLAN_CACHE_DAYS = 64;
+  const summaryCache = new DayCache<BuildSummary>(SUMMARY_CACHE_BUILDS);
+  const planCache = new DayCache<BuildPlan>(PLAN_CACHE_BUILDS);
+  let generated = 0;
 
   // Live builds get sub-second offsets too: Buildkite times carry milliseconds.
   const liveAt = (live: LiveBuild) =>
@@ -271,6 +290,7 @@ export function createBuildkiteWorld(seed: number, size: SandboxSize, anchorMs: 
     for (const [i, start] of starts.entries()) {
       plans.push(generateBuild(org, pipeline, day, i, base + i, start.at, start.live, plans[i - 1]));
     }
+    generated += plans.length;
     return plans;
   }
 
@@ -365,24 +385,12 @@ export function createBuildkiteWorld(seed: number, size: SandboxSize, anchorMs: 
     };
   }
 
-  function plansOf(pipeline: Pipeline, day: number): BuildPlan[] {
-    const key = `${pipeline.index}:${day}`;
-    let plans = planCache.get(key);
-    if (plans) {
-      planCache.delete(key);
-    } else {
-      plans = generateDay(pipeline, day);
-      if (planCache.size >= PLAN_CACHE_DAYS) planCache.delete(planCache.keys().next().value as string);
-    }
-    planCache.set(key, plans);
-    return plans;
-  }
+  const plansOf = (pipeline: Pipeline, day: number) =>
+    planCache.get(`${pipeline.index}:${day}`, () => generateDay(pipeline, day));
 
-  function summariesOf(pipeline: Pipeline, day: number): BuildSummary[] {
-    const key = `${pipeline.index}:${day}`;
-    let summaries = summaryCache.get(key);
-    if (!summaries) {
-      summaries = plansOf(pipeline, day).map(
+  const summariesOf = (pipeline: Pipeline, day: number) =>
+    summaryCache.get(`${pipeline.index}:${day}`, () =>
+      plansOf(pipeline, day).map(
         ({ id, number, createdAt, branch, commit, creatorId, metaData, phases }) => ({
           id,
           number,
@@ -394,25 +402,66 @@ export function createBuildkiteWorld(seed: number, size: SandboxSize, anchorMs: 
           phases,
           pipeline,
         }),
-      );
-      summaryCache.set(key, summaries);
-    }
-    return summaries;
-  }
+      ),
+    );
 
   const newestFirst = (a: { createdAt: number; id: string }, b: { createdAt: number; id: string }) =>
     b.createdAt - a.createdAt || (a.id < b.id ? -1 : 1);
 
-  function summaries(pipelines: readonly Pipeline[], fromMs: number, toMs: number): BuildSummary[] {
+  /** The builds of these pipelines created on `day` within [fromMs, toMs), newest first. */
+  function dayBuilds(pipelines: readonly Pipeline[], day: number, fromMs: number, toMs: number) {
     const out: BuildSummary[] = [];
     for (const pipeline of pipelines) {
-      for (let day = Math.max(firstDay, dayOf(fromMs)); day <= dayOf(toMs - 1); day++) {
-        for (const s of summariesOf(pipeline, day))
-          if (s.createdAt >= fromMs && s.createdAt < toMs) out.push(s);
-      }
+      for (const s of summariesOf(pipeline, day))
+        if (s.createdAt >= fromMs && s.createdAt < toMs) out.push(s);
     }
     return out.sort(newestFirst);
   }
+
+  /**
+   * The days of [fromMs, toMs), newest first (a build's day is the day it was created), each with how
+   * many of its builds fall in the window: counted from the seed alone for a day wholly inside, generated
+   * for a day a bound cuts through.
+   */
+  function* days(pipelines: readonly Pipeline[], fromMs: number, toMs: number) {
+    for (let day = dayOf(toMs - 1); day >= Math.max(firstDay, dayOf(fromMs)); day--) {
+      const whole = day * DAY >= fromMs && (day + 1) * DAY <= toMs;
+      const cut = whole ? null : dayBuilds(pipelines, day, fromMs, toMs);
+      let inWindow = cut?.length ?? 0;
+      if (!cut) for (const p of pipelines) inWindow += countBefore(p, day + 1) - countBefore(p, day);
+      yield { count: inWindow, builds: () => cut ?? dayBuilds(pipelines, day, fromMs, toMs) };
+    }
+  }
+
+  function slice(
+    pipelines: readonly Pipeline[],
+    fromMs: number,
+    toMs: number,
+    offset: number,
+    limit: number,
+  ): BuildSummary[] {
+    const out: BuildSummary[] = [];
+    let skip = offset;
+    for (const day of days(pipelines, fromMs, toMs)) {
+      if (skip >= day.count) {
+        skip -= day.count;
+        continue;
+      }
+      out.push(...day.builds().slice(skip, skip + limit - out.length));
+      skip = 0;
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  function count(pipelines: readonly Pipeline[], fromMs: number, toMs: number): number {
+    let total = 0;
+    for (const day of days(pipelines, fromMs, toMs)) total += day.count;
+    return total;
+  }
+
+  const summaries = (pipelines: readonly Pipeline[], fromMs: number, toMs: number) =>
+    slice(pipelines, fromMs, toMs, 0, Number.POSITIVE_INFINITY);
 
   function plan(summary: BuildSummary): BuildPlan {
     const found = plansOf(summary.pipeline, dayOf(summary.createdAt)).find((p) => p.id === summary.id);
@@ -427,6 +476,8 @@ export function createBuildkiteWorld(seed: number, size: SandboxSize, anchorMs: 
     org: (slug) => orgs.find((o) => o.slug === slug),
     pipeline: (orgSlug, slug) => allPipelines.find((p) => p.orgSlug === orgSlug && p.slug === slug),
     summaries,
+    slice,
+    count,
     plan,
     byNumber(pipeline, number) {
       const index = number - pipeline.firstNumber;
@@ -439,8 +490,9 @@ export function createBuildkiteWorld(seed: number, size: SandboxSize, anchorMs: 
       }
       return null;
     },
-    buildsAt(now, pipelines = allPipelines) {
-      return summaries(pipelines, firstDay * DAY, now + 1).map(plan);
+    generated: () => generated,
+    buildsAt(now, pipelines = allPipelines, fromMs = firstDay * DAY) {
+      return summaries(pipelines, fromMs, now + 1).map(plan);
     },
   };
 }
