@@ -171,6 +171,23 @@ test('run explorer: filters narrow the runs, classifications show their rule, HT
   await page.close();
 });
 
+test('flaky runs: totals, charts, and the commits and jobs behind them with provider links', {
+  skip,
+}, async () => {
+  const { page, problems } = await openPage('/flaky?days=90');
+  await page.waitForSelector('.kpi-value[data-metric="flaky_runs"]');
+  assert.ok((await drawnCharts(page)) >= 2, 'flaky runs over time and by project');
+  const commits = await page.$$('tr[data-commit]');
+  assert.ok(commits.length > 0, 'flaky commits listed');
+  const links = await page.$$eval('tbody a[target="_blank"]', (as) =>
+    as.map((a) => (a as HTMLAnchorElement).protocol),
+  );
+  assert.ok(links.length > 0 && links.every((p) => p === 'http:' || p === 'https:'));
+  await page.screenshot({ path: join(SCREENSHOTS, 'flaky.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test('connections: last sync shown, verify explains the outcome', { skip }, async () => {
   const { page, problems } = await openPage('/connections');
   await page.waitForSelector('tr[data-connection]');

@@ -1,14 +1,24 @@
 // Talking to the server: JSON over fetch, the bearer token when the server asks for one, and errors as
 // sentences a person can read.
+
+import type { FlakyList } from '../../src/metrics/flaky.js';
 import type { ConnectionSync, SyncStatus } from '../../src/server/sync-runner.js';
 import type { ListedProject } from '../../src/store/projects.js';
 import type { RunPage } from '../../src/store/runs.js';
 
+export type { FlakyList } from '../../src/metrics/flaky.js';
 export type { ListedRun, RunPage } from '../../src/store/runs.js';
 export type { ConnectionSync, ListedProject, SyncStatus };
 
-/** A report row: one label per dimension, then metric fields (the set grows with the metrics module). */
-export type ReportRow = Record<string, string | number | null>;
+/** Metric fields by snake_case name (the set grows with the metrics module). */
+export interface Figures {
+  readonly [field: string]: unknown;
+}
+
+/** A report row: one label per dimension, metric fields, and when compared the previous period's. */
+export interface ReportRow extends Figures {
+  readonly previous?: Figures | null;
+}
 
 export interface ReportDocument {
   by: string[];
@@ -20,10 +30,10 @@ export interface ReportDocument {
 export interface Meta {
   version: string;
   dimensions: string[];
-  metrics: string[];
+  /** Metric fields of each metric group, in order. */
+  metricGroups: Record<string, string[]>;
   providers: string[];
   classifications: string[];
-  flaky: boolean;
 }
 
 export interface ConnectionInfo {
@@ -97,6 +107,7 @@ export const api = {
   meta: () => request<Meta>('GET', '/api/meta'),
   report: (params: Params) => request<ReportDocument>('GET', `/api/report${query(params)}`),
   runs: (params: Params) => request<RunPage>('GET', `/api/runs${query(params)}`),
+  flaky: (params: Params) => request<FlakyList>('GET', `/api/flaky${query(params)}`),
   projects: () => request<ListedProject[]>('GET', '/api/projects'),
   connections: () => request<ConnectionInfo[]>('GET', '/api/connections'),
   verify: (name: string) =>

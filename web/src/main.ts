@@ -5,6 +5,7 @@ import { failure, fill, h, loading } from './dom.js';
 import { navigate, onNavigate } from './navigation.js';
 import type { Page } from './page.js';
 import { connectionsPage } from './pages/connections.js';
+import { flakyPage } from './pages/flaky.js';
 import { overviewPage } from './pages/overview.js';
 import { projectPage } from './pages/project.js';
 import { runsPage } from './pages/runs.js';
@@ -22,6 +23,7 @@ const ROUTES: Record<string, Route> = {
   '': { name: '', title: 'Overview', page: overviewPage, nav: true },
   project: { name: 'project', title: 'Project', page: projectPage, nav: false },
   runs: { name: 'runs', title: 'Runs', page: runsPage, nav: true },
+  flaky: { name: 'flaky', title: 'Flaky', page: flakyPage, nav: true },
   connections: { name: 'connections', title: 'Connections', page: connectionsPage, nav: true },
 };
 

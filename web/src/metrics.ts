@@ -1,7 +1,7 @@
 // How each metric field reads: its label, its unit and which direction is better. Fields the metrics
 // module adds later are shown too, with a label and unit guessed from their snake_case name.
 
-import type { ReportRow } from './api.js';
+import type { Figures } from './api.js';
 import { h } from './dom.js';
 
 export type Unit = 'count' | 'ratio' | 'seconds' | 'credits';
@@ -27,12 +27,22 @@ const KNOWN: Record<string, MetricInfo> = {
   duration_s_max: { label: 'Duration max', unit: 'seconds', better: 'down' },
   queue_s_p50: { label: 'Queue p50', unit: 'seconds', better: 'down' },
   queue_s_p95: { label: 'Queue p95', unit: 'seconds', better: 'down' },
+  flaky_runs: { label: 'Flaky runs', unit: 'count', better: 'down' },
+  failure_rate: { label: 'Failure rate', unit: 'ratio', better: 'down' },
+  recovery_s_p50: { label: 'Time to recovery p50', unit: 'seconds', better: 'down' },
+  credits: { label: 'Credits', unit: 'credits', better: 'down' },
+  credits_per_run: { label: 'Credits per run', unit: 'credits', better: 'down' },
+  flaky_rate: { label: 'Flaky rate', unit: 'ratio', better: 'down' },
 };
 
 export function metricInfo(field: string): MetricInfo {
   const known = KNOWN[field];
   if (known) return known;
-  const label = field.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+  // `setup_s_p90` reads "Setup p90": the unit suffix is shown by the value's format.
+  const label = field
+    .replace(/_s(_|$)/, '$1')
+    .replace(/_/g, ' ')
+    .replace(/^./, (c) => c.toUpperCase());
   if (/_rate$|_ratio$/.test(field)) return { label, unit: 'ratio', better: null };
   if (/(^|_)s(_|$)/.test(field)) return { label, unit: 'seconds', better: 'down' };
   if (/credit|cost/.test(field)) return { label, unit: 'credits', better: 'down' };
@@ -46,9 +56,9 @@ export function formatSeconds(seconds: number): string {
   return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
 }
 
-export function formatValue(field: string, value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '—';
+export function formatValue(field: string, value: unknown): string {
   if (typeof value === 'string') return value;
+  if (typeof value !== 'number') return '—';
   switch (metricInfo(field).unit) {
     case 'ratio':
       return `${(value * 100).toFixed(1)}%`;
@@ -64,7 +74,7 @@ export function formatValue(field: string, value: string | number | null | undef
 const asNumber = (value: unknown) => (typeof value === 'number' ? value : null);
 
 /** ▲/▼ and the change against the previous period, coloured good or bad where that is known. */
-export function trend(field: string, current: ReportRow | undefined, previous: ReportRow | undefined) {
+export function trend(field: string, current: Figures | undefined, previous: Figures | null | undefined) {
   const now = asNumber(current?.[field]);
   const before = asNumber(previous?.[field]);
   // A previous period without runs (before the history starts) is no baseline.

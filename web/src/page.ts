@@ -1,6 +1,6 @@
 // What every page gets, and helpers they share.
-import type { Meta, ReportRow } from './api.js';
-import { type Global, period } from './state.js';
+import type { Figures, Meta, ReportRow } from './api.js';
+import { DAY_MS, type Global, period } from './state.js';
 
 export interface PageContext {
   main: HTMLElement;
@@ -22,7 +22,6 @@ export interface Buckets {
   labels: string[];
 }
 
-const DAY_MS = 86_400_000;
 export const dayLabel = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** ISO 8601 week in UTC, written as the database writes it (`2026-W07`). */
@@ -35,9 +34,9 @@ export function weekLabel(ms: number): string {
   return `${thursday.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }
 
-/** Days when the metrics module offers them and the range is short enough to read; else ISO weeks. */
-export function timeBuckets(meta: Meta, global: Global): Buckets {
-  const dimension = meta.dimensions.includes('day') && global.days <= 90 ? 'day' : 'week';
+/** Days while a month or less is shown (more days than that crowd a chart); else ISO weeks. */
+export function timeBuckets(global: Global): Buckets {
+  const dimension = global.days <= 31 ? 'day' : 'week';
   const { since, until } = period(global);
   const label = dimension === 'day' ? dayLabel : weekLabel;
   const labels = new Set<string>();
@@ -46,10 +45,11 @@ export function timeBuckets(meta: Meta, global: Global): Buckets {
   return { dimension, labels: [...labels] };
 }
 
-export const num = (row: ReportRow | undefined, field: string): number | null => {
+export const num = (row: Figures | null | undefined, field: string): number | null => {
   const value = row?.[field];
   return typeof value === 'number' ? value : null;
 };
 
 /** The key a project is known by in URLs and filters: its connection and its name. */
-export const projectKey = (row: ReportRow) => `${row.connection ?? ''}\u0000${row.project ?? ''}`;
+export const projectKey = (row: ReportRow) =>
+  `${String(row.connection ?? '')}\u0000${String(row.project ?? '')}`;

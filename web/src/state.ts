@@ -5,7 +5,7 @@ import type { Params } from './api.js';
 export const RANGES = [7, 14, 30, 90, 180] as const;
 export const DEFAULT_DAYS = 30;
 const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
+export const DAY_MS = 24 * HOUR_MS;
 
 export interface Global {
   days: number;
@@ -22,14 +22,14 @@ export function readGlobal(search = location.search): Global {
 }
 
 /** The range ends at the next full hour, so reloading a page within the hour asks for the same numbers. */
-export function period(global: Global, back = 0): { since: string; until: string } {
-  const end = Math.ceil(Date.now() / HOUR_MS) * HOUR_MS - back * global.days * DAY_MS;
+export function period(global: Global): { since: string; until: string } {
+  const end = Math.ceil(Date.now() / HOUR_MS) * HOUR_MS;
   return { since: new Date(end - global.days * DAY_MS).toISOString(), until: new Date(end).toISOString() };
 }
 
-/** Report/run parameters of the global filters for the current (`back` 0) or an earlier period. */
-export function globalParams(global: Global, back = 0): Params {
-  return { ...period(global, back), provider: global.provider || undefined };
+/** Report/run parameters of the global filters. */
+export function globalParams(global: Global): Params {
+  return { ...period(global), provider: global.provider || undefined };
 }
 
 /** The page's own parameters (everything but the global ones). */

@@ -1,7 +1,7 @@
 // Charts built from report rows, shared by the pages.
 import type { ReportRow } from './api.js';
 import { axisStyle, CLASS_COLORS, chartFigure, color } from './charts.js';
-import { formatSeconds, metricInfo } from './metrics.js';
+import { formatSeconds, formatValue, metricInfo } from './metrics.js';
 import { type Buckets, num } from './page.js';
 
 const OUTCOMES = ['success', 'failure', 'aborted', 'skipped', 'running'] as const;
@@ -159,5 +159,67 @@ export function classificationChart(total: ReportRow): HTMLElement {
       ],
     },
     slices.length,
+  );
+}
+
+/** One metric per bucket as bars, e.g. flaky runs per day. */
+export function metricOverTime(rows: ReportRow[], buckets: Buckets, field: string): HTMLElement {
+  const values = byBucket(rows, buckets)(field, 0);
+  return chartFigure(
+    `${metricInfo(field).label} per ${buckets.dimension}`,
+    {
+      xAxis: { type: 'category', data: buckets.labels, ...axisStyle() },
+      yAxis: { type: 'value', minInterval: 1, ...axisStyle() },
+      tooltip: { trigger: 'axis' },
+      series: [
+        {
+          name: metricInfo(field).label,
+          type: 'bar',
+          data: values,
+          itemStyle: { color: color('c-aborted') },
+        },
+      ],
+    },
+    rows.length,
+  );
+}
+
+/** One metric per group as horizontal bars, highest first, e.g. flaky rate per project. */
+export function metricByGroup(rows: ReportRow[], dimension: string, field: string, limit = 10): HTMLElement {
+  const top = rows
+    .filter((r) => num(r, field) !== null)
+    .sort((a, b) => (num(b, field) ?? 0) - (num(a, field) ?? 0))
+    .slice(0, limit)
+    .reverse();
+  return chartFigure(
+    `${metricInfo(field).label} by ${dimension}`,
+    {
+      yAxis: {
+        type: 'category',
+        data: top.map((r) => String(r[dimension] ?? '(none)')),
+        ...axisStyle(),
+        axisLabel: { ...axisStyle().axisLabel, width: 160, overflow: 'truncate' },
+      },
+      xAxis: {
+        type: 'value',
+        ...axisStyle(),
+        axisLabel: { ...axisStyle().axisLabel, formatter: (v: number) => formatValue(field, v) },
+      },
+      tooltip: {
+        trigger: 'axis',
+        axisPointer: { type: 'shadow' },
+        valueFormatter: (v: unknown) => formatValue(field, v),
+      },
+      series: [
+        {
+          name: metricInfo(field).label,
+          type: 'bar',
+          data: top.map((r) => num(r, field)),
+          itemStyle: { color: color('c-aborted') },
+        },
+      ],
+    },
+    top.length,
+    { height: Math.max(180, 60 + top.length * 26) },
   );
 }

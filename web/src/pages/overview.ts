@@ -10,7 +10,7 @@ import { durationChart, throughputChart } from '../views.js';
 
 const COLUMNS = ['runs', 'success_rate', 'duration_s_p50', 'duration_s_p95', 'queue_s_p95'];
 
-function kpis(current: ReportRow, previous: ReportRow): HTMLElement {
+function kpis(current: ReportRow): HTMLElement {
   return h(
     'section',
     { class: 'kpis', 'aria-label': 'Totals' },
@@ -20,24 +20,22 @@ function kpis(current: ReportRow, previous: ReportRow): HTMLElement {
         { class: 'kpi card' },
         h('span', { class: 'kpi-label' }, metricInfo(field).label),
         h('span', { class: 'kpi-value', 'data-metric': field }, formatValue(field, current[field])),
-        trend(field, current, previous),
+        trend(field, current, current.previous),
       ),
     ),
   );
 }
 
 export const overviewPage: Page = async (context) => {
-  const { global, meta } = context;
-  const buckets = timeBuckets(meta, global);
+  const { global } = context;
+  const buckets = timeBuckets(global);
   const bucket = buckets.dimension;
-  const [current, previous, series, overall] = await Promise.all([
-    api.report({ ...globalParams(global), by: ['project'] }),
-    api.report({ ...globalParams(global, 1), by: ['project'] }),
+  const [current, series, overall] = await Promise.all([
+    api.report({ ...globalParams(global), by: ['project'], compare: 'previous' }),
     api.report({ ...globalParams(global), by: ['project', bucket] }),
     api.report({ ...globalParams(global), by: [bucket] }),
   ]);
   if (context.stale()) return;
-  const before = new Map(previous.rows.map((r) => [projectKey(r), r]));
   // Runs per bucket of each project; a bucket without runs is 0.
   const runsOver = new Map<string, number[]>();
   for (const row of series.rows) {
@@ -89,7 +87,7 @@ export const overviewPage: Page = async (context) => {
               'td',
               { class: 'num', 'data-metric': field },
               h('span', {}, formatValue(field, row[field])),
-              trend(field, row, before.get(key)),
+              trend(field, row, row.previous),
             ),
           ),
           h('td', {}, sparkline(runsOver.get(key) ?? [], `Runs per ${bucket} of ${name}`)),
@@ -106,7 +104,7 @@ export const overviewPage: Page = async (context) => {
       { class: 'lead' },
       `Last ${global.days} days${global.provider ? `, ${global.provider} only` : ''}.`,
     ),
-    kpis(current.total, previous.total),
+    kpis(current.total),
     current.rows.length === 0
       ? empty('No runs in this range. Choose a longer range or another provider, or sync your connections.')
       : [

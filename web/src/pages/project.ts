@@ -55,7 +55,8 @@ function ranking(
   );
 }
 
-function metricTable(fields: string[], current: ReportRow, previous: ReportRow): HTMLElement {
+/** Every metric the report offers, by group, with its change against the previous period. */
+function metricTable(groups: Record<string, string[]>, total: ReportRow): HTMLElement {
   return h(
     'section',
     { class: 'card' },
@@ -74,16 +75,19 @@ function metricTable(fields: string[], current: ReportRow, previous: ReportRow):
           h('th', { scope: 'col' }, 'vs previous'),
         ),
       ),
-      h(
-        'tbody',
-        {},
-        fields.map((f) =>
-          h(
-            'tr',
-            {},
-            h('th', { scope: 'row' }, metricInfo(f).label),
-            h('td', { class: 'num', 'data-metric': f }, formatValue(f, current[f])),
-            h('td', {}, trend(f, current, previous)),
+      Object.entries(groups).map(([group, fields]) =>
+        h(
+          'tbody',
+          {},
+          h('tr', {}, h('th', { scope: 'rowgroup', colspan: 3, class: 'group' }, group)),
+          fields.map((f) =>
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'row' }, metricInfo(f).label),
+              h('td', { class: 'num', 'data-metric': f }, formatValue(f, total[f])),
+              h('td', {}, trend(f, total, total.previous)),
+            ),
           ),
         ),
       ),
@@ -95,23 +99,29 @@ export const projectPage: Page = async (context) => {
   const { global, meta } = context;
   const [connection = '', name = ''] = context.path;
   const scope = { connection, project: name };
-  const buckets = timeBuckets(meta, global);
-  const breakdowns = ['workflow', 'branch', 'trigger'].filter((d) => meta.dimensions.includes(d));
+  const buckets = timeBuckets(global);
+  const breakdowns = ['branch', 'trigger'];
   const current = globalParams(global);
-  const [series, previous, ...grouped] = await Promise.all([
+  const [series, perWorkflow, ...grouped] = await Promise.all([
     api.report({ ...current, ...scope, by: [buckets.dimension] }),
-    api.report({ ...globalParams(global, 1), ...scope, by: ['workflow'] }),
+    // Every metric group, against the previous period: the workflow rankings and the "All metrics" table.
+    api.report({
+      ...current,
+      ...scope,
+      by: ['workflow'],
+      metrics: Object.keys(meta.metricGroups),
+      compare: 'previous',
+    }),
     ...breakdowns.map((d) => api.report({ ...current, ...scope, by: [d] })),
   ]);
   if (context.stale()) return;
+  const workflows = perWorkflow.rows;
   const byDimension = new Map(breakdowns.map((d, i) => [d, grouped[i]?.rows ?? []]));
-  const total = series.total;
-  const workflows = byDimension.get('workflow') ?? [];
+  const total = perWorkflow.total;
   const slowest = [...workflows].sort(
     (a, b) => (num(b, 'duration_s_p95') ?? -1) - (num(a, 'duration_s_p95') ?? -1),
   );
   const failing = [...workflows].sort((a, b) => (num(b, 'failure') ?? 0) - (num(a, 'failure') ?? 0));
-  const missing = ['trigger'].filter((d) => !breakdowns.includes(d));
 
   fill(
     context.main,
@@ -127,7 +137,7 @@ export const projectPage: Page = async (context) => {
       'p',
       { class: 'lead' },
       `Last ${global.days} days: ${formatValue('runs', total.runs)} runs, success rate ${formatValue('success_rate', total.success_rate)} `,
-      trend('success_rate', total, previous.total),
+      trend('success_rate', total, total.previous),
       ' · ',
       h('a', { href: href('/runs', scope), 'data-link': true }, 'Explore these runs'),
     ),
@@ -146,21 +156,15 @@ export const projectPage: Page = async (context) => {
           h(
             'div',
             { class: 'grid three' },
+            breakdownChart(workflows, 'workflow'),
             breakdowns.map((d) => breakdownChart(byDimension.get(d) ?? [], d)),
           ),
-          missing.length > 0
-            ? h(
-                'p',
-                { class: 'note' },
-                `Grouping by ${missing.join(', ')} is not offered by this server’s metrics yet.`,
-              )
-            : null,
           h(
             'div',
             { class: 'grid three' },
             ranking('Slowest workflows (p95)', slowest, 'duration_s_p95', { connection, name }),
             ranking('Most failing workflows', failing, 'failure', { connection, name }),
-            metricTable(meta.metrics, total, previous.total),
+            metricTable(meta.metricGroups, total),
           ),
         ],
   );
