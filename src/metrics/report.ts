@@ -16,6 +16,7 @@ export type Dimension =
   | 'pr'
   | 'machine'
   | 'stack'
+  | 'agent_queue'
   | 'day'
   | 'week';
 export const DIMENSIONS: readonly Dimension[] = [
@@ -28,6 +29,7 @@ export const DIMENSIONS: readonly Dimension[] = [
   'pr',
   'machine',
   'stack',
+  'agent_queue',
   'day',
   'week',
 ];
