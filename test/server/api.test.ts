@@ -4,13 +4,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_RULES } from '../../src/classify/classify.js';
+import { runCli } from '../../src/cli/program.js';
 import { flakyList } from '../../src/metrics/flaky.js';
 import { DIMENSIONS, METRIC_FIELDS, report } from '../../src/metrics/report.js';
 import type { SyncRunner } from '../../src/server/sync-runner.js';
 import { addConnection } from '../../src/store/connections.js';
+import { listProjectRecords, RUN_RECORD_FIELDS } from '../../src/store/run-records.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { appFor, type Synced, syncFromSandbox } from './fixture.js';
 import { type Caller, openApiCaller } from './openapi-check.js';
@@ -150,9 +153,9 @@ test('runs: cursor paging visits every run once; filters select what they say', 
   do {
     const url: string = `/api/runs?limit=200${cursor ? `&cursor=${cursor}` : ''}`;
     const { body } = await api.call('GET', '/api/runs', { url });
-    const page = body as { runs: { key: string; connection: string }[]; nextCursor: string | null };
+    const page = body as { runs: { key: string; connection: string }[]; next_cursor: string | null };
     for (const run of page.runs) keys.add(`${run.connection}/${run.key}`);
-    cursor = page.nextCursor;
+    cursor = page.next_cursor;
     pages += 1;
   } while (cursor !== null && pages < 100);
   const [total] = await report(store, { filter: {}, by: [] });
@@ -163,9 +166,9 @@ test('runs: cursor paging visits every run once; filters select what they say', 
     await api.call('GET', '/api/runs', {
       url: '/api/runs?classification=failure&classification=infra_failure&limit=500',
     })
-  ).body as { runs: { classification: string; classifiedBy: string }[] };
+  ).body as { runs: { classification: string; classified_by: string }[] };
   assert.ok(failed.runs.length > 0);
-  assert.ok(failed.runs.every((r) => r.classification === 'failure' && r.classifiedBy === 'default:failed'));
+  assert.ok(failed.runs.every((r) => r.classification === 'failure' && r.classified_by === 'default:failed'));
 
   const buildkite = (
     await api.call('GET', '/api/runs', { url: '/api/runs?provider=buildkite&branch=main&limit=500' })
@@ -178,15 +181,46 @@ test('runs: cursor paging visits every run once; filters select what they say', 
   const pulls = (
     await api.call('GET', '/api/runs', { url: '/api/runs?trigger=pull_request&pr=true&limit=500' })
   ).body as {
-    runs: { trigger: string; prId: string | null }[];
+    runs: { trigger: string; pr_id: string | null }[];
   };
   assert.ok(pulls.runs.length > 0);
-  assert.ok(pulls.runs.every((r) => r.trigger === 'pull_request' && r.prId !== null));
+  assert.ok(pulls.runs.every((r) => r.trigger === 'pull_request' && r.pr_id !== null));
 
   const none = (
     await api.call('GET', '/api/runs', { url: '/api/runs?provider=buildkite&connection=bitrise-sandbox' })
   ).body as { runs: unknown[] };
   assert.deepEqual(none.runs, [], 'a connection of another provider selects nothing');
+});
+
+test('runs and projects: the same records `buildlens runs --format json` prints, one serializer', async () => {
+  let printed = '';
+  const stdout = new Writable({
+    write(chunk, _encoding, next) {
+      printed += String(chunk);
+      next();
+    },
+  });
+  const args = ['--db', join(scratch, 'buildlens.db'), 'runs', '--format', 'json', '--branch', 'main'];
+  const code = await runCli([...args, '--limit', '300'], {
+    stdout,
+    stderr: stdout,
+    stdin: Readable.from([]),
+    env: { XDG_DATA_HOME: join(scratch, 'data') },
+  });
+  assert.equal(code, 0, printed);
+  const fromCli = JSON.parse(printed) as Record<string, unknown>[];
+  const { body } = await api.call('GET', '/api/runs', { url: '/api/runs?branch=main&limit=300' });
+  const page = body as { runs: Record<string, unknown>[] };
+  assert.ok(fromCli.length > 0);
+  assert.deepEqual(page.runs, fromCli);
+  for (const run of page.runs) {
+    assert.deepEqual(Object.keys(run), RUN_RECORD_FIELDS, 'every field, snake_case, in print order');
+    assert.equal(typeof run.project, 'string', 'runs carry their project name');
+  }
+
+  const projects = (await api.call('GET', '/api/projects')).body as Record<string, unknown>[];
+  assert.deepEqual(projects, await listProjectRecords(store));
+  assert.ok(projects.every((p) => 'web_url' in p && 'repo_url' in p && !('webUrl' in p)));
 });
 
 test('runs and report: bad parameters get a 400 that says what is wrong', async () => {

@@ -23,13 +23,13 @@ test('report, runs and /metrics over PostgreSQL', async (t) => {
   assert.ok(document.total.runs > 0);
   const page = (await api.call('GET', '/api/runs', { url: '/api/runs?provider=bitrise&limit=5' })).body as {
     runs: { provider: string }[];
-    nextCursor: string | null;
+    next_cursor: string | null;
   };
   assert.equal(page.runs.length, 5);
-  assert.ok(page.nextCursor);
+  assert.ok(page.next_cursor);
   const next = (
     await api.call('GET', '/api/runs', {
-      url: `/api/runs?provider=bitrise&limit=5&cursor=${page.nextCursor}`,
+      url: `/api/runs?provider=bitrise&limit=5&cursor=${page.next_cursor}`,
     })
   ).body as { runs: { key: string }[] };
   assert.equal(next.runs.length, 5);

@@ -3,12 +3,11 @@
 
 import type { FlakyList } from '../../src/metrics/flaky.js';
 import type { ConnectionSync, SyncStatus } from '../../src/server/sync-runner.js';
-import type { ListedProject } from '../../src/store/projects.js';
-import type { RunPage } from '../../src/store/runs.js';
+import type { ProjectRecord, RunRecordPage } from '../../src/store/run-records.js';
 
 export type { FlakyList } from '../../src/metrics/flaky.js';
-export type { ListedRun, RunPage } from '../../src/store/runs.js';
-export type { ConnectionSync, ListedProject, SyncStatus };
+export type { ProjectRecord, RunRecord, RunRecordPage } from '../../src/store/run-records.js';
+export type { ConnectionSync, SyncStatus };
 
 /** Metric fields by snake_case name (the set grows with the metrics module). */
 export interface Figures {
@@ -106,9 +105,9 @@ async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown):
 export const api = {
   meta: () => request<Meta>('GET', '/api/meta'),
   report: (params: Params) => request<ReportDocument>('GET', `/api/report${query(params)}`),
-  runs: (params: Params) => request<RunPage>('GET', `/api/runs${query(params)}`),
+  runs: (params: Params) => request<RunRecordPage>('GET', `/api/runs${query(params)}`),
   flaky: (params: Params) => request<FlakyList>('GET', `/api/flaky${query(params)}`),
-  projects: () => request<ListedProject[]>('GET', '/api/projects'),
+  projects: () => request<ProjectRecord[]>('GET', '/api/projects'),
   connections: () => request<ConnectionInfo[]>('GET', '/api/connections'),
   verify: (name: string) =>
     request<CheckResult>('POST', `/api/connections/${encodeURIComponent(name)}/verify`),

@@ -1,8 +1,8 @@
 // `buildlens runs`: normalized runs, newest first, with the classification and the rule that set it.
 import type { Command } from 'commander';
 import { CLASSIFICATIONS, type Classification, RUN_STATUSES, type RunStatus } from '../../domain/model.js';
-import { listProjects } from '../../store/projects.js';
-import { type ListedRun, listRuns, type RunQuery } from '../../store/runs.js';
+import { listRunRecords, projectNames, RUN_RECORD_FIELDS, type RunRecord } from '../../store/run-records.js';
+import type { RunQuery } from '../../store/runs.js';
 import type { Store } from '../../store/store.js';
 import type { Cli } from '../context.js';
 import { type Cell, type Column, formatSeconds, type Row, renderCsv, renderTable } from '../format.js';
@@ -12,46 +12,6 @@ import { type FilterOptions, parseChoiceList, parseFilter, parseInteger } from '
 const FORMATS = ['table', 'json', 'csv'] as const;
 const PAGE_SIZE = 500;
 const MAX_LIMIT = 1_000_000;
-
-/** A listed run with its project's name (the store lists runs by project key). */
-type NamedRun = ListedRun & { project: string | null };
-
-/** Every field of a listed run, in the stable snake_case names json and csv use. */
-const FIELDS: [string, (run: NamedRun) => Cell][] = [
-  ['connection', (r) => r.connection],
-  ['provider', (r) => r.provider],
-  ['project', (r) => r.project],
-  ['project_key', (r) => r.projectKey],
-  ['key', (r) => r.key],
-  ['kind', (r) => r.kind],
-  ['number', (r) => r.number],
-  ['workflow', (r) => r.workflow],
-  ['branch', (r) => r.branch],
-  ['commit_sha', (r) => r.commitSha],
-  ['message', (r) => r.message],
-  ['trigger', (r) => r.trigger],
-  ['pr_id', (r) => r.prId],
-  ['tag', (r) => r.tag],
-  ['actor', (r) => r.actor],
-  ['status', (r) => r.status],
-  ['provider_status', (r) => r.providerStatus],
-  ['classification', (r) => r.classification],
-  ['classified_by', (r) => r.classifiedBy],
-  ['reason', (r) => r.reason],
-  ['aborted_by', (r) => r.abortedBy],
-  ['triggered_at', (r) => r.triggeredAt],
-  ['started_at', (r) => r.startedAt],
-  ['finished_at', (r) => r.finishedAt],
-  ['queue_s', (r) => r.queueS],
-  ['duration_s', (r) => r.durationS],
-  ['setup_s', (r) => r.setupS],
-  ['cost', (r) => r.cost],
-  ['web_url', (r) => r.webUrl],
-];
-
-function toRow(run: NamedRun): Row {
-  return Object.fromEntries(FIELDS.map(([key, value]) => [key, value(run)]));
-}
 
 const minute = (value: Cell) => (typeof value === 'string' ? value.slice(0, 16).replace('T', ' ') : '');
 
@@ -67,11 +27,11 @@ const TABLE_COLUMNS: Column[] = [
   { key: 'queue_s', header: 'queue', align: 'right', display: formatSeconds },
 ];
 
-function tableRow(run: NamedRun): Row {
+function tableRow(run: RunRecord): Row {
   return {
-    ...toRow(run),
+    ...run,
     result: run.classification ?? run.status,
-    rule: run.classifiedBy?.replace(/^default:/, '') ?? '',
+    rule: run.classified_by?.replace(/^default:/, '') ?? '',
   };
 }
 
@@ -91,20 +51,21 @@ function statusFilter(value: string | undefined): Pick<RunQuery, 'status' | 'cla
   };
 }
 
-async function collectRuns(store: Store, query: RunQuery, limit: number): Promise<NamedRun[]> {
-  const runs: ListedRun[] = [];
+async function collectRuns(store: Store, query: RunQuery, limit: number): Promise<RunRecord[]> {
+  const runs: RunRecord[] = [];
+  const nameOf = await projectNames(store);
   let cursor: string | null = null;
   do {
-    const page = await listRuns(store, query, { limit: Math.min(PAGE_SIZE, limit - runs.length), cursor });
+    const page = await listRunRecords(
+      store,
+      query,
+      { limit: Math.min(PAGE_SIZE, limit - runs.length), cursor },
+      nameOf,
+    );
     runs.push(...page.runs);
-    cursor = page.nextCursor;
+    cursor = page.next_cursor;
   } while (cursor !== null && runs.length < limit);
-  const projectKey = (connection: string, key: string) => JSON.stringify([connection, key]);
-  const names = new Map((await listProjects(store)).map((p) => [projectKey(p.connection, p.key), p.name]));
-  return runs.map((run) => ({
-    ...run,
-    project: names.get(projectKey(run.connection, run.projectKey)) ?? null,
-  }));
+  return runs;
 }
 
 export function registerRuns(program: Command, cli: Cli): void {
@@ -117,12 +78,12 @@ export function registerRuns(program: Command, cli: Cli): void {
       const limit = parseInteger(options.limit, '--limit', 1, MAX_LIMIT);
       const format = formatFrom(cli, options.format, FORMATS);
       const runs = await cli.withStore((store) => collectRuns(store, query, limit));
-      if (format === 'json') cli.print(JSON.stringify(runs.map(toRow), null, 2));
+      if (format === 'json') cli.print(JSON.stringify(runs, null, 2));
       else if (format === 'csv')
         cli.print(
           renderCsv(
-            runs.map(toRow),
-            FIELDS.map(([key]) => ({ key, header: key })),
+            runs,
+            RUN_RECORD_FIELDS.map((key) => ({ key, header: key })),
           ),
         );
       else if (runs.length === 0) cli.info('no runs match');

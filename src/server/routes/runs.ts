@@ -1,63 +1,11 @@
-// Projects and runs as the store holds them: runs filtered and paged newest first with a cursor.
+// Projects and runs as the store holds them, in the records `buildlens runs --format json` prints: runs
+// filtered and paged newest first with a cursor.
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
-import { CLASSIFICATIONS, PROVIDERS, RUN_STATUSES } from '../../domain/model.js';
-import { listProjects } from '../../store/projects.js';
-import { listRuns } from '../../store/runs.js';
+import type { z } from 'zod';
+import { listProjectRecords, listRunRecords, projectRecord, runRecordPage } from '../../store/run-records.js';
 import type { ServerContext } from '../context.js';
 import { resolveFilter } from '../filter.js';
 import { runQuery } from '../schema.js';
-
-const text = z.string().nullable();
-const seconds = z.number().nullable();
-
-const project = z.object({
-  connection: z.string(),
-  provider: z.enum(PROVIDERS),
-  key: z.string(),
-  name: z.string(),
-  owner: text,
-  repoUrl: text,
-  webUrl: text,
-});
-
-const run = z.object({
-  connection: z.string(),
-  provider: z.enum(PROVIDERS),
-  key: z.string(),
-  projectKey: z.string(),
-  kind: z.enum(['build', 'pipeline']),
-  number: z.number().nullable(),
-  workflow: z.string(),
-  branch: text,
-  commitSha: text,
-  message: text,
-  trigger: z.string(),
-  prId: text,
-  tag: text,
-  actor: text,
-  status: z.enum(RUN_STATUSES),
-  providerStatus: z.string(),
-  classification: z.enum(CLASSIFICATIONS).nullable(),
-  classifiedBy: text.describe('Name of the rule that set the classification'),
-  reason: text,
-  abortedBy: text,
-  triggeredAt: z.string(),
-  startedAt: text,
-  finishedAt: text,
-  queueS: seconds,
-  durationS: seconds,
-  setupS: seconds,
-  cost: seconds,
-  machine: text,
-  stack: text,
-  webUrl: text.describe('The run’s page on the provider’s website'),
-});
-
-const runPage = z.object({
-  runs: z.array(run),
-  nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
-});
 
 export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, { store }) => {
   app.get(
@@ -66,10 +14,10 @@ export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, { store 
       schema: {
         summary: 'Every project (Bitrise app, Buildkite pipeline) of every connection',
         tags: ['runs'],
-        response: { 200: z.array(project) },
+        response: { 200: projectRecord.array() },
       },
     },
-    () => listProjects(store),
+    () => listProjectRecords(store),
   );
 
   app.get(
@@ -79,13 +27,13 @@ export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, { store 
         summary: 'Runs, newest first, with their classification and the rule that set it',
         tags: ['runs'],
         querystring: runQuery,
-        response: { 200: runPage },
+        response: { 200: runRecordPage },
       },
     },
     async (request) => {
       const { limit, cursor, status, classification, ...filters } = request.query as z.infer<typeof runQuery>;
       const filter = await resolveFilter(store, filters);
-      return listRuns(store, { ...filter, status, classification }, { limit, cursor });
+      return listRunRecords(store, { ...filter, status, classification }, { limit, cursor });
     },
   );
 };

@@ -1,5 +1,5 @@
 // Run explorer: filter runs, see how each was classified and by which rule, open it on the provider.
-import { api, type ListedProject, type ListedRun, type Params } from '../api.js';
+import { api, type Params, type ProjectRecord, type RunRecord } from '../api.js';
 import { axisStyle, CLASS_COLORS, chartFigure, color } from '../charts.js';
 import { empty, externalLink, failure, fill, h } from '../dom.js';
 import { formatSeconds, formatValue } from '../metrics.js';
@@ -13,7 +13,7 @@ const CHOICE_FILTERS = ['classification', 'status'] as const;
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'aborted', 'skipped', 'blocked'];
 
 /** The report's outcome bucket of a run, for colouring. */
-function outcome(run: ListedRun): keyof typeof CLASS_COLORS {
+function outcome(run: RunRecord): keyof typeof CLASS_COLORS {
   switch (run.classification) {
     case 'success':
       return 'success';
@@ -32,9 +32,7 @@ function outcome(run: ListedRun): keyof typeof CLASS_COLORS {
 
 const time = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '—');
 
-type ProjectNames = Map<string, string>;
-
-function runRow(run: ListedRun, names: ProjectNames): HTMLElement {
+function runRow(run: RunRecord): HTMLElement {
   const result = run.classification ?? run.status;
   return h(
     'tr',
@@ -42,16 +40,11 @@ function runRow(run: ListedRun, names: ProjectNames): HTMLElement {
     h(
       'td',
       { class: 'nowrap' },
-      h('time', { datetime: run.triggeredAt }, time(run.triggeredAt)),
-      h('span', { class: 'sub' }, `started ${time(run.startedAt)}`),
-      h('span', { class: 'sub' }, `finished ${time(run.finishedAt)}`),
+      h('time', { datetime: run.triggered_at }, time(run.triggered_at)),
+      h('span', { class: 'sub' }, `started ${time(run.started_at)}`),
+      h('span', { class: 'sub' }, `finished ${time(run.finished_at)}`),
     ),
-    h(
-      'td',
-      {},
-      names.get(`${run.connection}\u0000${run.projectKey}`) ?? run.projectKey,
-      h('span', { class: 'sub' }, run.connection),
-    ),
+    h('td', {}, run.project ?? run.project_key, h('span', { class: 'sub' }, run.connection)),
     h('td', {}, run.workflow),
     h('td', { class: 'branch' }, run.branch ?? '—'),
     h(
@@ -68,17 +61,17 @@ function runRow(run: ListedRun, names: ProjectNames): HTMLElement {
       h(
         'span',
         { class: 'sub', title: 'rule that set the classification' },
-        run.classifiedBy ?? 'not finished',
+        run.classified_by ?? 'not finished',
       ),
     ),
-    h('td', { class: 'num' }, formatValue('duration_s', run.durationS)),
-    h('td', { class: 'num' }, formatValue('queue_s', run.queueS)),
-    h('td', {}, externalLink(run.webUrl, 'Open', `Open run ${run.number ?? run.key} on ${run.provider}`)),
+    h('td', { class: 'num' }, formatValue('duration_s', run.duration_s)),
+    h('td', { class: 'num' }, formatValue('queue_s', run.queue_s)),
+    h('td', {}, externalLink(run.web_url, 'Open', `Open run ${run.number ?? run.key} on ${run.provider}`)),
   );
 }
 
-function durationScatter(runs: ListedRun[]): HTMLElement {
-  const finished = runs.filter((r) => r.durationS !== null);
+function durationScatter(runs: RunRecord[]): HTMLElement {
+  const finished = runs.filter((r) => r.duration_s !== null);
   const groups = Object.keys(CLASS_COLORS) as (keyof typeof CLASS_COLORS)[];
   return chartFigure(
     `Duration of the ${finished.length} finished runs shown`,
@@ -98,7 +91,7 @@ function durationScatter(runs: ListedRun[]): HTMLElement {
         type: 'scatter',
         symbolSize: 6,
         itemStyle: { color: color(CLASS_COLORS[group]) },
-        data: finished.filter((r) => outcome(r) === group).map((r) => [r.triggeredAt, r.durationS]),
+        data: finished.filter((r) => outcome(r) === group).map((r) => [r.triggered_at, r.duration_s]),
       })),
     },
     finished.length,
@@ -109,7 +102,7 @@ function durationScatter(runs: ListedRun[]): HTMLElement {
 function filterForm(
   params: URLSearchParams,
   classifications: string[],
-  projects: ListedProject[],
+  projects: ProjectRecord[],
 ): HTMLElement {
   const chosen = `${params.get('connection') ?? ''}\u0000${params.get('project') ?? ''}`;
   const select = (name: string, label: string, choices: string[]) =>
@@ -172,17 +165,15 @@ export const runsPage: Page = async (context) => {
   const [projects, first] = await Promise.all([api.projects(), api.runs(query)]);
   if (context.stale()) return;
   const form = filterForm(params, meta.classifications, projects);
-  const names: ProjectNames = new Map(projects.map((p) => [`${p.connection}\u0000${p.key}`, p.name]));
-  const row = (run: ListedRun) => runRow(run, names);
-  const shown: ListedRun[] = [...first.runs];
-  const body = h('tbody', {}, first.runs.map(row));
+  const shown: RunRecord[] = [...first.runs];
+  const body = h('tbody', {}, first.runs.map(runRow));
   const chartSlot = h('div', {}, durationScatter(shown));
   const status = h(
     'p',
     { class: 'note', role: 'status' },
-    `${shown.length} runs shown${first.nextCursor ? '' : ' (all that match)'}.`,
+    `${shown.length} runs shown${first.next_cursor ? '' : ' (all that match)'}.`,
   );
-  let cursor = first.nextCursor;
+  let cursor = first.next_cursor;
   const more = h('button', { type: 'button', class: 'more' }, 'Load more');
   more.hidden = cursor === null;
   more.addEventListener('click', async () => {
@@ -190,8 +181,8 @@ export const runsPage: Page = async (context) => {
     try {
       const page = await api.runs({ ...query, cursor: cursor ?? undefined });
       shown.push(...page.runs);
-      body.append(...page.runs.map(row));
-      cursor = page.nextCursor;
+      body.append(...page.runs.map(runRow));
+      cursor = page.next_cursor;
       fill(chartSlot, durationScatter(shown));
       fill(status, `${shown.length} runs shown${cursor ? '' : ' (all that match)'}.`);
       more.hidden = cursor === null;
