@@ -19,6 +19,7 @@ export function addFilterOptions(command: Command): Command {
     .option('--no-pr', 'only runs without a pull request')
     .option('--machine <type>', 'only this machine type (repeatable)', collectList)
     .option('--stack <name>', 'only this stack (repeatable)', collectList)
+    .option('--agent-queue <name>', 'only this Buildkite agent queue (repeatable)', collectList)
     .option('--since <date>', 'runs triggered at or after this ISO 8601 date/time (UTC)')
     .option('--until <date>', 'runs triggered before this ISO 8601 date/time (UTC)');
 }

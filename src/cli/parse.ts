@@ -89,6 +89,7 @@ export interface FilterOptions {
   pr?: boolean;
   machine?: string[];
   stack?: string[];
+  agentQueue?: string[];
   since?: string;
   until?: string;
 }
@@ -100,7 +101,15 @@ export function collectList(value: string, previous: string[] | undefined): stri
 
 export function parseFilter(options: FilterOptions): RunFilter {
   const filter: RunFilter = {};
-  for (const key of ['connection', 'project', 'workflow', 'branch', 'machine', 'stack'] as const) {
+  for (const key of [
+    'connection',
+    'project',
+    'workflow',
+    'branch',
+    'machine',
+    'stack',
+    'agentQueue',
+  ] as const) {
     const values = options[key];
     if (values && values.length > 0) filter[key] = values;
   }

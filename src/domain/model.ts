@@ -98,6 +98,11 @@ export interface Run {
   cost: number | null;
   machine: string | null;
   stack: string | null;
+  /**
+   * Buildkite agent queue: the queue its command jobs share, else the one most of them use; null for
+   * Bitrise (docs/metrics.md "Agent queue").
+   */
+  agentQueue: string | null;
   webUrl: string | null;
 }
 
@@ -116,6 +121,8 @@ export interface Job {
   agent: string | null;
   machine: string | null;
   stack: string | null;
+  /** Buildkite agent queue from the job's `queue=` rule (`default` without one); null for Bitrise. */
+  agentQueue: string | null;
   exitStatus: number | null;
   softFailed: boolean;
   /** True when a newer job replaced this one. */
@@ -124,6 +131,8 @@ export interface Job {
   retryOf: string | null;
   cost: number | null;
   webUrl: string | null;
+  /** Why the job stopped or never ran, as the provider gave it (Buildkite signal/broken reason, Bitrise start failure). */
+  reason: string | null;
 }
 
 /** The original provider object, kept so normalization and classification can be re-run offline. */
@@ -160,6 +169,8 @@ export interface RunFilter {
   machine?: string[];
   /** Bitrise stack. */
   stack?: string[];
+  /** Buildkite agent queue. */
+  agentQueue?: string[];
   /** Inclusive lower bound on triggered_at (ISO 8601). */
   since?: string;
   /** Exclusive upper bound on triggered_at (ISO 8601). */

@@ -1,5 +1,5 @@
 // From API query parameters to the store's RunFilter. The provider filter is the only one the store does
-// not know: it becomes the list of that provider's connections.
+// not know: it becomes the list of that provider's connections. Parameters are snake_case (agent_queue).
 import type { RunFilter } from '../domain/model.js';
 import { listConnections } from '../store/connections.js';
 import type { Store } from '../store/store.js';
@@ -12,9 +12,9 @@ const NO_CONNECTION = '(no connection of the chosen providers)';
 export async function resolveFilter(store: Store, query: FilterQuery): Promise<RunFilter> {
   if (query.since && query.until && query.since >= query.until)
     throw new BadRequest('since must be earlier than until');
-  const { provider, ...rest } = query;
+  const { provider, agent_queue: agentQueue, ...rest } = query;
   const filter: RunFilter = Object.fromEntries(
-    Object.entries(rest).filter(([, value]) => value !== undefined),
+    Object.entries({ ...rest, agentQueue }).filter(([, value]) => value !== undefined),
   ) as RunFilter;
   if (!provider?.length) return filter;
   const ofProvider = (await listConnections(store))

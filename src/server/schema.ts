@@ -47,6 +47,7 @@ export const filterQuery = z.object({
     .describe('true: pull-request runs only; false: runs without a pull request'),
   machine: repeated(z.string().min(1)).optional(),
   stack: repeated(z.string().min(1)).optional(),
+  agent_queue: repeated(z.string().min(1)).optional().describe('Buildkite agent queue'),
   since: instant.optional(),
   until: instant.optional(),
 });

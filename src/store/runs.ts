@@ -68,6 +68,7 @@ export function runFilterConditions(filter: RunQuery): RawBuilder<boolean>[] {
   anyOf('r.trigger', filter.trigger);
   anyOf('r.machine', filter.machine);
   anyOf('r.stack', filter.stack);
+  anyOf('r.agent_queue', filter.agentQueue);
   if (filter.pr !== undefined)
     conditions.push(sql<boolean>`r.pr_id is ${sql.raw(filter.pr ? 'not null' : 'null')}`);
   anyOf('r.status', filter.status);

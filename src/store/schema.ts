@@ -49,6 +49,7 @@ export interface RunsTable {
   cost: number | null;
   machine: string | null;
   stack: string | null;
+  agent_queue: string | null;
   web_url: string | null;
   classification: string | null;
   classified_by: string | null;
@@ -69,6 +70,7 @@ export interface JobsTable {
   agent: string | null;
   machine: string | null;
   stack: string | null;
+  agent_queue: string | null;
   exit_status: number | null;
   /** 0 or 1: SQLite has no boolean type. */
   soft_failed: number;
@@ -76,6 +78,7 @@ export interface JobsTable {
   retry_of: string | null;
   cost: number | null;
   web_url: string | null;
+  reason: string | null;
   classification: string | null;
   classified_by: string | null;
   content_hash: string;

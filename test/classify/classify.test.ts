@@ -37,6 +37,7 @@ function run(overrides: Partial<Run>): Run {
     cost: null,
     machine: null,
     stack: null,
+    agentQueue: null,
     webUrl: null,
     ...overrides,
   };
@@ -192,12 +193,14 @@ function job(overrides: Partial<Job>): Job {
     agent: null,
     machine: null,
     stack: null,
+    agentQueue: null,
     exitStatus: 0,
     softFailed: false,
     retried: false,
     retryOf: null,
     cost: null,
     webUrl: null,
+    reason: null,
     ...overrides,
   };
 }

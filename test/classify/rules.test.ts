@@ -39,6 +39,7 @@ function run(overrides: Partial<Run>): Run {
     cost: null,
     machine: null,
     stack: null,
+    agentQueue: null,
     webUrl: null,
     ...overrides,
   };

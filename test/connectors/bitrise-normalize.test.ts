@@ -64,6 +64,7 @@ const expectedAborted: Run = {
   cost: 2,
   machine: 'standard',
   stack: 'linux-docker-android-22.04',
+  agentQueue: null,
   webUrl: 'https://app.bitrise.io/build/9f2c41d07ab3e655',
 };
 
@@ -96,6 +97,7 @@ test('an on-hold build aborted before it started has a finish but no start: no q
     cost: null,
     machine: null,
     stack: null,
+    agentQueue: null,
   });
 });
 
@@ -255,6 +257,7 @@ const pipeline = {
           started_at: '2025-03-02T08:06:50Z',
           finished_at: '2025-03-02T08:12:35Z',
           credit_cost: 6,
+          startFailureReason: 'Build start failed: no machine available',
         },
         {
           id: 'w3',
@@ -283,12 +286,14 @@ const expectedJob = (fields: Partial<Job>): Job => ({
   agent: null,
   machine: null,
   stack: null,
+  agentQueue: null,
   exitStatus: null,
   softFailed: false,
   retried: false,
   retryOf: null,
   cost: null,
   webUrl: null,
+  reason: null,
   ...fields,
 });
 
@@ -320,6 +325,7 @@ test('a pipeline is one run and its started workflow builds are its jobs', () =>
     cost: 14,
     machine: null,
     stack: null,
+    agentQueue: null,
     webUrl: `https://app.bitrise.io/app/${APP}/pipelines/${pipeline.id}`,
   } satisfies Run);
   assert.deepEqual(jobs, [
@@ -344,6 +350,8 @@ test('a pipeline is one run and its started workflow builds are its jobs', () =>
       durationS: 345,
       cost: 6,
       webUrl: 'https://app.bitrise.io/build/aaaa000000000002',
+      // The job's own reason; an empty one (build-ios) is none.
+      reason: 'Build start failed: no machine available',
     }),
   ]);
 });

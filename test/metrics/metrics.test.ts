@@ -42,6 +42,18 @@ interface Spec {
 
 const time = (at: string) => `2026-03-${at.slice(0, 2)}T${at.slice(3)}:00Z`;
 
+// Buildkite agent queues: linux K1 K2 K5 K7, macos K3 K4, default K6 K8; Bitrise runs have none.
+const AGENT_QUEUES: Record<string, string> = {
+  K1: 'linux',
+  K2: 'linux',
+  K3: 'macos',
+  K4: 'macos',
+  K5: 'linux',
+  K6: 'default',
+  K7: 'linux',
+  K8: 'default',
+};
+
 function run(projectKey: string, workflow: string, s: Spec): ClassifiedRun {
   return {
     key: s.key,
@@ -69,6 +81,7 @@ function run(projectKey: string, workflow: string, s: Spec): ClassifiedRun {
     cost: s.cost ?? null,
     machine: s.machine ?? null,
     stack: s.machine ? 'xcode-16' : null,
+    agentQueue: AGENT_QUEUES[s.key] ?? null,
     webUrl: `https://ci.example/${s.key}`,
     classification: s.cls,
     classifiedBy: s.cls === null ? null : `test:${s.cls}`,
@@ -206,12 +219,14 @@ function job(key: string, runKey: string, overrides: Partial<Job>): Job {
     agent: null,
     machine: null,
     stack: null,
+    agentQueue: null,
     exitStatus: 0,
     softFailed: false,
     retried: false,
     retryOf: null,
     cost: null,
     webUrl: `https://ci.example/jobs/${key}`,
+    reason: null,
     ...overrides,
   };
 }
@@ -443,6 +458,25 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         { machine: 'm2', runs: 2, success_rate: 0.5 },
         { machine: null, runs: 12, success_rate: 4 / 7 },
       ]);
+    });
+
+    await t.test('by agent queue, and filtered by it', async () => {
+      // default: K6 aborted, K8 running, no success or failure. linux: K1 K7 passed, K2 failed, K5 skipped:
+      // 2/3, durations [170 300] p50 235. macos: K4 passed, K3 infra failure: 1/2, duration 236. No queue:
+      // the 9 Bitrise runs, 3/7 (iOS App above). Runs without a queue come last.
+      const rows = await report(store, { filter: {}, by: ['agent_queue'] });
+      const fields = ['runs', 'success', 'failure', 'aborted', 'skipped', 'running', 'success_rate'] as const;
+      assert.deepEqual(
+        rows.map((r) => [r.agent_queue, ...fields.map((f) => r[f]), r.duration_s_p50]),
+        [
+          ['default', 2, 0, 0, 1, 0, 1, null, null],
+          ['linux', 4, 2, 1, 0, 1, 0, 2 / 3, 235],
+          ['macos', 2, 1, 1, 0, 0, 0, 0.5, 236],
+          [null, 9, 3, 4, 1, 1, 0, 3 / 7, 500],
+        ],
+      );
+      const [both] = await report(store, { filter: { agentQueue: ['macos', 'linux'] }, by: [] });
+      assert.deepEqual([both?.runs, both?.success, both?.failure], [6, 3, 2]);
     });
 
     await t.test('filters by trigger, pull request, machine and stack', async () => {

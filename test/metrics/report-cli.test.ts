@@ -26,7 +26,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 // 20 days × 5 runs on 2026-02-01..20: every 4th run fails; the runs of a day share a commit, so a day with
-// both outcomes on one workflow is a flaky commit.
+// both outcomes on one workflow is a flaky commit. The first 2 runs of a day are on agent queue macos.
 before(async () => {
   const store = await openStore(db);
   const connection = await addConnection(store, {
@@ -51,6 +51,7 @@ before(async () => {
           status: fail ? 'failed' : 'succeeded',
           classification: fail ? 'failure' : 'success',
           durationS: 100 + d * 7 + i,
+          agentQueue: i < 2 ? 'macos' : 'default',
         }),
       );
     }
@@ -112,6 +113,29 @@ test('json: each row and the total carry the previous period; csv: prev_ fields'
   const csv = await cli(['report', '--format', 'csv', '--compare', 'previous', ...PERIOD]);
   const header = csv.stdout.split('\n')[0] ?? '';
   assert.match(header, /^project,connection,runs,.*,queue_s_p95,prev_runs,prev_success,/);
+});
+
+test('--by agent_queue and --agent-queue', async () => {
+  // Run n = 5d + i fails when n % 4 = 0. macos (i = 0, 1): n = 5d fails for d = 0, 4, 8, 12, 16 and n = 5d + 1
+  // for d = 3, 7, 11, 15, 19: 10 of 40. default: the other 15 of the 25 failures, of 60.
+  const csv = await cli(['report', '--by', 'agent_queue', '--format', 'csv']);
+  assert.equal(csv.code, 0, csv.stderr);
+  const rows = csv.stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.split(',').slice(0, 4).join(','));
+  assert.deepEqual(rows, [
+    'agent_queue,runs,success,failure',
+    'default,60,45,15',
+    'macos,40,30,10',
+    'total,100,75,25',
+  ]);
+  const json = await cli(['report', '--by', 'agent_queue', '--agent-queue', 'macos', '--format', 'json']);
+  const document = JSON.parse(json.stdout);
+  assert.deepEqual(
+    document.rows.map((r: Record<string, unknown>) => [r.agent_queue, r.runs, r.failure]),
+    [['macos', 40, 10]],
+  );
 });
 
 test('flaky lists commits with both links, whole', async () => {

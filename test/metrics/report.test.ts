@@ -57,6 +57,7 @@ function run(projectKey: string, spec: Spec): ClassifiedRun {
     cost: null,
     machine: null,
     stack: null,
+    agentQueue: null,
     webUrl: null,
     classification: spec.classification,
     classifiedBy: spec.classification === null ? null : `test:${spec.classification}`,

@@ -91,6 +91,7 @@ test('the OpenAPI document describes every API route with a response schema', as
   }
   const reportParameters = document.paths['/api/report']?.get?.parameters.map((p) => p.name);
   assert.deepEqual(reportParameters?.sort(), [
+    'agent_queue',
     'branch',
     'by',
     'compare',

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import type { ClassifiedRun, Job } from '../../src/domain/model.js';
 import { writeBatch } from '../../src/store/batch.js';
+import { storedJobs } from '../../src/store/classifications.js';
 import { addConnection } from '../../src/store/connections.js';
 import { listRuns } from '../../src/store/runs.js';
 import type { Store } from '../../src/store/store.js';
@@ -192,6 +193,56 @@ storeTest('times round-trip exactly, microseconds included; numbers and nulls to
   assert.equal(jobRow.exit_status, null);
   assert.equal(jobRow.retried, 1);
   assert.equal(jobRow.soft_failed, 0);
+});
+
+storeTest('agent queues and job reasons round-trip; the agent queue filter selects by run', async (store) => {
+  const id = await connection(store);
+  const runs = [
+    run('r1', 0, { agentQueue: 'macos' }),
+    run('r2', 1, { agentQueue: 'linux-large' }),
+    run('r3', 2, { agentQueue: null }),
+  ];
+  const jobs = [
+    job('j1', 'r1', { agentQueue: 'macos', reason: 'agent_stop' }),
+    job('j2', 'r2', { agentQueue: 'default', reason: null }),
+  ];
+  await writeBatch(store, id, { runs, jobs, raw: [] });
+  const listed = await listRuns(store, {}, { limit: 10 });
+  assert.deepEqual(
+    listed.runs.map((r) => [r.key, r.agentQueue]),
+    [
+      ['r3', null],
+      ['r2', 'linux-large'],
+      ['r1', 'macos'],
+    ],
+  );
+  const onQueues = await listRuns(store, { agentQueue: ['macos', 'default'] }, { limit: 10 });
+  assert.deepEqual(
+    onQueues.runs.map((r) => r.key),
+    ['r1'],
+  );
+  const stored = [];
+  for await (const page of storedJobs(store, 10)) stored.push(...page.map((p) => p.job));
+  assert.deepEqual(
+    stored.map((j) => [j.key, j.agentQueue, j.reason]),
+    [
+      ['j1', 'macos', 'agent_stop'],
+      ['j2', 'default', null],
+    ],
+  );
+  // The same rows again are no change: the new fields are part of the content hash, read back identical.
+  assert.deepEqual(await writeBatch(store, id, { runs, jobs, raw: [] }), {
+    runsNew: 0,
+    runsUpdated: 0,
+    jobsNew: 0,
+    jobsUpdated: 0,
+  });
+  const moved = await writeBatch(store, id, {
+    runs: [{ ...runs[0], agentQueue: 'default' } as ClassifiedRun],
+    jobs: [],
+    raw: [],
+  });
+  assert.equal(moved.runsUpdated, 1);
 });
 
 storeTest('a batch larger than one statement can bind is split and counted exactly', async (store) => {

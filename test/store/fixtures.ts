@@ -34,6 +34,7 @@ export function run(key: string, minute = 0, overrides: Partial<ClassifiedRun> =
     cost: 2.5,
     machine: 'g2.mac.medium',
     stack: 'osx-xcode-16',
+    agentQueue: null,
     webUrl: `https://app.example/build/${key}`,
     classification: 'success',
     classifiedBy: 'default:succeeded',
@@ -55,12 +56,14 @@ export function job(key: string, runKey: string, overrides: Partial<Job> = {}): 
     agent: 'agent-1',
     machine: null,
     stack: null,
+    agentQueue: null,
     exitStatus: 0,
     softFailed: false,
     retried: false,
     retryOf: null,
     cost: null,
     webUrl: null,
+    reason: null,
     ...overrides,
   };
 }

@@ -50,6 +50,7 @@ export function normalizeBuild(appSlug: string, build: Build): Run {
     cost: build.credit_cost ?? null,
     machine: build.machine_type_id ?? null,
     stack: build.stack_identifier ?? null,
+    agentQueue: null,
     webUrl: buildWebUrl(build.slug),
   };
 }
@@ -84,8 +85,11 @@ export function normalizePipeline(appSlug: string, pipeline: PipelineShow): { ru
     durationS: secondsBetween(pipeline.started_at, pipeline.finished_at),
     setupS: null,
     cost: pipeline.credit_cost ?? null,
+    // The pipeline show response names no machine or stack; its workflow builds do, but they come
+    // from the builds list later in the sync, so a pipeline run has neither.
     machine: null,
     stack: null,
+    agentQueue: null,
     webUrl: pipelineWebUrl(appSlug, pipeline.id),
   };
   const workflows = (pipeline.stages ?? []).flatMap((stage) => stage.workflows ?? []);
@@ -110,12 +114,14 @@ function workflowJob(runKey: string, buildSlug: string, workflow: PipelineWorkfl
     agent: null,
     machine: null,
     stack: null,
+    agentQueue: null,
     exitStatus: null,
     softFailed: false,
     retried: false,
     retryOf: null,
     cost: workflow.credit_cost ?? null,
     webUrl: buildWebUrl(buildSlug),
+    reason: workflow.startFailureReason || null,
   };
 }
 

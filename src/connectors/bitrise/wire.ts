@@ -88,6 +88,8 @@ export const pipelineWorkflow = z.looseObject({
   finished_at: time.nullable(),
   // Pipelines are less documented than builds (§2): only their times are held to the null rule.
   credit_cost: z.number().nullish(),
+  /** Why the workflow's build could not start (camelCase in the API, §2.2). */
+  startFailureReason: z.string().nullish(),
 });
 export type PipelineWorkflow = z.infer<typeof pipelineWorkflow>;
 

@@ -128,13 +128,33 @@ export function normalizeBuild(
     cost: null,
     machine: null,
     stack: null,
+    agentQueue: null,
     webUrl: build.web_url ?? null,
   };
   // Wait steps and block steps are gates, not work: only command (and trigger) jobs become jobs.
-  const jobs = (build.jobs ?? [])
-    .filter((j) => j.type === 'script' || j.type === 'trigger')
-    .map((j) => normalizeJob(build.id, j));
+  const work = (build.jobs ?? []).filter((j) => j.type === 'script' || j.type === 'trigger');
+  const jobs = work.map((j) => normalizeJob(build.id, j));
+  // Trigger jobs run on no agent: a build's queue is where its command jobs ran.
+  run.agentQueue = mostCommon(work.filter((j) => j.type === 'script').map(agentQueue));
   return { run, jobs };
+}
+
+/** Agents of a queue that no rule names: what jobs without a `queue=` rule run on (docs/metrics.md). */
+export const DEFAULT_QUEUE = 'default';
+
+/** A command job's queue from its `queue=` agent query rule (§3.14); without one it runs on the default queue. */
+export function agentQueue(job: Pick<WireJob, 'agent_query_rules'>): string {
+  const rule = (job.agent_query_rules ?? []).find((r) => r.startsWith('queue='));
+  return rule?.slice('queue='.length).trim() || DEFAULT_QUEUE;
+}
+
+/** The value most of `values` have; a tie goes to the one that comes first (build order). Null when empty. */
+function mostCommon(values: readonly string[]): string | null {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best: string | null = null;
+  for (const [value, count] of counts) if (best === null || count > (counts.get(best) ?? 0)) best = value;
+  return best;
 }
 
 export function normalizeJob(runKey: string, job: WireJob): Job {
@@ -156,11 +176,14 @@ export function normalizeJob(runKey: string, job: WireJob): Job {
     agent: job.agent?.name ?? null,
     machine: job.agent?.hostname ?? null,
     stack: null,
+    agentQueue: job.type === 'script' ? agentQueue(job) : null,
     exitStatus: job.exit_status ?? null,
     softFailed: job.soft_failed === true,
     retried: job.retried === true,
     retryOf: job.retry_source?.job_id ?? null,
     cost: null,
     webUrl: job.web_url ?? null,
+    // Why a job was stopped (agent_stop, cancel, …) or never ran (branch_mismatch, conditional_failed, …).
+    reason: job.signal_reason ?? job.broken_reason ?? null,
   };
 }

@@ -59,6 +59,10 @@ export const job = z.looseObject({
   soft_failed: z.boolean().nullish(),
   exit_status: z.number().int().nullish(),
   agent: z.looseObject({ name: z.string().nullish(), hostname: z.string().nullish() }).nullish(),
+  /** Agent targeting, `key=value` each, e.g. `["queue=macos", "arch=arm64"]` (§3.14). */
+  agent_query_rules: z.array(z.string()).nullish(),
+  signal_reason: z.string().nullish(),
+  broken_reason: z.string().nullish(),
   runnable_at: time.nullish(),
   started_at: time.nullish(),
   finished_at: time.nullish(),

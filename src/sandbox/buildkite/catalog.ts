@@ -7,7 +7,10 @@ export interface CommandStep {
   key: string;
   label: string;
   command: string;
+  /** Agent queue; `default` steps name none (Buildkite then targets the default queue). */
   queue: string;
+  /** Agent tags targeted besides the queue (`key=value`), as in a step's `agents:` block. */
+  tags?: readonly string[];
   /** Typical run time, seconds. */
   durationS: readonly [number, number];
   parallelism?: number;
@@ -132,6 +135,7 @@ export const PIPELINE_TEMPLATES: readonly PipelineTemplate[] = [
         label: ':docker: Build image',
         command: 'docker build .',
         queue: 'builder',
+        tags: ['docker=true'],
         durationS: [150, 400],
       },
     ],
@@ -165,6 +169,7 @@ export const PIPELINE_TEMPLATES: readonly PipelineTemplate[] = [
         label: ':docker: Build & push',
         command: 'make image push',
         queue: 'builder',
+        tags: ['docker=true'],
         durationS: [120, 300],
       },
       { type: 'block', key: 'deploy-gate', label: 'Deploy to production?', defaultBranchOnly: true },
@@ -209,6 +214,7 @@ export const PIPELINE_TEMPLATES: readonly PipelineTemplate[] = [
         label: ':android: Instrumented tests',
         command: './gradlew connectedCheck',
         queue: 'emulator',
+        tags: ['arch=x86_64', 'kvm=true'],
         durationS: [600, 1500],
         softFail: true,
       },
@@ -287,6 +293,7 @@ export const PIPELINE_TEMPLATES: readonly PipelineTemplate[] = [
         label: ':spark: Integration',
         command: 'make it',
         queue: 'builder',
+        tags: ['docker=true'],
         durationS: [600, 1800],
       },
     ],

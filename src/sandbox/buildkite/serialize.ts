@@ -54,6 +54,20 @@ export function orgJson(api: string, org: Org) {
   };
 }
 
+/**
+ * A step's agent targeting as `key=value` rules, as the API shows them in `agent_query_rules`: steps on the
+ * default queue usually name no queue at all, so they have no `queue=` rule.
+ */
+function agentRules(step: CommandStep): string[] {
+  return [...(step.queue === 'default' ? [] : [`queue=${step.queue}`]), ...(step.tags ?? [])];
+}
+
+function agentsYaml(step: CommandStep): string[] {
+  const rules = agentRules(step);
+  if (rules.length === 0) return [];
+  return ['    agents:', ...rules.map((rule) => `      ${rule.replace('=', ': ')}`)];
+}
+
 function stepYaml(step: Step): string {
   if (step.type === 'wait') return '  - wait';
   if (step.type === 'block') {
@@ -65,7 +79,7 @@ function stepYaml(step: Step): string {
     `  - label: ${JSON.stringify(step.label)}`,
     `    key: ${step.key}`,
     `    command: ${JSON.stringify(step.command)}`,
-    `    agents:\n      queue: ${step.queue}`,
+    ...agentsYaml(step),
   ];
   if (step.parallelism) lines.push(`    parallelism: ${step.parallelism}`);
   if (step.softFail) lines.push('    soft_fail: true');
@@ -194,7 +208,7 @@ function jobJson(api: string, build: BuildPlan, buildUrl: string, view: JobView)
     group_key: null,
     step: { id: job.stepId, signature: null },
     priority: { number: 0 },
-    agent_query_rules: [`queue=${step.queue}`],
+    agent_query_rules: agentRules(step),
     state: view.state,
     build_url: buildUrl,
     web_url: webUrl,

@@ -2,10 +2,12 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001_initial.js';
 import * as classifiedJobs from './002_classified_jobs.js';
+import * as agentQueue from './003_agent_queue.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
   '002_classified_jobs': classifiedJobs,
+  '003_agent_queue': agentQueue,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -87,6 +87,8 @@ const baseRun: Run = {
   cost: null,
   machine: null,
   stack: null,
+  // No command jobs, so no queue.
+  agentQueue: null,
   webUrl: 'https://buildkite.com/acme/web/builds/42',
 };
 
@@ -209,12 +211,14 @@ describe('jobs', () => {
     agent: 'acme-default-3',
     machine: 'ip-10-0-3.ec2.internal',
     stack: null,
+    agentQueue: 'default',
     exitStatus: 0,
     softFailed: false,
     retried: false,
     retryOf: null,
     cost: null,
     webUrl: 'https://buildkite.com/acme/web/builds/42#j-1',
+    reason: null,
   };
 
   test('a soft-failed job counts as succeeded and keeps its exit status', () => {
@@ -263,6 +267,67 @@ describe('jobs', () => {
       assert.equal(job.status, status, state);
       assert.equal(job.durationS, null);
     }
+  });
+});
+
+describe('agent queues', () => {
+  const queuesOf = (jobs: Record<string, unknown>[]) => {
+    const { run, jobs: normalized } = normalizeBuild(
+      PIPELINE,
+      wireBuild({ jobs: jobs.map((fields, i) => wireJob({ id: `j-${i + 1}`, ...fields })) }),
+    );
+    return { run: run.agentQueue, jobs: normalized.map((j) => j.agentQueue) };
+  };
+
+  test('one queue: every command job and the run are on it; trigger jobs run on no agent', () => {
+    assert.deepEqual(
+      queuesOf([
+        { agent_query_rules: ['queue=macos'] },
+        { agent_query_rules: ['arch=arm64', 'queue=macos'] },
+        { type: 'trigger', name: 'Deploy', agent_query_rules: [] },
+      ]),
+      { run: 'macos', jobs: ['macos', 'macos', null] },
+    );
+  });
+
+  test('mixed queues: the run takes the queue most of its command jobs use; a tie goes to the first', () => {
+    assert.deepEqual(
+      queuesOf([
+        { agent_query_rules: ['queue=macos'] },
+        { agent_query_rules: ['queue=linux-large', 'docker=true'] },
+        { agent_query_rules: [] },
+        { agent_query_rules: ['queue=linux-large'] },
+      ]),
+      { run: 'linux-large', jobs: ['macos', 'linux-large', 'default', 'linux-large'] },
+    );
+    assert.deepEqual(queuesOf([{ agent_query_rules: [] }, { agent_query_rules: ['queue=macos'] }]), {
+      run: 'default',
+      jobs: ['default', 'macos'],
+    });
+  });
+
+  test('no queue rule (empty, absent, other tags only, or an empty value) is the default queue', () => {
+    assert.deepEqual(
+      queuesOf([
+        { agent_query_rules: [] },
+        {},
+        { agent_query_rules: null },
+        { agent_query_rules: ['docker=true'] },
+        { agent_query_rules: ['queue='] },
+      ]),
+      { run: 'default', jobs: ['default', 'default', 'default', 'default', 'default'] },
+    );
+  });
+
+  test('a job keeps why it was stopped or never ran', () => {
+    assert.equal(
+      normalizeJob('b-1', wireJob({ state: 'canceled', signal_reason: 'agent_stop' })).reason,
+      'agent_stop',
+    );
+    assert.equal(
+      normalizeJob('b-1', wireJob({ state: 'broken', broken_reason: 'branch_mismatch' })).reason,
+      'branch_mismatch',
+    );
   });
 });
 
