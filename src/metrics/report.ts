@@ -3,8 +3,9 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { RunFilter } from '../domain/model.js';
 import { day, isoWeek, percentileCont } from '../store/dialect.js';
-import { runFilterConditions } from '../store/runs.js';
 import type { Store } from '../store/store.js';
+import { rollupAggregates, rollupsAnswer } from './rollup-report.js';
+import { selectedRuns } from './selection.js';
 
 export type Dimension =
   | 'connection'
@@ -80,6 +81,11 @@ export interface ReportQuery {
   by: readonly Dimension[];
   /** Groups beyond the base ones (counts, duration and the queue overview). */
   metrics?: readonly MetricGroup[];
+  /**
+   * Percentiles from the runs themselves, never from the rollups' sketches (which are within 0.5%).
+   * Counts are exact either way.
+   */
+  exact?: boolean;
 }
 
 type N = number | null;
@@ -197,16 +203,6 @@ function percentileColumns(source: ReportSource, value: RawBuilder<unknown>, pre
   ];
 }
 
-/** The runs the filter selects, with the connection and project columns the dimensions show. */
-export function selectedRuns(filter: RunFilter) {
-  const conditions = runFilterConditions(filter);
-  return sql`select r.*, c.name as connection_name, c.provider as provider_name, p.name as project_name
-    from runs r
-    join connections c on c.id = r.connection_id
-    left join projects p on p.connection_id = r.connection_id and p.key = r.project_key
-    ${conditions.length === 0 ? sql`` : sql`where ${sql.join(conditions, sql` and `)}`}`;
-}
-
 interface Grouping {
   dimensions: Dimension[];
   select: RawBuilder<unknown>[];
@@ -230,8 +226,11 @@ function grouping(source: ReportSource, by: readonly Dimension[]): Grouping {
 export async function report(source: ReportSource, query: ReportQuery): Promise<ReportRow[]> {
   const metrics = new Set([...BASE_METRICS, ...(query.metrics ?? [])]);
   const group = grouping(source, query.by);
+  const fromRollups = !query.exact && (await rollupsAnswer(source, query.filter, group.dimensions, metrics));
   const [main, recovery] = await Promise.all([
-    mainAggregates(source, query.filter, group, metrics),
+    fromRollups
+      ? rollupAggregates(source, query.filter, group.dimensions, metrics)
+      : mainAggregates(source, query.filter, group, metrics),
     metrics.has('recovery') ? recoveryAggregates(source, query.filter, group) : Promise.resolve(null),
   ]);
   const recoveryByKey = new Map(recovery?.map((r) => [groupKey(r), r]));

@@ -3,6 +3,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { ClassifiedJob, ClassifiedRun, Job, Project, RawPayload } from '../domain/model.js';
 import { inWriteTransaction } from './dialect.js';
+import { markGrains, refreshRollups } from './rollups.js';
 import { jobRow, projectRow, rawRow, runRow } from './rows.js';
 import type { Schema } from './schema.js';
 import type { Store } from './store.js';
@@ -42,11 +43,18 @@ export async function writeBatch(
   const raw = batch.raw.map((r) => rawRow(connectionId, r));
   return inWriteTransaction(store, async (db) => {
     await upsertProjects(db, projects);
-    const runCounts = await upsertChanged(db, 'runs', ['key'], runs);
-    const jobCounts = await upsertChanged(db, 'jobs', ['key'], jobs);
+    const changedRuns = await changedRows(db, 'runs', ['key'], runs);
+    // The grains a changed run leaves and the ones it enters both need rebuilding.
+    const runKeys = changedRuns.rows.map((r) => r.key);
+    for (const chunk of chunks(runKeys, 1)) await markGrains(db, connectionId, chunk);
+    await writeRows(db, 'runs', ['key'], changedRuns.rows);
+    for (const chunk of chunks(runKeys, 1)) await markGrains(db, connectionId, chunk);
+    const runCounts = countOf(changedRuns);
+    const jobCounts = countOf(await upsertChanged(db, 'jobs', ['key'], jobs));
     await upsertChanged(db, 'raw_payloads', ['kind', 'key'], raw);
     if (checkpoint !== undefined) {
       await updateSyncState(db, connectionId, { state: JSON.stringify(checkpoint) });
+      await refreshRollups(db, connectionId);
     }
     return {
       runsNew: runCounts.inserted,
@@ -95,20 +103,45 @@ interface HashedRow {
 // Kysely cannot type one query over "any of these tables"; this view knows only the shared columns.
 type HashedTables = Record<HashedTable, HashedRow>;
 
+/** Rows of one connection whose content differs from what is stored, and which of them are stored. */
+interface Changed {
+  rows: HashedRow[];
+  stored: Set<string>;
+}
+
+const countOf = ({ rows, stored }: Changed) => ({
+  inserted: rows.length - stored.size,
+  updated: stored.size,
+});
+
 /**
  * Inserts new rows and updates changed ones of one connection; rows whose hash is already stored are
  * not written. `identity` is the primary key without connection_id.
  */
 async function upsertChanged(
+  db: Kysely<Schema>,
+  table: HashedTable,
+  identity: readonly string[],
+  rows: HashedRow[],
+): Promise<Changed> {
+  const changed = await changedRows(db, table, identity, rows);
+  await writeRows(db, table, identity, changed.rows);
+  return changed;
+}
+
+const identityOf = (identity: readonly string[]) => (row: Record<string, unknown>) =>
+  identity.map((c) => row[c]).join('\u0000');
+
+async function changedRows(
   schemaDb: Kysely<Schema>,
   table: HashedTable,
   identity: readonly string[],
   rows: HashedRow[],
-): Promise<{ inserted: number; updated: number }> {
+): Promise<Changed> {
   const first = rows[0];
-  if (first === undefined) return { inserted: 0, updated: 0 };
+  if (first === undefined) return { rows: [], stored: new Set() };
   const db = schemaDb as unknown as Kysely<HashedTables>;
-  const idOf = (row: Record<string, unknown>) => identity.map((c) => row[c]).join('\u0000');
+  const idOf = identityOf(identity);
   const unique = lastPerKey(rows, idOf);
 
   const stored = new Map<string, unknown>();
@@ -124,7 +157,18 @@ async function upsertChanged(
   }
 
   const changed = unique.filter((r) => stored.get(idOf(r)) !== r.content_hash);
-  if (changed.length === 0) return { inserted: 0, updated: 0 };
+  return { rows: changed, stored: new Set(changed.map(idOf).filter((id) => stored.has(id))) };
+}
+
+async function writeRows(
+  schemaDb: Kysely<Schema>,
+  table: HashedTable,
+  identity: readonly string[],
+  changed: HashedRow[],
+): Promise<void> {
+  const first = changed[0];
+  if (first === undefined) return;
+  const db = schemaDb as unknown as Kysely<HashedTables>;
   const columns = Object.keys(first);
   const updatable = columns.filter((c) => c !== 'connection_id' && !identity.includes(c));
   for (const chunk of chunks(changed, columns.length)) {
@@ -140,8 +184,6 @@ async function upsertChanged(
       )
       .execute();
   }
-  const updated = changed.filter((r) => stored.has(idOf(r))).length;
-  return { inserted: changed.length - updated, updated };
 }
 
 /** A batch may name the same object twice; the later one wins (one statement cannot touch a row twice). */
@@ -150,7 +192,7 @@ function lastPerKey<T>(rows: T[], keyOf: (row: T) => string): T[] {
 }
 
 /** Splits rows so that each statement binds at most MAX_PARAMS values (`width` values per row). */
-function chunks<T>(rows: T[], width: number): T[][] {
+export function chunks<T>(rows: T[], width: number): T[][] {
   const size = Math.max(1, Math.floor(MAX_PARAMS / width));
   const result: T[][] = [];
   for (let i = 0; i < rows.length; i += size) result.push(rows.slice(i, i + size));

@@ -3,7 +3,9 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { ClassifiedJob, ClassifiedRun, Provider } from '../domain/model.js';
+import { chunks } from './batch.js';
 import { inWriteTransaction } from './dialect.js';
+import { markGrains, refreshRollups } from './rollups.js';
 import { jobFromRow, jobRow, runFromRow, runRow } from './rows.js';
 import type { Store } from './store.js';
 
@@ -126,6 +128,17 @@ export async function saveClassifications(
         .where('connection_id', '=', connectionId)
         .where('key', '=', run.key)
         .execute();
+    }
+    // Rollups count runs by class: rebuild the grains of the runs that changed.
+    const keysByConnection = new Map<number, string[]>();
+    for (const { connectionId, run } of runs) {
+      const keys = keysByConnection.get(connectionId) ?? [];
+      keys.push(run.key);
+      keysByConnection.set(connectionId, keys);
+    }
+    for (const [connectionId, keys] of keysByConnection) {
+      for (const chunk of chunks(keys, 1)) await markGrains(db, connectionId, chunk);
+      await refreshRollups(db, connectionId);
     }
     for (const { connectionId, job } of jobs) {
       const row = jobRow(connectionId, job);

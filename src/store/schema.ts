@@ -104,6 +104,35 @@ export interface SyncStateTable {
   last_summary: string | null;
 }
 
+/** Grain identity: a connection's project and workflow on one UTC day (epoch microseconds of its start). */
+export interface RollupGrain {
+  connection_id: number;
+  project_key: string;
+  workflow: string;
+  day_us: number;
+}
+
+/** What reports need of a grain's runs; sketches are src/store/sketch.ts's stored form. */
+export interface RunRollupsTable extends RollupGrain {
+  runs: number;
+  success: number;
+  failure: number;
+  infra_failure: number;
+  aborted_manual: number;
+  aborted_auto: number;
+  skipped: number;
+  running: number;
+  /** Runs with a cost. */
+  cost_n: number;
+  duration_max: number | null;
+  queue_max: number | null;
+  setup_max: number | null;
+  cost_sum: number | null;
+  duration_sketch: string;
+  queue_sketch: string;
+  setup_sketch: string;
+}
+
 export interface Schema {
   connections: ConnectionsTable;
   projects: ProjectsTable;
@@ -111,4 +140,6 @@ export interface Schema {
   jobs: JobsTable;
   raw_payloads: RawPayloadsTable;
   sync_state: SyncStateTable;
+  run_rollups: RunRollupsTable;
+  rollup_dirty: RollupGrain;
 }

@@ -16,3 +16,19 @@ export function isoToMicros(iso: string): number {
   }
   return ms * 1000 + Number(fraction.slice(0, 6).padEnd(6, '0'));
 }
+
+/** UTC day of epoch microseconds as `2026-02-10`: the label dialect.ts's `day` gives in SQL. */
+export function dayLabel(micros: number): string {
+  return new Date(Math.floor(micros / 1_000_000) * 1000).toISOString().slice(0, 10);
+}
+
+/** ISO week in UTC of epoch microseconds as `2026-W07`: the label dialect.ts's `isoWeek` gives in SQL. */
+export function isoWeekLabel(micros: number): string {
+  const date = new Date(Math.floor(micros / 1_000_000) * 1000);
+  const weekday = (date.getUTCDay() + 6) % 7;
+  // The ISO year and week are those of the Thursday of the same Monday-to-Sunday week.
+  const thursday = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 3 - weekday);
+  const year = new Date(thursday).getUTCFullYear();
+  const week = 1 + Math.floor((thursday - Date.UTC(year, 0, 1)) / (7 * 86_400_000));
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}

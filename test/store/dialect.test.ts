@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { day, isoWeek, percentileCont } from '../../src/store/dialect.js';
 import type { Store } from '../../src/store/store.js';
-import { isoToMicros } from '../../src/store/time.js';
+import { dayLabel, isoToMicros, isoWeekLabel } from '../../src/store/time.js';
 import { storeTest } from './engines.js';
 
 async function scalar(store: Store, expression: ReturnType<typeof sql>): Promise<unknown> {
@@ -25,8 +25,30 @@ storeTest('isoWeek and day in UTC, including year ends and the last microsecond 
   for (const [iso, week, date] of cases) {
     assert.equal(await scalar(store, isoWeek(store.dialect, us(iso))), week, iso);
     assert.equal(await scalar(store, day(store.dialect, us(iso))), date, iso);
+    assert.equal(isoWeekLabel(isoToMicros(iso)), week, iso);
+    assert.equal(dayLabel(isoToMicros(iso)), date, iso);
   }
 });
+
+storeTest(
+  'the rollups label days and weeks in JavaScript exactly as SQL does, 2020 to 2027',
+  async (store) => {
+    // The last microsecond of every day, 2020-01-01 to 2027-12-31.
+    const first = Date.UTC(2020, 0, 1) * 1000 + 86_399_999_999;
+    const last = Date.UTC(2027, 11, 31) * 1000 + 86_399_999_999;
+    const { rows } = await sql<{ at: number; week: string; day: string }>`
+    with recursive t(at) as (
+      select ${sql.lit(first)} union all select at + 86400000000 from t where at < ${sql.lit(last)}
+    )
+    select t.at, ${isoWeek(store.dialect, sql.ref('t.at'))} as week, ${day(store.dialect, sql.ref('t.at'))} as day
+    from t`.execute(store.db);
+    assert.equal(rows.length, 2922);
+    for (const row of rows) {
+      assert.equal(isoWeekLabel(Number(row.at)), row.week, String(row.at));
+      assert.equal(dayLabel(Number(row.at)), row.day, String(row.at));
+    }
+  },
+);
 
 /** Linear interpolation between closest ranks (numpy's default), the reference for percentile_cont. */
 function reference(values: number[], p: number): number {

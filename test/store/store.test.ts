@@ -44,7 +44,16 @@ test('a new SQLite store creates its directories and 0600 files, in WAL mode', a
         .map((t) => t.name)
         .filter((n) => !n.startsWith('kysely'))
         .sort(),
-      ['connections', 'jobs', 'projects', 'raw_payloads', 'runs', 'sync_state'],
+      [
+        'connections',
+        'jobs',
+        'projects',
+        'raw_payloads',
+        'rollup_dirty',
+        'run_rollups',
+        'runs',
+        'sync_state',
+      ],
     );
   } finally {
     await store.close();

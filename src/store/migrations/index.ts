@@ -3,11 +3,13 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001_initial.js';
 import * as classifiedJobs from './002_classified_jobs.js';
 import * as agentQueue from './003_agent_queue.js';
+import * as rollups from './004_rollups.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
   '002_classified_jobs': classifiedJobs,
   '003_agent_queue': agentQueue,
+  '004_rollups': rollups,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,157 @@
+// Keeping the rollups (migration 004) equal to the runs they sum. Writers list the day-grains their runs
+// leave and enter (`markGrains` before and after a write), and a checkpoint rebuilds the listed grains of
+// its connection from the runs themselves in the same transaction: a grain is always rebuilt whole, so
+// updates, reclassifications and retries can never leave a count off by one.
+import { type Kysely, sql } from 'kysely';
+import type { RollupGrain, RunRollupsTable, Schema } from './schema.js';
+import { addValue, emptySketch, encodeSketch, type Sketch } from './sketch.js';
+
+export const DAY_US = 86_400_000_000;
+
+/** Start of the UTC day of an epoch-microseconds time. */
+export const dayStart = (micros: number) => Math.floor(micros / DAY_US) * DAY_US;
+
+/** Lists the grains the given runs are in as stored now (a run not stored yet lists nothing). */
+export async function markGrains(db: Kysely<Schema>, connectionId: number, runKeys: string[]): Promise<void> {
+  if (runKeys.length === 0) return;
+  const day = sql.lit(DAY_US);
+  await sql`insert into rollup_dirty (connection_id, project_key, workflow, day_us)
+    select distinct connection_id, project_key, workflow, (triggered_us / ${day}) * ${day}
+    from runs where connection_id = ${connectionId} and key in (${sql.join(runKeys)})
+    on conflict do nothing`.execute(db);
+}
+
+/** What a grain needs of each run. */
+export interface GrainRun {
+  connection_id: number;
+  project_key: string;
+  workflow: string;
+  triggered_us: number;
+  classification: string | null;
+  duration_s: number | null;
+  queue_s: number | null;
+  setup_s: number | null;
+  cost: number | null;
+}
+
+/** Rebuilds the listed grains of one connection from its runs; call inside the write transaction. */
+export async function refreshRollups(db: Kysely<Schema>, connectionId: number): Promise<void> {
+  const { rows } = await sql<GrainRun>`
+    select r.connection_id, r.project_key, r.workflow, r.triggered_us, r.classification,
+      r.duration_s, r.queue_s, r.setup_s, r.cost
+    from rollup_dirty d
+    join runs r on r.connection_id = d.connection_id and r.project_key = d.project_key
+      and r.workflow = d.workflow and r.triggered_us >= d.day_us and r.triggered_us < d.day_us + ${sql.lit(DAY_US)}
+    where d.connection_id = ${connectionId}`.execute(db);
+  await sql`delete from run_rollups where connection_id = ${connectionId} and exists (
+      select 1 from rollup_dirty d where d.connection_id = run_rollups.connection_id
+        and d.project_key = run_rollups.project_key and d.workflow = run_rollups.workflow
+        and d.day_us = run_rollups.day_us)`.execute(db);
+  const grains = buildGrains(rows).map((g) => g.rollup);
+  // Bound parameters per statement stay below both engines' limits.
+  const perStatement = Math.floor(30_000 / Object.keys(grains[0] ?? {}).length);
+  for (let i = 0; i < grains.length; i += perStatement) {
+    await db
+      .insertInto('run_rollups')
+      .values(grains.slice(i, i + perStatement))
+      .execute();
+  }
+  await db.deleteFrom('rollup_dirty').where('connection_id', '=', connectionId).execute();
+}
+
+/** Whether any grain waits for its rebuild (reports then read the runs). */
+export async function rollupsPending(db: Kysely<Schema>): Promise<boolean> {
+  const row = await db.selectFrom('rollup_dirty').select('day_us').limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * The rollup rows of these runs, one per grain, each with the first run of its grain (so callers that
+ * selected more columns, such as names, can read them). Pure: the refresh and reports over partial days
+ * share it.
+ */
+export function buildGrains<T extends GrainRun>(runs: T[]): { run: T; rollup: RunRollupsTable }[] {
+  const grains = new Map<string, { run: T; rollup: RunRollupsTable; sketches: Sketch[] }>();
+  for (const run of runs) {
+    const grain: RollupGrain = {
+      connection_id: Number(run.connection_id),
+      project_key: run.project_key,
+      workflow: run.workflow,
+      day_us: dayStart(Number(run.triggered_us)),
+    };
+    const id = JSON.stringify([grain.connection_id, grain.project_key, grain.workflow, grain.day_us]);
+    let entry = grains.get(id);
+    if (entry === undefined) {
+      entry = { run, rollup: emptyRollup(grain), sketches: [emptySketch(), emptySketch(), emptySketch()] };
+      grains.set(id, entry);
+    }
+    addRun(entry.rollup, entry.sketches as [Sketch, Sketch, Sketch], run);
+  }
+  return [...grains.values()].map(({ run, rollup, sketches }) => {
+    const [duration, queue, setup] = sketches.map(encodeSketch) as [string, string, string];
+    return {
+      run,
+      rollup: { ...rollup, duration_sketch: duration, queue_sketch: queue, setup_sketch: setup },
+    };
+  });
+}
+
+function emptyRollup(grain: RollupGrain): RunRollupsTable {
+  return {
+    ...grain,
+    runs: 0,
+    success: 0,
+    failure: 0,
+    infra_failure: 0,
+    aborted_manual: 0,
+    aborted_auto: 0,
+    skipped: 0,
+    running: 0,
+    cost_n: 0,
+    duration_max: null,
+    queue_max: null,
+    setup_max: null,
+    cost_sum: null,
+    duration_sketch: '',
+    queue_sketch: '',
+    setup_sketch: '',
+  };
+}
+
+const CLASS_COUNTS = [
+  'success',
+  'failure',
+  'infra_failure',
+  'aborted_manual',
+  'aborted_auto',
+  'skipped',
+] as const;
+
+/** The same selections as the report's own SQL: durations of successes, queue and setup of every run. */
+function addRun(rollup: RunRollupsTable, [duration, queue, setup]: [Sketch, Sketch, Sketch], run: GrainRun) {
+  rollup.runs += 1;
+  const cls = run.classification as (typeof CLASS_COUNTS)[number] | null;
+  if (cls === null) rollup.running += 1;
+  else if (CLASS_COUNTS.includes(cls)) rollup[cls] += 1;
+  const value = (v: number | null) => (v === null || v === undefined ? null : Number(v));
+  const durationS = cls === 'success' ? value(run.duration_s) : null;
+  const queueS = value(run.queue_s);
+  const setupS = value(run.setup_s);
+  const cost = value(run.cost);
+  if (durationS !== null) {
+    addValue(duration, durationS);
+    rollup.duration_max = Math.max(rollup.duration_max ?? durationS, durationS);
+  }
+  if (queueS !== null) {
+    addValue(queue, queueS);
+    rollup.queue_max = Math.max(rollup.queue_max ?? queueS, queueS);
+  }
+  if (setupS !== null) {
+    addValue(setup, setupS);
+    rollup.setup_max = Math.max(rollup.setup_max ?? setupS, setupS);
+  }
+  if (cost !== null) {
+    rollup.cost_n += 1;
+    rollup.cost_sum = (rollup.cost_sum ?? 0) + cost;
+  }
+}
