@@ -9,6 +9,7 @@ import type { ClassifiedRun, Connection, Job, Provider, RawPayload, Run } from '
 import { type BatchResult, writeBatch } from '../store/batch.js';
 import { getConnection, listConnections } from '../store/connections.js';
 import { firstLine, NotFoundError } from '../store/errors.js';
+import { withSyncLock } from '../store/lock.js';
 import { pendingRuns } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 import { readSyncState, recordSyncFailure, recordSyncStart, recordSyncSuccess } from '../store/sync-state.js';
@@ -44,15 +45,28 @@ export interface SyncSummary extends BatchResult {
 /**
  * Syncs one connection: everything since its last committed checkpoint (or `lookbackDays` back on the
  * first sync), plus the runs still unfinished in the store. On failure the error is recorded and rethrown.
+ * While another sync of the connection runs (in any process) it refuses at once with SyncLockedError.
  */
 export async function syncConnection(
   store: Store,
   name: string,
   options: SyncOptions = {},
 ): Promise<SyncSummary> {
+  const { connection, token } = await getConnection(store, name);
+  // Before anything is recorded: a refused sync must not touch the running one's bookkeeping.
+  return withSyncLock(store, { connectionId: connection.id, name: connection.name }, () =>
+    syncLocked(store, connection, token, options),
+  );
+}
+
+async function syncLocked(
+  store: Store,
+  connection: Connection,
+  token: string,
+  options: SyncOptions,
+): Promise<SyncSummary> {
   const startedMs = performance.now();
   const now = options.now ?? Date.now;
-  const { connection, token } = await getConnection(store, name);
   const connector = (options.createConnector ?? createConnector)(connection, token, {
     ...options.connector,
     now,

@@ -64,7 +64,7 @@ export async function killAfter(
   env: NodeJS.ProcessEnv,
   cwd: string,
   limitMs = 60_000,
-): Promise<CliResult & { killed: boolean }> {
+): Promise<CliResult & { killed: boolean; pid: number | undefined }> {
   const start = served(sandbox);
   const run = startCli(args, env, cwd);
   let finished = false;
@@ -80,7 +80,7 @@ export async function killAfter(
     await sleep(2);
   }
   const result = await run.done;
-  return { ...result, killed: killed && result.signal === 'SIGKILL' };
+  return { ...result, killed: killed && result.signal === 'SIGKILL', pid: run.child.pid };
 }
 
 /** SQLite's own check of the file: 'ok' when every page and index is sound. */
