@@ -225,13 +225,14 @@ export function createFaultInjector(spec: string, defaultSeed: number, clock: Cl
     req: Omit<SandboxRequest, 'params'>,
     handle: () => Promise<SandboxResponse>,
   ): Promise<FaultOutcome> {
-    const outcome = await faulted(provider, req, handle);
+    // Counted on arrival: a slow answer belongs to the sync that asked for it, however late it ends.
     const counts = traffic[provider] ?? { requests: 0, items: 0 };
     counts.requests++;
+    traffic[provider] = counts;
+    const outcome = await faulted(provider, req, handle);
     if (outcome !== 'reset' && outcome.status === 200 && outcome.json !== undefined) {
       counts.items += listView(provider, outcome)?.items.length ?? 1;
     }
-    traffic[provider] = counts;
     return outcome;
   }
 
@@ -253,10 +254,13 @@ export function createFaultInjector(spec: string, defaultSeed: number, clock: Cl
       case 'reset':
         count();
         return 'reset';
-      case 'slow':
+      case 'slow': {
         count();
-        await delay(Number(rule.params.ms ?? 35_000), timers.signal);
-        return handle();
+        const gone = req.gone ?? new AbortController().signal;
+        await delay(Number(rule.params.ms ?? 35_000), AbortSignal.any([timers.signal, gone]));
+        // A client that gave up receives nothing, so nothing is counted as served after it left.
+        return gone.aborted ? 'reset' : handle();
+      }
       case 'shift':
         count();
         // New runs arrive at the top and running ones finish while the client is between pages.

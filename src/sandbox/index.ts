@@ -94,7 +94,12 @@ async function serve(
   const body = await readBody(req);
   if (body === null) return send(res, { status: 413, json: { message: 'Request body too large' } });
   const host = req.headers.host ?? '127.0.0.1';
+  const gone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) gone.abort();
+  });
   const request = {
+    gone: gone.signal,
     method: req.method ?? 'GET',
     path: url.pathname.slice(mount.prefix.length) || '/',
     query: url.searchParams,

@@ -13,6 +13,8 @@ export interface SandboxRequest {
   /** Base URL of the provider's mount, e.g. `http://127.0.0.1:1234/bitrise`, for links it hands out. */
   baseUrl: string;
   params: Record<string, string>;
+  /** Aborted when the client goes away before its answer is sent. */
+  gone?: AbortSignal;
 }
 
 export interface SandboxResponse {
