@@ -51,6 +51,7 @@ export const runRecord = z.object({
   cost: seconds,
   machine: text,
   stack: text,
+  agent_queue: text.describe('Buildkite agent queue of the run’s command jobs; null for Bitrise'),
   web_url: text.describe('The run’s page on the provider’s website'),
 });
 export type RunRecord = z.infer<typeof runRecord>;
@@ -108,6 +109,7 @@ export function toRunRecord(r: ListedRun, project: string | null): RunRecord {
     cost: r.cost,
     machine: r.machine,
     stack: r.stack,
+    agent_queue: r.agentQueue,
     web_url: r.webUrl,
   };
 }
