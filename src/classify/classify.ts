@@ -18,10 +18,19 @@ export interface RunContext {
   log?: string | null;
 }
 
+/** What a rule may look at besides the job: its run (project, workflow, branch) and the run's context. */
+export interface JobContext extends Omit<RunContext, 'log'> {
+  /** The job's run; a rule that needs the run's fields does not match without it. */
+  run?: Run | null;
+}
+
 export interface ClassificationRule {
   name: string;
   classification: Classification;
-  matches: (run: Run, context: RunContext) => boolean;
+  /** Absent when the rule applies to jobs only. */
+  matches?: (run: Run, context: RunContext) => boolean;
+  /** Present when the rule applies to jobs (user rules; the job defaults are DEFAULT_JOB_RULES). */
+  matchesJob?: (job: Job, context: JobContext) => boolean;
   /** Tried on the log once `matches` holds; a rule with one makes the sync fetch the log of such runs. */
   logMarker?: RegExp;
 }
@@ -79,7 +88,7 @@ export function classifyRun(
 ): ClassificationResult {
   if (!isFinished(run)) return UNFINISHED;
   for (const rule of rules) {
-    if (rule.matches(run, context) && markerHolds(rule, context)) {
+    if (rule.matches?.(run, context) && markerHolds(rule, context)) {
       return { classification: rule.classification, classifiedBy: rule.name };
     }
   }
@@ -97,7 +106,7 @@ export function needsLog(
 ): boolean {
   if (!isFinished(run)) return false;
   for (const rule of rules) {
-    if (!rule.matches(run, context)) continue;
+    if (!rule.matches?.(run, context)) continue;
     if (rule.logMarker) return true;
     return false;
   }
@@ -136,8 +145,15 @@ export const DEFAULT_JOB_RULES: readonly JobRule[] = [
   { name: 'default:canceled', matches: (j) => j.status === 'aborted', classification: 'aborted_auto' },
 ];
 
-export function classifyJob(job: Job): ClassificationResult {
+/** User rules that apply to jobs (in `rules`, in order) first, then the job defaults; first match wins. */
+export function classifyJob(
+  job: Job,
+  rules: readonly ClassificationRule[] = [],
+  context: JobContext = {},
+): ClassificationResult {
   if (!isFinished(job)) return UNFINISHED;
+  const user = rules.find((r) => r.matchesJob?.(job, context));
+  if (user) return { classification: user.classification, classifiedBy: user.name };
   const rule = DEFAULT_JOB_RULES.find((r) => r.matches(job));
   return rule ? { classification: rule.classification, classifiedBy: rule.name } : UNFINISHED;
 }

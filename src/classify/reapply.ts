@@ -1,5 +1,5 @@
-// `buildlens classify`: re-applies the rules to every stored run (and the defaults to every job) from the
-// store alone — normalized rows plus the logs the sync kept — and reports what changed, by class.
+// `buildlens classify`: re-applies the rules to every stored run and job from the store alone — normalized
+// rows plus the logs the sync kept — and reports what changed, by class, runs and jobs apart.
 import type { ClassifiedJob, ClassifiedRun } from '../domain/model.js';
 import {
   type StoredRun,
@@ -99,8 +99,11 @@ export async function reapplyRules(
   const jobTally = new Tally();
   for await (const page of storedJobs(store, PAGE_SIZE)) {
     const changed: { connectionId: number; job: ClassifiedJob }[] = [];
-    for (const { connectionId, job } of page) {
-      const result = classifyJob(job);
+    for (const { connectionId, job, run } of page) {
+      const result = classifyJob(job, rules.rules, {
+        run: run?.run ?? null,
+        ...(run ? { provider: run.provider, projectName: run.projectName } : {}),
+      });
       if (jobTally.add(job, result)) changed.push({ connectionId, job: { ...job, ...result } });
     }
     if (!options.dryRun) await saveClassifications(store, [], changed);

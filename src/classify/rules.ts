@@ -4,9 +4,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { CLASSIFICATIONS, PROVIDERS, RUN_STATUSES, type Run } from '../domain/model.js';
+import { CLASSIFICATIONS, type Job, PROVIDERS, RUN_STATUSES, type Run } from '../domain/model.js';
 import { userDataDir } from '../store/paths.js';
-import { type ClassificationRule, DEFAULT_RULES, type RunContext } from './classify.js';
+import { type ClassificationRule, DEFAULT_RULES, type JobContext, type RunContext } from './classify.js';
 
 export class RulesError extends Error {
   override name = 'RulesError';
@@ -21,9 +21,12 @@ const seconds = z.number().nonnegative();
 const match = z
   .object({
     provider: oneOrMany(z.enum(PROVIDERS)).optional(),
-    /** Project key or name. */
+    /** Project key or name (a job's: its run's). */
     project: oneOrMany(text).optional(),
+    /** The run's workflow (a job's: its run's). */
     workflow: oneOrMany(text).optional(),
+    /** A job's name (Bitrise workflow in a pipeline, Buildkite step label); jobs only. */
+    job: oneOrMany(text).optional(),
     branch: oneOrMany(text).optional(),
     /** Normalized status (succeeded, failed, aborted, skipped). */
     status: oneOrMany(z.enum(RUN_STATUSES)).optional(),
@@ -38,10 +41,15 @@ const match = z
   })
   .strict();
 
+const TARGETS = ['runs', 'jobs'] as const;
+type Target = (typeof TARGETS)[number];
+
 const rule = z
   .object({
     name: text.refine((n) => !n.startsWith('default:'), 'names starting with "default:" are reserved'),
     classification: z.enum(CLASSIFICATIONS),
+    /** Default: jobs only with `match.job`, runs only with `match.log`, else both. */
+    applies_to: oneOrMany(z.enum(TARGETS)).optional(),
     match: match.refine((m) => Object.keys(m).length > 0, 'needs at least one condition'),
   })
   .strict();
@@ -146,6 +154,14 @@ function regex(source: string, field: string, fail: (message: string) => Error):
   }
 }
 
+/** Runs and jobs by default; a rule on a job name is for jobs, one on a log marker for runs. */
+function targetsOf(spec: RuleSpec): ReadonlySet<Target> {
+  if (spec.applies_to) return new Set(spec.applies_to);
+  if (spec.match.job !== undefined) return new Set(['jobs']);
+  if (spec.match.log !== undefined) return new Set(['runs']);
+  return new Set(TARGETS);
+}
+
 export function compileRule(spec: RuleSpec, fail: (message: string) => Error): ClassificationRule {
   const m = spec.match;
   const reason = m.reason === undefined ? null : regex(m.reason, 'reason', fail);
@@ -153,26 +169,45 @@ export function compileRule(spec: RuleSpec, fail: (message: string) => Error): C
   if (m.log !== undefined && m.provider && !m.provider.includes('bitrise')) {
     throw fail('match.log works on Bitrise runs only, but the rule names no bitrise provider');
   }
+  const targets = targetsOf(spec);
+  if (m.log !== undefined && targets.has('jobs'))
+    throw fail('match.log works on runs only, but the rule applies to jobs');
+  if (m.job !== undefined && targets.has('runs'))
+    throw fail('match.job works on jobs only, but the rule applies to runs');
+
   const within = (values: readonly string[] | undefined, value: string | null | undefined) =>
     values === undefined || (value != null && values.includes(value));
-  const matches = (run: Run, context: RunContext): boolean =>
+  // A job is matched on its run's provider, project, workflow and branch; without its run these never hold.
+  const ofRun = (run: Run | null | undefined, context: RunContext): boolean =>
     within(m.provider, context.provider) &&
     (m.project === undefined ||
-      m.project.includes(run.projectKey) ||
-      (context.projectName != null && m.project.includes(context.projectName))) &&
-    within(m.workflow, run.workflow) &&
-    within(m.branch, run.branch) &&
-    within(m.status, run.status) &&
-    within(m.provider_status, run.providerStatus) &&
-    (reason === null || reason.test(run.reason ?? '')) &&
-    (m.duration_below_s === undefined || (run.durationS !== null && run.durationS < m.duration_below_s)) &&
-    (m.duration_above_s === undefined || (run.durationS !== null && run.durationS > m.duration_above_s)) &&
+      (run != null &&
+        (m.project.includes(run.projectKey) ||
+          (context.projectName != null && m.project.includes(context.projectName))))) &&
+    within(m.workflow, run?.workflow) &&
+    within(m.branch, run?.branch);
+  // …and on its own status, provider status, reason and duration.
+  const ofItself = (item: Pick<Run, 'status' | 'providerStatus' | 'durationS'>, reasonText: string | null) =>
+    within(m.status, item.status) &&
+    within(m.provider_status, item.providerStatus) &&
+    (reason === null || reason.test(reasonText ?? '')) &&
+    (m.duration_below_s === undefined || (item.durationS !== null && item.durationS < m.duration_below_s)) &&
+    (m.duration_above_s === undefined || (item.durationS !== null && item.durationS > m.duration_above_s));
+  const matches = (run: Run, context: RunContext): boolean =>
+    ofRun(run, context) &&
+    ofItself(run, run.reason) &&
     // Logs exist only for Bitrise runs.
     (logMarker === undefined || context.provider === 'bitrise');
+  // A job without a reason of its own (most are stopped with their run) is matched on its run's.
+  const matchesJob = (job: Job, context: JobContext): boolean =>
+    ofRun(context.run, context) &&
+    within(m.job, job.name) &&
+    ofItself(job, job.reason ?? context.run?.reason ?? null);
   return {
     name: spec.name,
     classification: spec.classification,
-    matches,
+    ...(targets.has('runs') ? { matches } : {}),
+    ...(targets.has('jobs') ? { matchesJob } : {}),
     ...(logMarker ? { logMarker } : {}),
   };
 }

@@ -19,6 +19,8 @@ export interface StoredRun {
 export interface StoredJob {
   connectionId: number;
   job: ClassifiedJob;
+  /** The job's run, with what rules match on besides it; null when the run is not stored. */
+  run: StoredRun | null;
 }
 
 type Position = [connectionId: number, key: string];
@@ -38,17 +40,30 @@ async function* pages<T extends { connection_id: number; key: string }>(
   }
 }
 
+/** Runs with their connection's provider and their project's name. */
+const runsWithContext = (store: Store) =>
+  store.db
+    .selectFrom('runs as r')
+    .innerJoin('connections as c', 'c.id', 'r.connection_id')
+    .leftJoin('projects as p', (join) =>
+      join.onRef('p.connection_id', '=', 'r.connection_id').onRef('p.key', '=', 'r.project_key'),
+    )
+    .selectAll('r')
+    .select(['c.provider as connection_provider', 'p.name as project_name']);
+
+type RunWithContext = Awaited<ReturnType<ReturnType<typeof runsWithContext>['execute']>>[number];
+
+const storedRun = (row: RunWithContext): StoredRun => ({
+  connectionId: row.connection_id,
+  provider: row.connection_provider as Provider,
+  projectName: row.project_name,
+  run: runFromRow(row),
+});
+
 /** Every run, in pages of `pageSize`, with what rules match on besides the run. Memory stays bounded. */
 export async function* storedRuns(store: Store, pageSize: number): AsyncGenerator<StoredRun[]> {
   const page = (after: Position | null) =>
-    store.db
-      .selectFrom('runs as r')
-      .innerJoin('connections as c', 'c.id', 'r.connection_id')
-      .leftJoin('projects as p', (join) =>
-        join.onRef('p.connection_id', '=', 'r.connection_id').onRef('p.key', '=', 'r.project_key'),
-      )
-      .selectAll('r')
-      .select(['c.provider as connection_provider', 'p.name as project_name'])
+    runsWithContext(store)
       .$if(after !== null, (q) =>
         q.where(sql<boolean>`(r.connection_id, r.key) > (${after?.[0]}, ${after?.[1]})`),
       )
@@ -56,17 +71,28 @@ export async function* storedRuns(store: Store, pageSize: number): AsyncGenerato
       .orderBy('r.key')
       .limit(pageSize)
       .execute();
-  for await (const rows of pages(page, pageSize)) {
-    yield rows.map((row) => ({
-      connectionId: row.connection_id,
-      provider: row.connection_provider as Provider,
-      projectName: row.project_name,
-      run: runFromRow(row),
-    }));
-  }
+  for await (const rows of pages(page, pageSize)) yield rows.map(storedRun);
 }
 
-/** Every job, in pages of `pageSize`. */
+/** The runs of a page of jobs, by connection and run key (one query per connection on the page). */
+async function runsOfJobs(
+  store: Store,
+  jobs: { connection_id: number; run_key: string }[],
+): Promise<Map<string, StoredRun>> {
+  const keys = new Map<number, Set<string>>();
+  for (const j of jobs) keys.set(j.connection_id, (keys.get(j.connection_id) ?? new Set()).add(j.run_key));
+  const runs = new Map<string, StoredRun>();
+  for (const [connectionId, runKeys] of keys) {
+    const rows = await runsWithContext(store)
+      .where('r.connection_id', '=', connectionId)
+      .where('r.key', 'in', [...runKeys])
+      .execute();
+    for (const row of rows) runs.set(JSON.stringify([connectionId, row.key]), storedRun(row));
+  }
+  return runs;
+}
+
+/** Every job with its run, in pages of `pageSize` (a page's run keys are bound in one statement). */
 export async function* storedJobs(store: Store, pageSize: number): AsyncGenerator<StoredJob[]> {
   const page = (after: Position | null) =>
     store.db
@@ -80,7 +106,12 @@ export async function* storedJobs(store: Store, pageSize: number): AsyncGenerato
       .limit(pageSize)
       .execute();
   for await (const rows of pages(page, pageSize)) {
-    yield rows.map((row) => ({ connectionId: row.connection_id, job: jobFromRow(row) }));
+    const runs = await runsOfJobs(store, rows);
+    yield rows.map((row) => ({
+      connectionId: row.connection_id,
+      job: jobFromRow(row),
+      run: runs.get(JSON.stringify([row.connection_id, row.run_key])) ?? null,
+    }));
   }
 }
 

@@ -5,7 +5,15 @@ import { classifyJob, classifyRun, needsLog, type RunContext } from '../classify
 import { type RuleSet, rulesForStore } from '../classify/rules.js';
 import type { Connector, ConnectorOptions, SyncEvent } from '../connectors/contract.js';
 import { createConnector } from '../connectors/registry.js';
-import type { ClassifiedRun, Connection, Job, Provider, RawPayload, Run } from '../domain/model.js';
+import type {
+  ClassifiedJob,
+  ClassifiedRun,
+  Connection,
+  Job,
+  Provider,
+  RawPayload,
+  Run,
+} from '../domain/model.js';
 import { type BatchResult, writeBatch } from '../store/batch.js';
 import { getConnection, listConnections } from '../store/connections.js';
 import { firstLine, NotFoundError } from '../store/errors.js';
@@ -136,10 +144,10 @@ async function commit(
         raw: event.raw,
       });
     case 'batch': {
-      const { runs, logs } = await classifier.classify(event.runs, event.jobs);
+      const { runs, jobs, logs } = await classifier.classify(event.runs, event.jobs);
       return writeBatch(store, connectionId, {
         runs,
-        jobs: event.jobs.map((job) => ({ ...job, ...classifyJob(job) })),
+        jobs,
         raw: [...event.raw, ...logs],
       });
     }
@@ -151,9 +159,9 @@ async function commit(
 }
 
 /**
- * Classifies a connection's runs with the rules in force, fetching a run's log only when a rule on a log
- * marker could decide it. Fetched logs are kept as raw payloads (kind `log`), so `buildlens classify`
- * can re-apply the rules without calling the provider.
+ * Classifies a connection's runs and their jobs with the rules in force, fetching a run's log only when a
+ * rule on a log marker could decide it. Fetched logs are kept as raw payloads (kind `log`), so
+ * `buildlens classify` can re-apply the rules without calling the provider.
  */
 class RunClassifier {
   private readonly projectNames = new Map<string, string>();
@@ -168,7 +176,10 @@ class RunClassifier {
     for (const p of projects) this.projectNames.set(p.key, p.name);
   }
 
-  async classify(runs: Run[], jobs: Job[]): Promise<{ runs: ClassifiedRun[]; logs: RawPayload[] }> {
+  async classify(
+    runs: Run[],
+    jobs: Job[],
+  ): Promise<{ runs: ClassifiedRun[]; jobs: ClassifiedJob[]; logs: RawPayload[] }> {
     const logs: RawPayload[] = [];
     const classified: ClassifiedRun[] = [];
     for (const run of runs) {
@@ -185,7 +196,18 @@ class RunClassifier {
       }
       classified.push({ ...run, ...classifyRun(run, this.rules.rules, context) });
     }
-    return { runs: classified, logs };
+    // A batch carries each job's run (a Buildkite build, a Bitrise pipeline) beside it.
+    const runsByKey = new Map(runs.map((run) => [run.key, run]));
+    const classifiedJobs = jobs.map((job) => {
+      const run = runsByKey.get(job.runKey) ?? null;
+      const context = {
+        provider: this.provider,
+        projectName: run ? (this.projectNames.get(run.projectKey) ?? null) : null,
+        run,
+      };
+      return { ...job, ...classifyJob(job, this.rules.rules, context) };
+    });
+    return { runs: classified, jobs: classifiedJobs, logs };
   }
 }
 

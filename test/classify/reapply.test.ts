@@ -66,7 +66,13 @@ async function seed(): Promise<void> {
         run('nothing', 5, aborted),
       ],
       // Stored before jobs were classified.
-      jobs: [job('j1', 'ok1'), job('j2', 'oom', { status: 'failed', providerStatus: 'failed' })],
+      jobs: [
+        job('j1', 'ok1'),
+        job('j2', 'oom', { status: 'failed', providerStatus: 'failed' }),
+        // No reason of its own: matched on its run's ("Agent lost").
+        job('j3', 'lost', { status: 'failed', providerStatus: 'failed' }),
+        job('j4', 'tests', { name: 'ui-tests', status: 'failed', providerStatus: 'failed' }),
+      ],
       raw: [
         { kind: 'log', key: 'oom', payload: { text: 'Compiling…\nKilled: out of memory\n' } },
         { kind: 'log', key: 'tests', payload: { text: '3 tests failed\n' } },
@@ -85,6 +91,9 @@ async function seed(): Promise<void> {
       '  - name: agent-lost',
       '    classification: infra_failure',
       '    match: { reason: "agent lost" }',
+      '  - name: ui-simulator # a job name: jobs only, so run "tests" stays a failure',
+      '    classification: infra_failure',
+      '    match: { job: ui-tests, provider_status: failed }',
     ].join('\n'),
   );
 }
@@ -122,9 +131,10 @@ test('classify --dry-run prints the changes by class and writes nothing; classif
       'runs: 6 checked, 3 changed class',
       '  failure → infra_failure   2',
       '  aborted_manual → skipped  1',
-      'jobs: 2 checked, 2 changed class',
-      '  unclassified → failure  1',
-      '  unclassified → success  1',
+      'jobs: 4 checked, 4 changed class',
+      '  unclassified → infra_failure  2',
+      '  unclassified → failure        1',
+      '  unclassified → success        1',
       'dry run: nothing was written',
       '',
     ].join('\n'),
@@ -151,9 +161,19 @@ test('classify --dry-run prints the changes by class and writes nothing; classif
   assert.equal(after.ok1, 'success default:succeeded');
   assert.equal(after.j1, 'success default:succeeded');
   assert.equal(after.j2, 'failure default:failed');
+  assert.equal(after.j3, 'infra_failure agent-lost');
+  assert.equal(after.j4, 'infra_failure ui-simulator');
+  assert.deepEqual(
+    summary.jobs.transitions.map((t: { to: string; count: number }) => [t.to, t.count]),
+    [
+      ['infra_failure', 2],
+      ['failure', 1],
+      ['success', 1],
+    ],
+  );
 
   const again = await cli(['--db', db, 'classify', '--dry-run', '--rules', rulesFile]);
-  assert.match(again.stdout, /runs: 6 checked, 0 changed class\n/);
+  assert.match(again.stdout, /runs: 6 checked, 0 changed class\njobs: 4 checked, 0 changed class\n/);
 
   // Without --rules, the rules.yaml beside the database applies; without any file, the defaults.
   const beside = await cli(['--db', db, 'classify', '--dry-run']);
@@ -162,7 +182,7 @@ test('classify --dry-run prints the changes by class and writes nothing; classif
   const defaults = await cli(['--db', db, 'classify', '--dry-run']);
   assert.match(
     defaults.stdout,
-    /^rules: built-in defaults only\nruns: 6 checked, 2 changed class\n {2}infra_failure → failure {2}2\n/,
+    /^rules: built-in defaults only\nruns: 6 checked, 2 changed class\n {2}infra_failure → failure {2}2\njobs: 4 checked, 2 changed class\n {2}infra_failure → failure {2}2\n/,
   );
 });
 

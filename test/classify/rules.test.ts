@@ -5,9 +5,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { classifyRun, DEFAULT_RULES } from '../../src/classify/classify.js';
+import { classifyJob, classifyRun, DEFAULT_RULES } from '../../src/classify/classify.js';
 import { loadRules, locateRules, parseRules, RulesError } from '../../src/classify/rules.js';
-import type { Run } from '../../src/domain/model.js';
+import type { Job, Run } from '../../src/domain/model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'buildlens-rules-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -111,6 +111,76 @@ describe('rules files', () => {
   });
 });
 
+function job(overrides: Partial<Job>): Job {
+  return {
+    key: 'j1',
+    runKey: 'b1',
+    name: ':xcode: UI tests',
+    status: 'failed',
+    providerStatus: 'failed',
+    startedAt: '2026-02-10T09:00:05Z',
+    finishedAt: '2026-02-10T09:05:00Z',
+    queueS: 1,
+    durationS: 295,
+    agent: null,
+    machine: null,
+    stack: null,
+    agentQueue: 'macos',
+    exitStatus: 1,
+    softFailed: false,
+    retried: false,
+    retryOf: null,
+    cost: null,
+    webUrl: null,
+    reason: null,
+    ...overrides,
+  };
+}
+
+describe('rules on jobs', () => {
+  const rules = [...parseRules(YAML, 'rules.yaml'), ...DEFAULT_RULES];
+  const buildkite = { provider: 'buildkite' as const, projectName: 'iOS App' };
+  const classify = (j: Job, context = {}) => classifyJob(j, rules, context).classifiedBy;
+
+  it('a rule without applies_to matches jobs on their run (provider, project, workflow, branch)', () => {
+    const lost = job({ reason: 'agent_stop: agent lost' });
+    assert.equal(classify(lost, { ...buildkite, run: run({}) }), 'agent-lost');
+    assert.equal(classify(lost, { provider: 'bitrise', run: run({}) }), 'default:failed');
+    // Without its own reason, a job is matched on its run's.
+    assert.equal(classify(job({}), { ...buildkite, run: run({ reason: 'Agent stopped' }) }), 'agent-lost');
+    assert.equal(classify(job({}), { ...buildkite, run: run({}) }), 'default:failed');
+    const nightly = run({ workflow: 'nightly', branch: 'main' });
+    assert.equal(classify(job({ durationS: 4000 }), { run: nightly }), 'long-nightly');
+    assert.equal(classify(job({ durationS: 4000 }), { run: null }), 'default:failed', 'no run, no workflow');
+    assert.equal(classify(job({ durationS: 60 }), { run: nightly }), 'default:failed', 'the job’s duration');
+  });
+
+  it('a log marker is for runs only; an unfinished job is not classified', () => {
+    const log = 'Simulator crashed while booting';
+    assert.equal(classify(job({}), { provider: 'bitrise', log, run: run({}) }), 'default:failed');
+    assert.equal(classifyJob(job({ finishedAt: null }), rules, {}).classification, null);
+  });
+
+  const parsed = (yaml: string) => parseRules(yaml, 'rules.yaml');
+  it('match.job makes a rule for jobs; applies_to chooses explicitly', () => {
+    const [byName, runsOnly, jobsOnly] = parsed(`
+rules:
+  - { name: ui, classification: infra_failure, match: { job: [":xcode: UI tests"], status: failed } }
+  - { name: r, classification: infra_failure, applies_to: runs, match: { status: failed } }
+  - { name: j, classification: skipped, applies_to: [jobs], match: { duration_below_s: 10 } }
+`);
+    assert.ok(byName && runsOnly && jobsOnly);
+    assert.equal(byName.matchesJob?.(job({}), {}), true);
+    assert.equal(byName.matchesJob?.(job({ name: 'lint' }), {}), false);
+    assert.equal(byName.matches, undefined, 'a job-name rule never matches runs');
+    assert.equal(classifyRun(run({}), [byName, ...DEFAULT_RULES]).classifiedBy, 'default:failed');
+    assert.equal(runsOnly.matches?.(run({}), {}), true);
+    assert.equal(runsOnly.matchesJob, undefined);
+    assert.equal(jobsOnly.matches, undefined);
+    assert.equal(classifyJob(job({ durationS: 3 }), [jobsOnly]).classifiedBy, 'j');
+  });
+});
+
 describe('rules file errors', () => {
   const cases: [string, string, RegExp][] = [
     ['not YAML', 'rules: [', /^rules\.yaml: not valid YAML: /],
@@ -155,6 +225,21 @@ describe('rules file errors', () => {
       'log marker on Buildkite',
       'rules:\n  - { name: a, classification: failure, match: { provider: buildkite, log: oom } }',
       /^rules\.yaml: rule 1 \("a"\): match\.log works on Bitrise runs only/,
+    ],
+    [
+      'log marker on jobs',
+      'rules:\n  - { name: a, classification: failure, applies_to: [runs, jobs], match: { log: oom } }',
+      /^rules\.yaml: rule 1 \("a"\): match\.log works on runs only, but the rule applies to jobs$/,
+    ],
+    [
+      'job name on runs',
+      'rules:\n  - { name: a, classification: failure, applies_to: runs, match: { job: lint } }',
+      /^rules\.yaml: rule 1 \("a"\): match\.job works on jobs only, but the rule applies to runs$/,
+    ],
+    [
+      'unknown target',
+      'rules:\n  - { name: a, classification: failure, applies_to: builds, match: { status: failed } }',
+      /^rules\.yaml: rule 1 \("a"\): applies_to: /,
     ],
     [
       'rule without a name',

@@ -25,7 +25,9 @@ export function renderClassify(summary: ReapplySummary): string {
 export function registerClassify(program: Command, cli: Cli): void {
   program
     .command('classify')
-    .description('re-apply the classification rules to stored runs (no API calls) and show what changed')
+    .description(
+      're-apply the classification rules to stored runs and jobs (no API calls) and show what changed',
+    )
     .option('--rules <file>', 'rules file (default: $BUILDLENS_RULES, else rules.yaml beside the database)')
     .option('--dry-run', 'show what would change without saving it')
     .action(async (options: { rules?: string; dryRun?: boolean }) => {
