@@ -3,7 +3,8 @@
 // writeBatch (no HTTP: the sandbox's own HTTP path is what `npm run bench` measures, and it is far slower
 // for a million runs). The large world holds ~680k runs, so it is loaded into as many connections as the
 // target needs (copies of the same history under other connection ids).
-// Times two reports on SQLite and PostgreSQL beside DuckDB over the same rows; prints figures, no thresholds.
+// Times two reports on SQLite and PostgreSQL, from the runs and from the rollups, beside DuckDB over the
+// same rows; prints figures (and how far the rollups' percentiles are from the exact ones), no thresholds.
 //   npm run bench:report -- [--runs N] [--pg URL] [--repeat N]
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,14 @@ import { classifyRun } from '../src/classify/classify.js';
 import { normalizeBuild, normalizePipeline } from '../src/connectors/bitrise/normalize.js';
 import { build as buildSchema, pipelineShow } from '../src/connectors/bitrise/wire.js';
 import type { ClassifiedRun, Job } from '../src/domain/model.js';
-import { type ReportQuery, report } from '../src/metrics/report.js';
+import {
+  BASE_METRICS,
+  groupDimensions,
+  type ReportQuery,
+  type ReportRow,
+  report,
+} from '../src/metrics/report.js';
+import { rollupsAnswer } from '../src/metrics/rollup-report.js';
 import { DEFAULT_SWITCHES } from '../src/sandbox/bitrise/switches.js';
 import { buildWire, pipelineShowWire } from '../src/sandbox/bitrise/wire.js';
 import { BitriseWorld } from '../src/sandbox/bitrise/world.js';
@@ -79,6 +87,21 @@ try {
     `data: ${loaded} runs (${copy} copies of the large Bitrise world, seed 1), loaded in ${loadS.toFixed(0)} s`,
   );
   console.log(`SQLite file: ${(statSync(join(dir, 'bench.sqlite')).size / 1e6).toFixed(0)} MB`);
+  // A sync's checkpoint rebuilds the rollups of the grains its batches touched; here, all of them.
+  for (const store of stores) {
+    const start = performance.now();
+    for (let c = 1; c <= copy; c++) {
+      const id = await connectionFor(store, c, false);
+      await writeBatch(store, id, { runs: [], jobs: [], raw: [] }, { bench: true });
+    }
+    const grains = await store.db
+      .selectFrom('run_rollups')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
+    console.log(
+      `rollups on ${store.dialect}: ${Number(grains?.n)} day-grains built in ${((performance.now() - start) / 1000).toFixed(1)} s`,
+    );
+  }
 
   const app = world.catalog.apps[0];
   if (!app) throw new Error('no app in the world');
@@ -89,7 +112,9 @@ try {
     by: ['workflow', 'week'],
   };
 
-  const rows: string[][] = [['query', 'engine', 'median ms', 'min ms', 'groups']];
+  const rows: string[][] = [
+    ['query', 'engine', 'source', 'median ms', 'min ms', 'groups', 'worst pct error'],
+  ];
   for (const [name, query, duckWhere, duckGroup] of [
     ['full range, project×workflow×week', full, '', 'connection_id, project_key, workflow, week'],
     [
@@ -100,11 +125,26 @@ try {
     ],
   ] as const) {
     for (const store of stores) {
-      const timing = await time(() => report(store, query));
-      rows.push([name, store.dialect, ...timing]);
+      const exact = await report(store, { ...query, exact: true });
+      const timing = await time(() => report(store, { ...query, exact: true }));
+      rows.push([name, store.dialect, 'runs', ...timing, '0']);
+      const fromRollups = await rollupsAnswer(
+        store,
+        query.filter,
+        groupDimensions(query.by),
+        new Set(BASE_METRICS),
+      );
+      const fast = await report(store, query);
+      rows.push([
+        name,
+        store.dialect,
+        fromRollups ? 'rollups' : 'runs',
+        ...(await time(() => report(store, query))),
+        disagreement(fast, exact),
+      ]);
     }
     const timing = await time(() => duckReport(duck, duckWhere, duckGroup));
-    rows.push([name, 'duckdb', ...timing]);
+    rows.push([name, 'duckdb', 'runs', ...timing, '0']);
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  '));
@@ -119,7 +159,15 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-async function connectionFor(store: Store, copy: number): Promise<number> {
+async function connectionFor(store: Store, copy: number, create = true): Promise<number> {
+  if (!create) {
+    const found = await store.db
+      .selectFrom('connections')
+      .select('id')
+      .where('name', '=', `bench-${copy}`)
+      .executeTakeFirstOrThrow();
+    return found.id;
+  }
   const c = await addConnection(store, {
     name: `bench-${copy}`,
     provider: 'bitrise',
@@ -203,6 +251,42 @@ async function duckReport(connection: DuckDBConnection, where: string, groupBy: 
     from (select *, strftime(make_timestamp(triggered_us), '%G-W%V') as week from runs ${where})
     group by ${groupBy}`);
   return reader.getRows().length;
+}
+
+/**
+ * How far the rollups' report is from the exact one: "counts differ" if any count does, else the largest
+ * relative error of a percentile, as a percentage.
+ */
+function disagreement(fast: ReportRow[], exact: ReportRow[]): string {
+  if (fast.length !== exact.length) return 'groups differ';
+  let worst = 0;
+  for (const [i, want] of exact.entries()) {
+    const got = fast[i] as ReportRow;
+    for (const f of [
+      'runs',
+      'success',
+      'failure',
+      'aborted',
+      'skipped',
+      'running',
+      'success_rate',
+    ] as const) {
+      if (got[f] !== want[f]) return 'counts differ';
+    }
+    for (const f of [
+      'duration_s_p50',
+      'duration_s_p90',
+      'duration_s_p95',
+      'queue_s_p50',
+      'queue_s_p95',
+    ] as const) {
+      const [g, w] = [got[f], want[f]];
+      if (g === null || w === null) {
+        if (g !== w) return 'nulls differ';
+      } else if (w !== 0) worst = Math.max(worst, Math.abs(g - w) / w);
+    }
+  }
+  return `${(worst * 100).toFixed(3)}%`;
 }
 
 /** Median and minimum wall time of `repeat` runs after one warm-up, and the number of groups. */

@@ -61,7 +61,10 @@ export async function reportDocument(source: ReportSource, query: DocumentQuery)
   const by: Dimension[] = query.by.length > 0 ? [...query.by] : ['project'];
   const metrics = [...(query.metrics ?? [])];
   const run = (filter: RunFilter) =>
-    Promise.all([report(source, { filter, by, metrics }), report(source, { filter, by: [], metrics })]);
+    Promise.all([
+      report(source, { filter, by, metrics, exact: query.exact }),
+      report(source, { filter, by: [], metrics, exact: query.exact }),
+    ]);
   const [rows, [total]] = await run(query.filter);
   if (total === undefined) throw new Error('the total report returned no row');
   const document: ReportDocument = {

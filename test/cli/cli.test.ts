@@ -271,6 +271,22 @@ describe('buildlens against the sandbox', () => {
         t.duration_s_p90 <= t.duration_s_p95 &&
         t.duration_s_p95 <= t.duration_s_max,
     );
+    // After a sync the report reads the rollups; --exact reads every run: same counts, percentiles close.
+    const exact = JSON.parse((await buildlens(['--db', db, 'report', '--format', 'json', '--exact'])).stdout);
+    for (const [got, want] of [
+      [t, exact.total],
+      ...document.rows.map((r: unknown, i: number) => [r, exact.rows[i]]),
+    ]) {
+      for (const key of ['runs', 'success', 'failure', 'aborted', 'skipped', 'running', 'duration_s_max']) {
+        assert.equal(got[key], want[key], key);
+      }
+      for (const key of ['duration_s_p50', 'duration_s_p95', 'queue_s_p50', 'queue_s_p95']) {
+        assert.ok(
+          Math.abs(got[key] - want[key]) <= 0.005 * want[key] + 1e-9,
+          `${key}: ${got[key]} vs ${want[key]}`,
+        );
+      }
+    }
 
     const table = await buildlens(['--db', db, 'report']);
     assertOk(table);

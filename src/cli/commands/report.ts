@@ -166,6 +166,8 @@ export interface ReportView {
   /** Groups shown besides the overview (counts, duration, queue p50/p95). */
   metrics?: MetricGroup[];
   compare?: 'previous';
+  /** Percentiles from every run rather than the rollups' sketches. */
+  exact?: boolean;
   format: ReportFormat;
   /** Table width. */
   width: number;
@@ -198,6 +200,7 @@ export async function renderReport(store: Store, view: ReportView): Promise<stri
     by: view.by,
     metrics: view.metrics ?? [],
     ...(view.compare ? { compare: view.compare } : {}),
+    exact: view.exact,
   });
   if (view.format === 'json') return JSON.stringify(document, null, 2);
 
@@ -236,10 +239,20 @@ export function registerReport(program: Command, cli: Cli): void {
       `metric groups besides the overview: any of ${METRIC_GROUPS.join(',')}, or all`,
     )
     .option('--compare <period>', 'show the change against the previous period of the same length: previous')
+    .option(
+      '--exact',
+      "percentiles from every run instead of the rollups' sketches (those are within 0.5%; this is slower)",
+    )
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`)
     .action(
       async (
-        options: FilterOptions & { by?: string; metrics?: string; compare?: string; format?: string },
+        options: FilterOptions & {
+          by?: string;
+          metrics?: string;
+          compare?: string;
+          exact?: boolean;
+          format?: string;
+        },
       ) => {
         const view: ReportView = {
           filter: parseFilter(options),
@@ -253,6 +266,7 @@ export function registerReport(program: Command, cli: Cli): void {
           ...(options.compare === undefined
             ? {}
             : { compare: parseChoice(options.compare, '--compare', ['previous'] as const) }),
+          exact: options.exact === true,
           format: formatFrom(cli, options.format, FORMATS),
           width: cli.tableWidth(),
         };
