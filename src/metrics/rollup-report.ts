@@ -4,7 +4,14 @@
 // are exact, percentiles come from the grains' sketches (within src/store/sketch.ts's ACCURACY).
 import { sql } from 'kysely';
 import type { RunFilter } from '../domain/model.js';
-import { buildGrains, DAY_US, dayStart, type GrainRun, rollupsPending } from '../store/rollups.js';
+import {
+  buildGrains,
+  DAY_US,
+  dayStart,
+  type GrainRun,
+  ROLLUP_COUNTS,
+  rollupsPending,
+} from '../store/rollups.js';
 import { runFilterConditions } from '../store/runs.js';
 import type { RunRollupsTable } from '../store/schema.js';
 import { emptySketch, mergeEncoded, type Sketch, sketchPercentile } from '../store/sketch.js';
@@ -142,23 +149,12 @@ async function grainsFromRuns(source: ReportSource, filter: RunFilter): Promise<
   }));
 }
 
-const COUNTS = [
-  'runs',
-  'success',
-  'failure',
-  'infra_failure',
-  'aborted_manual',
-  'aborted_auto',
-  'skipped',
-  'running',
-  'cost_n',
-] as const;
 const MEASURES = ['duration', 'queue', 'setup'] as const;
 type Measure = (typeof MEASURES)[number];
 
 interface Group {
   labels: (string | null)[];
-  counts: Record<(typeof COUNTS)[number], number>;
+  counts: Record<(typeof ROLLUP_COUNTS)[number], number>;
   sketches: Record<Measure, Sketch>;
   max: Record<Measure, number | null>;
   costSum: number | null;
@@ -167,7 +163,7 @@ interface Group {
 function newGroup(labels: (string | null)[]): Group {
   return {
     labels,
-    counts: Object.fromEntries(COUNTS.map((c) => [c, 0])) as Group['counts'],
+    counts: Object.fromEntries(ROLLUP_COUNTS.map((c) => [c, 0])) as Group['counts'],
     sketches: { duration: emptySketch(), queue: emptySketch(), setup: emptySketch() },
     max: { duration: null, queue: null, setup: null },
     costSum: null,
@@ -175,7 +171,7 @@ function newGroup(labels: (string | null)[]): Group {
 }
 
 function addGrain(group: Group, grain: NamedGrain, metrics: ReadonlySet<MetricGroup>): void {
-  for (const c of COUNTS) group.counts[c] += Number(grain[c]);
+  for (const c of ROLLUP_COUNTS) group.counts[c] += Number(grain[c]);
   // Only the sketches a metric reads are decoded: a full-range report merges thousands of grains.
   for (const m of MEASURES) {
     if (m === 'setup' && !metrics.has('setup')) continue;

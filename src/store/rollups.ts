@@ -126,6 +126,8 @@ const CLASS_COUNTS = [
   'aborted_auto',
   'skipped',
 ] as const;
+/** Every count a grain keeps (cost_n: runs with a cost). */
+export const ROLLUP_COUNTS = ['runs', ...CLASS_COUNTS, 'running', 'cost_n'] as const;
 
 /** The same selections as the report's own SQL: durations of successes, queue and setup of every run. */
 function addRun(rollup: RunRollupsTable, [duration, queue, setup]: [Sketch, Sketch, Sketch], run: GrainRun) {

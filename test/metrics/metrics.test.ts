@@ -4,7 +4,7 @@
 // p*(n-1) (0-based), interpolated linearly. Recovery times are checked to the second.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Classification, ClassifiedRun, Job, RunStatus } from '../../src/domain/model.js';
+import type { Classification, ClassifiedRun, Job } from '../../src/domain/model.js';
 import { flakyList } from '../../src/metrics/flaky.js';
 import { METRIC_GROUPS, type ReportRow, report } from '../../src/metrics/report.js';
 import { reportDocument } from '../../src/metrics/report-document.js';
@@ -12,15 +12,7 @@ import { writeBatch } from '../../src/store/batch.js';
 import { addConnection } from '../../src/store/connections.js';
 import type { Store } from '../../src/store/store.js';
 import { freshStore } from '../store/engines.js';
-
-const STATUS: Record<Classification, RunStatus> = {
-  success: 'succeeded',
-  failure: 'failed',
-  infra_failure: 'failed',
-  aborted_manual: 'aborted',
-  aborted_auto: 'aborted',
-  skipped: 'skipped',
-};
+import { STATUS_OF } from '../store/fixtures.js';
 
 interface Spec {
   key: string;
@@ -68,7 +60,7 @@ function run(projectKey: string, workflow: string, s: Spec): ClassifiedRun {
     prId: s.pr ?? null,
     tag: null,
     actor: null,
-    status: s.cls === null ? 'running' : STATUS[s.cls],
+    status: s.cls === null ? 'running' : STATUS_OF[s.cls],
     providerStatus: 'x',
     reason: null,
     abortedBy: s.cls === 'aborted_manual' ? 'ana' : null,

@@ -2,21 +2,13 @@
 // Percentiles are continuous: for n sorted values, p sits at rank p*(n-1) (0-based), interpolated linearly.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Classification, ClassifiedRun, Project, RunStatus } from '../../src/domain/model.js';
+import type { Classification, ClassifiedRun, Project } from '../../src/domain/model.js';
 import { type ReportQuery, type ReportRow, report } from '../../src/metrics/report.js';
 import { writeBatch } from '../../src/store/batch.js';
 import { addConnection } from '../../src/store/connections.js';
 import type { Store } from '../../src/store/store.js';
 import { freshStore } from '../store/engines.js';
-
-const STATUS_OF: Record<Classification, RunStatus> = {
-  success: 'succeeded',
-  failure: 'failed',
-  infra_failure: 'failed',
-  aborted_manual: 'aborted',
-  aborted_auto: 'aborted',
-  skipped: 'skipped',
-};
+import { STATUS_OF } from '../store/fixtures.js';
 
 interface Spec {
   key: string;

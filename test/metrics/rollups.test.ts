@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { Classification, ClassifiedRun, RunFilter, RunStatus } from '../../src/domain/model.js';
+import type { Classification, ClassifiedRun, RunFilter } from '../../src/domain/model.js';
 import {
   type Dimension,
   groupDimensions,
@@ -26,7 +26,7 @@ import {
 } from '../../src/store/sketch.js';
 import type { Store } from '../../src/store/store.js';
 import { storeTest } from '../store/engines.js';
-import { run } from '../store/fixtures.js';
+import { run, STATUS_OF } from '../store/fixtures.js';
 
 /** Seeded, so a failure reproduces. */
 function random(seed: number) {
@@ -50,15 +50,6 @@ const CLASSES: (Classification | null)[] = [
   'skipped',
   null,
 ];
-const STATUS: Record<Classification, RunStatus> = {
-  success: 'succeeded',
-  failure: 'failed',
-  infra_failure: 'failed',
-  aborted_manual: 'aborted',
-  aborted_auto: 'aborted',
-  skipped: 'skipped',
-};
-
 /** ~`n` runs over 3 projects × 3 workflows and 20 days from 2026-02-01, at any time of day. */
 function runs(n: number, seed: number, prefix: string): ClassifiedRun[] {
   const next = random(seed);
@@ -72,7 +63,7 @@ function runs(n: number, seed: number, prefix: string): ClassifiedRun[] {
       projectKey: pick(['app1', 'app2', 'app3']),
       workflow: pick(['primary', 'deploy', 'nightly']),
       triggeredAt: at.toISOString(),
-      status: classification === null ? 'running' : STATUS[classification],
+      status: classification === null ? 'running' : STATUS_OF[classification],
       classification,
       classifiedBy: classification === null ? null : 'default:test',
       durationS: next() < 0.05 ? null : duration,

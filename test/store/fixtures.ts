@@ -1,5 +1,22 @@
 // Domain objects for store and sync tests: valid defaults, overridable per test.
-import type { ClassifiedRun, Job, Project, RawPayload } from '../../src/domain/model.js';
+import type {
+  Classification,
+  ClassifiedRun,
+  Job,
+  Project,
+  RawPayload,
+  RunStatus,
+} from '../../src/domain/model.js';
+
+/** The status a finished run of each class has. */
+export const STATUS_OF: Record<Classification, RunStatus> = {
+  success: 'succeeded',
+  failure: 'failed',
+  infra_failure: 'failed',
+  aborted_manual: 'aborted',
+  aborted_auto: 'aborted',
+  skipped: 'skipped',
+};
 
 export function project(key: string, overrides: Partial<Project> = {}): Project {
   return { key, name: `App ${key}`, owner: 'acme', repoUrl: null, webUrl: null, ...overrides };
