@@ -18,18 +18,30 @@ export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema 
   };
 };
 
+/** Values one repeated parameter may have: a filter, not a list of every run. */
+const MAX_REPEATS = 100;
+
 /** A query parameter that may be repeated (`?branch=a&branch=b`): names may contain commas, so no splitting. */
 export const repeated = <T extends z.ZodType<string>>(item: T) =>
-  z.union([item, z.array(item)]).transform((value) => (Array.isArray(value) ? value : [value]));
+  z
+    .union([item, z.array(item)])
+    .transform((value) => (Array.isArray(value) ? value : [value]))
+    .refine((values) => values.length <= MAX_REPEATS, `at most ${MAX_REPEATS} values`);
 
-/** An ISO 8601 date or timestamp, read the way the CLI reads `--since`/`--until`. */
+// CI providers hold nothing older; the bounds also keep epoch microseconds well inside a safe integer.
+const EARLIEST = '2000-01-01T00:00:00.000Z';
+const LATEST = '2100-01-01T00:00:00.000Z';
+
+/** An ISO 8601 date or timestamp, read the way the CLI reads `--since`/`--until`, from 2000 to 2100. */
 export const instant = z.string().transform((value, ctx) => {
   try {
-    return parseInstant(value, 'the date');
+    const iso = parseInstant(value, 'the date');
+    if (iso >= EARLIEST && iso <= LATEST) return iso;
+    ctx.addIssue({ code: 'custom', message: `must be between 2000-01-01 and 2100-01-01, got "${value}"` });
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
   }
+  return z.NEVER;
 });
 
 /** Filters shared by runs, report and flaky: the CLI's `--connection … --until` plus the provider. */

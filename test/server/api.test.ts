@@ -234,6 +234,11 @@ test('runs and report: bad parameters get a 400 that says what is wrong', async 
     ['/api/runs', '/api/runs?unknown=1', /unknown/i],
     ['/api/report', '/api/report?by=colour', /by/],
     ['/api/report', '/api/report?since=2026-02-01&until=2026-01-01', /since must be earlier than until/],
+    ['/api/runs', '/api/runs?limit=501', /limit: .*500/],
+    ['/api/flaky', '/api/flaky?limit=100000', /limit: .*500/],
+    ['/api/report', '/api/report?since=1900-01-01', /since: must be between 2000-01-01 and 2100-01-01/],
+    ['/api/runs', '/api/runs?until=9999-12-31', /until: must be between/],
+    ['/api/report', `/api/report?${'branch=b&'.repeat(101)}`, /branch: .*100/],
   ];
   for (const [template, url, message] of cases) {
     const { status, body, text } = await api.call('GET', template, { url });

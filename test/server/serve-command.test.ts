@@ -5,9 +5,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { test } from 'node:test';
 import { parseInterval } from '../../src/cli/commands/serve.js';
 import { UsageError } from '../../src/cli/errors.js';
+import { runCli } from '../../src/cli/program.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const MAIN = join(ROOT, 'src/cli/main.ts');
@@ -18,6 +20,63 @@ test('--sync-every takes seconds, minutes or hours, at least 10 seconds', () => 
   assert.equal(parseInterval('90s'), 90_000);
   for (const bad of ['5s', '15', 'm', '1d', '-1m', ''])
     assert.throws(() => parseInterval(bad), UsageError, bad);
+});
+
+test('serve --sync-every: a bad interval is one line and exit 2, before anything starts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'buildlens-serve-test-'));
+  try {
+    for (const bad of ['5x', '5s', 'soon']) {
+      let text = '';
+      const sink = new Writable({
+        write(chunk, _encoding, next) {
+          text += String(chunk);
+          next();
+        },
+      });
+      const code = await runCli(['--db', join(dir, 'b.db'), 'serve', '--port', '0', '--sync-every', bad], {
+        stdout: sink,
+        stderr: sink,
+        stdin: Readable.from([]),
+        env: { XDG_DATA_HOME: join(dir, 'data') },
+      });
+      assert.equal(code, 2, text);
+      assert.equal(
+        text,
+        `buildlens: --sync-every must look like 15m, 1h or 90s (at least 10s), got "${bad}"\n`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('serve --sync-every 15m: serves with the background sync on, Ctrl-C stops it', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'buildlens-serve-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', MAIN, '--db', join(dir, 's.db'), 'serve', '--port', '0', '--sync-every', '15m'],
+    { cwd: ROOT, env: { ...process.env, XDG_DATA_HOME: join(dir, 'data'), NO_COLOR: '1' } },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (!/press Ctrl-C/.test(stderr) && child.exitCode === null && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.match(stderr, /syncing every 900s; press Ctrl-C to stop/, stderr);
+  const url = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)?.[1];
+  assert.ok(url, stdout);
+  assert.equal((await fetch(`${url}/healthz`)).status, 200);
+  child.kill('SIGINT');
+  assert.equal(await exited, 0, stderr);
 });
 
 test('demo: sandbox, sync, report, then the dashboard until Ctrl-C', async (t) => {
