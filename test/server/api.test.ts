@@ -1,7 +1,7 @@
 // The JSON API over a store synced from the sandbox (both providers): every answer is checked against the
 // OpenAPI document, and numbers against the metrics module called directly.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -331,6 +331,22 @@ test('rules and projects', async () => {
     rules.map((r) => r.order),
     DEFAULT_RULES.map((_, i) => i + 1),
   );
+  // A rules file beside the database comes first, as the server's syncs apply it.
+  const file = join(scratch, 'rules.yaml');
+  writeFileSync(
+    file,
+    'rules:\n  - name: docs-only\n    classification: skipped\n    match: { reason: "docs only" }\n',
+  );
+  try {
+    const inForce = (await api.call('GET', '/api/rules')).body as { name: string; classification: string }[];
+    assert.deepEqual(inForce[0], { order: 1, name: 'docs-only', classification: 'skipped' });
+    assert.deepEqual(
+      inForce.slice(1).map((r) => r.name),
+      DEFAULT_RULES.map((r) => r.name),
+    );
+  } finally {
+    rmSync(file);
+  }
 
   const projects = (await api.call('GET', '/api/projects')).body as { connection: string; name: string }[];
   const reported = await report(store, { filter: {}, by: ['project'] });
