@@ -17,13 +17,29 @@ import {
 /** A row and, when compared, the same group's figures in the previous period (null: no runs there). */
 export type ComparedRow = ReportRow & { previous?: ReportMetrics | null };
 
+type SnakeCase<S extends string> = S extends `${infer Head}${infer Tail}`
+  ? `${Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`}${SnakeCase<Tail>}`
+  : S;
+
+/** A filter as the JSON shows it: snake_case field names, like the API's query parameters (`agent_queue`). */
+export type FilterFields = { [K in keyof RunFilter as SnakeCase<K>]: RunFilter[K] };
+
+export function filterFields(filter: RunFilter): FilterFields {
+  return Object.fromEntries(
+    Object.entries(filter).map(([key, value]) => [
+      key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+      value,
+    ]),
+  ) as FilterFields;
+}
+
 export interface ReportDocument {
   by: Dimension[];
   /** The metric groups asked for beyond the base ones; absent when none were. */
   metrics?: MetricGroup[];
-  filter: RunFilter;
+  filter: FilterFields;
   /** The filter of the previous period, when compared. */
-  previous_filter?: RunFilter;
+  previous_filter?: FilterFields;
   rows: ComparedRow[];
   total: ComparedRow;
 }
@@ -70,7 +86,7 @@ export async function reportDocument(source: ReportSource, query: DocumentQuery)
   const document: ReportDocument = {
     by,
     ...(metrics.length > 0 ? { metrics } : {}),
-    filter: query.filter,
+    filter: filterFields(query.filter),
     rows,
     total,
   };
@@ -82,7 +98,7 @@ export async function reportDocument(source: ReportSource, query: DocumentQuery)
   const before = new Map(previousRows.map((r) => [labelsOf(r, dimensions), metricsOf(r, dimensions)]));
   return {
     ...document,
-    previous_filter: previousFilter,
+    previous_filter: filterFields(previousFilter),
     rows: rows.map((r) => ({ ...r, previous: before.get(labelsOf(r, dimensions)) ?? null })),
     total: { ...total, previous: previousTotal ?? null },
   };

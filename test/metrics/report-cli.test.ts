@@ -132,6 +132,7 @@ test('--by agent_queue and --agent-queue', async () => {
   ]);
   const json = await cli(['report', '--by', 'agent_queue', '--agent-queue', 'macos', '--format', 'json']);
   const document = JSON.parse(json.stdout);
+  assert.deepEqual(document.filter, { agent_queue: ['macos'] }, 'the filter as the API names it');
   assert.deepEqual(
     document.rows.map((r: Record<string, unknown>) => [r.agent_queue, r.runs, r.failure]),
     [['macos', 40, 10]],
