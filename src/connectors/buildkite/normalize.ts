@@ -139,11 +139,14 @@ export function normalizeBuild(
   return { run, jobs };
 }
 
-/** Agents of a queue that no rule names: what jobs without a `queue=` rule run on (docs/metrics.md). */
-export const DEFAULT_QUEUE = 'default';
+/**
+ * Where a command job without a `queue=` rule runs: Buildkite tags agents started without a queue
+ * `queue=default`, and a cluster sends such jobs to its default queue (docs/metrics.md).
+ */
+const DEFAULT_QUEUE = 'default';
 
-/** A command job's queue from its `queue=` agent query rule (§3.14); without one it runs on the default queue. */
-export function agentQueue(job: Pick<WireJob, 'agent_query_rules'>): string {
+/** A command job's queue from its `queue=` agent query rule (§3.14), else the default queue. */
+function agentQueue(job: Pick<WireJob, 'agent_query_rules'>): string {
   const rule = (job.agent_query_rules ?? []).find((r) => r.startsWith('queue='));
   return rule?.slice('queue='.length).trim() || DEFAULT_QUEUE;
 }
