@@ -233,3 +233,144 @@ test('with a server token, the dashboard asks for it once per tab and then shows
     await guarded.close();
   }
 });
+
+test('keyboard: the navigation, the global filters and the project links are reached with Tab and work with Enter', {
+  skip,
+}, async () => {
+  const { page, problems } = await openPage('/');
+  await page.waitForSelector('tbody tr[data-project] th a');
+  const reached = new Set<string>();
+  for (let i = 0; i < 40 && !reached.has('project link'); i++) {
+    await page.keyboard.press('Tab');
+    reached.add(
+      await page.evaluate(() => {
+        const el = document.activeElement;
+        if (!el) return '';
+        if (el.closest('#nav')) return `nav ${el.textContent}`;
+        if (el instanceof HTMLSelectElement) return `select ${el.name}`;
+        if (el.closest('tr[data-project]')) return 'project link';
+        return el.tagName.toLowerCase();
+      }),
+    );
+  }
+  for (const control of [
+    'nav Overview',
+    'nav Runs',
+    'nav Flaky',
+    'nav Connections',
+    'select days',
+    'select provider',
+    'project link',
+  ])
+    assert.ok(reached.has(control), `${control} reached with Tab (reached: ${[...reached].join(', ')})`);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/project\//);
+  await page.waitForSelector('.chart svg path', { state: 'attached' });
+  // A focused control shows it: the outline is not removed.
+  await page.keyboard.press('Tab');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
+  assert.notEqual(outline, 'none', 'focus is visible');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+// WCAG contrast of each selector's first element against the first opaque background behind it. A string,
+// because the test's own compiled functions carry helpers the page does not have.
+const CONTRAST_SCRIPT = `(list) => {
+  const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const channel = (v) => { const c = v / 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  const luminance = (c) => 0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2]);
+  const background = (el) => {
+    for (let at = el; at; at = at.parentElement) {
+      const color = rgb(getComputedStyle(at).backgroundColor);
+      if (color.length === 3 || color[3] === 1) return color.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const result = {};
+  for (const selector of list) {
+    const el = document.querySelector(selector);
+    if (!el) continue;
+    const fg = luminance(rgb(getComputedStyle(el).color));
+    const bg = luminance(background(el));
+    result[selector] = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+  }
+  return result;
+}`;
+
+async function contrasts(page: Page, selectors: string[]): Promise<Record<string, number>> {
+  return page.evaluate(`(${CONTRAST_SCRIPT})(${JSON.stringify(selectors)})`);
+}
+
+test('light and dark colour schemes: text has at least 4.5:1 contrast on every page', { skip }, async () => {
+  const pages: [string, string][] = [
+    ['/', 'tbody tr[data-project]'],
+    ['/runs', 'tbody tr[data-run]'],
+    ['/flaky?days=90', 'tr[data-commit]'],
+    ['/connections', 'tr[data-connection]'],
+  ];
+  const selectors = [
+    'body',
+    'main h1',
+    '#nav a',
+    '#nav a[aria-current="page"]',
+    'label',
+    '.kpi-value',
+    'table.data th',
+    'table.data td',
+    'tbody a',
+    '.sub',
+    '.note',
+    '.muted',
+    '.badge',
+    'button',
+  ];
+  for (const scheme of ['light', 'dark'] as const) {
+    const page = await browser.context.newPage();
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const [path, ready] of pages) {
+      await page.goto(`${server.url}${path}`);
+      await page.waitForSelector(ready);
+      const measured = await contrasts(page, selectors);
+      assert.ok(Object.keys(measured).length >= 6, `${path}: elements measured`);
+      for (const [selector, ratio] of Object.entries(measured))
+        assert.ok(ratio >= 4.5, `${scheme} ${path} ${selector}: contrast ${ratio.toFixed(2)}:1`);
+    }
+    await page.close();
+  }
+});
+
+test('empty results and failed requests are said in words; every page fits a phone screen', {
+  skip,
+}, async () => {
+  const { page, problems } = await openPage('/runs?workflow=no-such-workflow');
+  await page.waitForSelector('.state.empty');
+  assert.match((await page.textContent('.state.empty')) ?? '', /No runs match/);
+  await page.goto(`${server.url}/runs?classification=great`);
+  await page.waitForSelector('.state.error');
+  assert.match((await page.textContent('.state.error')) ?? '', /^Could not load runs: .*classification/);
+  // The failed request shows as a console error in Chromium; nothing else may.
+  assert.ok(
+    problems.every((p) => /status of 400/.test(p)),
+    problems.join('\n'),
+  );
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  const phonePages: [string, string][] = [
+    ['/runs', 'tbody tr[data-run]'],
+    ['/flaky?days=90', 'tr[data-commit]'],
+    ['/connections', 'tr[data-connection]'],
+  ];
+  for (const [path, ready] of phonePages) {
+    await page.goto(`${server.url}${path}`);
+    await page.waitForSelector(ready);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `${path} is ${overflow}px wider than a phone screen`);
+  }
+  await page.goto(`${server.url}/`);
+  await page.click('tbody tr[data-project] th a');
+  await page.waitForSelector('.chart svg path', { state: 'attached' });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the project page is ${overflow}px wider than a phone screen`);
+  await page.close();
+});
