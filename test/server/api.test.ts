@@ -193,7 +193,8 @@ test('runs: cursor paging visits every run once; filters select what they say', 
   assert.deepEqual(none.runs, [], 'a connection of another provider selects nothing');
 });
 
-test('runs and projects: the same records `buildlens runs --format json` prints, one serializer', async () => {
+/** `buildlens <args>` on this test's database, in this process; its stdout parsed as JSON. */
+async function cliJson(args: string[]): Promise<unknown> {
   let printed = '';
   const stdout = new Writable({
     write(chunk, _encoding, next) {
@@ -201,15 +202,26 @@ test('runs and projects: the same records `buildlens runs --format json` prints,
       next();
     },
   });
-  const args = ['--db', join(scratch, 'buildlens.db'), 'runs', '--format', 'json', '--branch', 'main'];
-  const code = await runCli([...args, '--limit', '300'], {
+  const code = await runCli(['--db', join(scratch, 'buildlens.db'), ...args], {
     stdout,
     stderr: stdout,
     stdin: Readable.from([]),
     env: { XDG_DATA_HOME: join(scratch, 'data') },
   });
   assert.equal(code, 0, printed);
-  const fromCli = JSON.parse(printed) as Record<string, unknown>[];
+  return JSON.parse(printed);
+}
+
+test('runs, projects, report and flaky: the API answers what the CLI prints as JSON', async () => {
+  const fromCli = (await cliJson([
+    'runs',
+    '--format',
+    'json',
+    '--branch',
+    'main',
+    '--limit',
+    '300',
+  ])) as Record<string, unknown>[];
   const { body } = await api.call('GET', '/api/runs', { url: '/api/runs?branch=main&limit=300' });
   const page = body as { runs: Record<string, unknown>[] };
   assert.ok(fromCli.length > 0);
@@ -222,6 +234,38 @@ test('runs and projects: the same records `buildlens runs --format json` prints,
   const projects = (await api.call('GET', '/api/projects')).body as Record<string, unknown>[];
   assert.deepEqual(projects, await listProjectRecords(store));
   assert.ok(projects.every((p) => 'web_url' in p && 'repo_url' in p && !('webUrl' in p)));
+
+  // With an end: the previous period of an open range ends at each caller's own clock.
+  const end = Math.floor(synced.sandbox.clock.now() / 3_600_000) * 3_600_000;
+  const since = new Date(end - 28 * 86_400_000).toISOString();
+  const until = new Date(end).toISOString();
+  const report = await api.call('GET', '/api/report', {
+    url: `/api/report?by=connection&by=week&metrics=rates&compare=previous&since=${since}&until=${until}&branch=main`,
+  });
+  assert.deepEqual(
+    report.body,
+    await cliJson([
+      'report',
+      '--format',
+      'json',
+      '--by',
+      'connection,week',
+      '--metrics',
+      'rates',
+      '--compare',
+      'previous',
+      '--since',
+      since,
+      '--until',
+      until,
+      '--branch',
+      'main',
+    ]),
+  );
+  assert.ok((report.body as ReportBody).rows.length > 1, 'weeks with runs');
+  const flaky = await api.call('GET', '/api/flaky', { url: '/api/flaky?limit=20' });
+  assert.ok((flaky.body as { commits: unknown[] }).commits.length > 0, 'flaky commits');
+  assert.deepEqual(flaky.body, await cliJson(['flaky', '--format', 'json', '--limit', '20']));
 });
 
 test('runs and report: bad parameters get a 400 that says what is wrong', async () => {
