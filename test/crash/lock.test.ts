@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
+import { listConnectionRecords } from '../../src/store/connection-records.js';
 import { getConnection } from '../../src/store/connections.js';
 import { lockFilePath, SyncLockedError, syncLockHolder, withSyncLock } from '../../src/store/lock.js';
 import { openStore, type Store } from '../../src/store/store.js';
@@ -36,6 +37,11 @@ async function holdLock(store: Store, name: string) {
   });
   await Promise.race([held, done]);
   return { connection, release, done };
+}
+
+/** The last sync's result of each connection (bitrise, buildkite), as `connect list` and the API show it. */
+async function results(store: Store): Promise<string[]> {
+  return (await listConnectionRecords(store)).map((c) => c.last_sync_result);
 }
 
 function assertRefused(result: CliResult, holderPid: number): void {
@@ -70,9 +76,15 @@ test('SQLite: a second sync refuses while one holds the connection; a SIGKILLed 
   assert.ok(killed.killed, `killed mid-sync: ${killed.stderr}`);
   const stale = JSON.parse(readFileSync(path, 'utf8')) as { pid: number };
   assert.equal(stale.pid, killed.pid, 'the dead holder’s lock is still there');
+  assert.deepEqual(await results(rig.store), ['interrupted', 'never']);
+  const again = await holdLock(rig.store, 'bitrise');
+  assert.deepEqual(await results(rig.store), ['running', 'never'], 'a live holder');
+  again.release();
+  await again.done;
   const next = await sync().done;
   assert.equal(next.code, 0, next.stderr);
   assert.equal(existsSync(path), false);
+  assert.deepEqual(await results(rig.store), ['ok', 'never']);
   assert.equal(integrity(rig.dbPath), 'ok');
   const { mismatches } = await compareWithTruth(rig.store, rig.sandbox, 'bitrise');
   assert.deepEqual(mismatches.slice(0, 5), []);
@@ -112,8 +124,10 @@ test('PostgreSQL: a second sync refuses while one holds the connection; a SIGKIL
   // The server ends the dead client's session when it notices the closed socket: wait for that, bounded.
   for (let waited = 0; (await syncLockHolder(store, holder.connection.id)) && waited < 10_000; waited += 50)
     await sleep(50);
+  assert.deepEqual(await results(store), ['interrupted', 'never']);
   const next = await startCli(args, env, rig.dir).done;
   assert.equal(next.code, 0, next.stderr);
+  assert.deepEqual(await results(store), ['ok', 'never']);
   const { mismatches } = await compareWithTruth(store, rig.sandbox, 'bitrise');
   assert.deepEqual(mismatches.slice(0, 5), []);
 });

@@ -12,6 +12,7 @@ import { runCli } from '../../src/cli/program.js';
 import { flakyList } from '../../src/metrics/flaky.js';
 import { DIMENSIONS, METRIC_FIELDS, report } from '../../src/metrics/report.js';
 import type { SyncRunner } from '../../src/server/sync-runner.js';
+import type { ConnectionRecord } from '../../src/store/connection-records.js';
 import { addConnection } from '../../src/store/connections.js';
 import { listProjectRecords, RUN_RECORD_FIELDS } from '../../src/store/run-records.js';
 import { openStore, type Store } from '../../src/store/store.js';
@@ -115,19 +116,46 @@ test('healthz answers when the database does', async () => {
   assert.deepEqual(body, { status: 'ok', version: '0.1.0', database: 'sqlite' });
 });
 
+/** `buildlens <args>` on this test's database, in this process; its stdout parsed as JSON. */
+async function cliJson(args: string[]): Promise<unknown> {
+  let printed = '';
+  const stdout = new Writable({
+    write(chunk, _encoding, next) {
+      printed += String(chunk);
+      next();
+    },
+  });
+  const code = await runCli(['--db', join(scratch, 'buildlens.db'), ...args], {
+    stdout,
+    stderr: stdout,
+    stdin: Readable.from([]),
+    env: { XDG_DATA_HOME: join(scratch, 'data') },
+  });
+  assert.equal(code, 0, printed);
+  return JSON.parse(printed);
+}
+
 test('connections: listed with their last sync, never with a token; verify explains the outcome', async () => {
   const { body } = await api.call('GET', '/api/connections');
-  const connections = body as {
-    name: string;
-    lastSync: { finishedAt: string | null; error: string | null; summary: { runsNew: number } | null };
-  }[];
+  const connections = body as ConnectionRecord[];
   assert.deepEqual(
-    connections.map((c) => c.name),
-    ['bitrise-sandbox', 'buildkite-sandbox', 'wrong-token'],
+    connections.map((c) => [c.name, c.last_sync_result]),
+    [
+      ['bitrise-sandbox', 'ok'],
+      ['buildkite-sandbox', 'ok'],
+      ['wrong-token', 'never'],
+    ],
   );
-  assert.ok(connections[0]?.lastSync.finishedAt && connections[0].lastSync.error === null);
-  assert.ok((connections[0]?.lastSync.summary?.runsNew ?? 0) > 0);
-  assert.equal(connections[2]?.lastSync.finishedAt, null, 'never synced');
+  assert.ok(connections[0]?.last_sync_at && connections[0].last_sync_error === null);
+  assert.ok(Number(connections[0]?.last_sync_summary?.runsNew ?? 0) > 0);
+  assert.equal(connections[2]?.last_sync_at, null, 'never synced');
+  // The same records `buildlens --json connect list` prints, which adds only the masked token.
+  const listed = (await cliJson(['--json', 'connect', 'list'])) as (ConnectionRecord & { token: string })[];
+  assert.deepEqual(
+    listed.map(({ token: _token, ...record }) => record),
+    connections,
+  );
+  assert.ok(listed.every((c) => c.token.includes('…')));
 
   const ok = await api.call('POST', '/api/connections/{name}/verify', {
     url: '/api/connections/bitrise-sandbox/verify',
@@ -192,25 +220,6 @@ test('runs: cursor paging visits every run once; filters select what they say', 
   ).body as { runs: unknown[] };
   assert.deepEqual(none.runs, [], 'a connection of another provider selects nothing');
 });
-
-/** `buildlens <args>` on this test's database, in this process; its stdout parsed as JSON. */
-async function cliJson(args: string[]): Promise<unknown> {
-  let printed = '';
-  const stdout = new Writable({
-    write(chunk, _encoding, next) {
-      printed += String(chunk);
-      next();
-    },
-  });
-  const code = await runCli(['--db', join(scratch, 'buildlens.db'), ...args], {
-    stdout,
-    stderr: stdout,
-    stdin: Readable.from([]),
-    env: { XDG_DATA_HOME: join(scratch, 'data') },
-  });
-  assert.equal(code, 0, printed);
-  return JSON.parse(printed);
-}
 
 test('runs, projects, report and flaky: the API answers what the CLI prints as JSON', async () => {
   const fromCli = (await cliJson([

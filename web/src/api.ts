@@ -3,11 +3,12 @@
 
 import type { FlakyList } from '../../src/metrics/flaky.js';
 import type { ConnectionSync, SyncStatus } from '../../src/server/sync-runner.js';
+import type { ConnectionRecord } from '../../src/store/connection-records.js';
 import type { ProjectRecord, RunRecordPage } from '../../src/store/run-records.js';
 
 export type { FlakyList } from '../../src/metrics/flaky.js';
 export type { ProjectRecord, RunRecord, RunRecordPage } from '../../src/store/run-records.js';
-export type { ConnectionSync, SyncStatus };
+export type { ConnectionRecord, ConnectionSync, SyncStatus };
 
 /** Metric fields by snake_case name (the set grows with the metrics module). */
 export interface Figures {
@@ -33,15 +34,6 @@ export interface Meta {
   metricGroups: Record<string, string[]>;
   providers: string[];
   classifications: string[];
-}
-
-export interface ConnectionInfo {
-  name: string;
-  provider: string;
-  baseUrl: string;
-  org: string | null;
-  createdAt: string;
-  lastSync: { startedAt: string | null; finishedAt: string | null; error: string | null; summary: unknown };
 }
 
 export interface CheckResult {
@@ -108,7 +100,7 @@ export const api = {
   runs: (params: Params) => request<RunRecordPage>('GET', `/api/runs${query(params)}`),
   flaky: (params: Params) => request<FlakyList>('GET', `/api/flaky${query(params)}`),
   projects: () => request<ProjectRecord[]>('GET', '/api/projects'),
-  connections: () => request<ConnectionInfo[]>('GET', '/api/connections'),
+  connections: () => request<ConnectionRecord[]>('GET', '/api/connections'),
   verify: (name: string) =>
     request<CheckResult>('POST', `/api/connections/${encodeURIComponent(name)}/verify`),
   rules: () => request<Rule[]>('GET', '/api/rules'),

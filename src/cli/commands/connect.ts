@@ -5,8 +5,8 @@ import { DEFAULT_BUILDKITE_URL } from '../../connectors/buildkite/connector.js';
 import type { CheckResult } from '../../connectors/contract.js';
 import { createConnector } from '../../connectors/registry.js';
 import type { Connection, Provider } from '../../domain/model.js';
+import { listConnectionRecords } from '../../store/connection-records.js';
 import { addConnection, getConnection, listConnections, removeConnection } from '../../store/connections.js';
-import { readSyncState, type SyncState } from '../../store/sync-state.js';
 import type { Cli } from '../context.js';
 import { ConnectionFailure, UsageError } from '../errors.js';
 import { type Column, renderTable } from '../format.js';
@@ -133,39 +133,25 @@ const LIST_COLUMNS: Column[] = [
   { key: 'last_sync_result', header: 'result', fixed: true },
 ];
 
-/** `never`, `running` (started after the last finish, or interrupted), `failed` or `ok`. */
-function syncResult(sync: SyncState): string {
-  if (sync.lastStartedAt === null) return 'never';
-  if (sync.lastFinishedAt === null || sync.lastStartedAt > sync.lastFinishedAt) return 'running';
-  return sync.lastError === null ? 'ok' : 'failed';
-}
-
 function registerList(connect: Command, cli: Cli): void {
   connect
     .command('list')
     .description('list connections (tokens masked)')
     .action(async () => {
       await cli.withStore(async (store) => {
-        const connections = await listConnections(store);
         const rows = [];
-        for (const c of connections) {
-          const { token } = await getConnection(store, c.name);
+        for (const record of await listConnectionRecords(store)) {
+          const { token } = await getConnection(store, record.name);
           cli.secrets.add(token);
-          const sync = await readSyncState(store, c.id);
-          rows.push({
-            name: c.name,
-            provider: c.provider,
-            url: c.baseUrl,
-            org: c.org,
-            token: maskToken(token),
-            last_sync_at: sync.lastFinishedAt,
-            last_sync_result: syncResult(sync),
-            last_sync_error: sync.lastError,
-          });
+          // The API's record plus the masked token, which only the CLI shows.
+          rows.push({ ...record, token: maskToken(token) });
         }
         if (cli.options.json) cli.print(JSON.stringify(rows, null, 2));
         else if (rows.length === 0) cli.info('no connections yet: add one with "buildlens connect add"');
-        else cli.print(renderTable(rows, LIST_COLUMNS, cli.tableWidth()));
+        else {
+          const table = rows.map(({ last_sync_summary: _summary, ...row }) => row);
+          cli.print(renderTable(table, LIST_COLUMNS, cli.tableWidth()));
+        }
       });
     });
 }

@@ -3,9 +3,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import type { CheckCode } from '../../connectors/contract.js';
 import { createConnector } from '../../connectors/registry.js';
-import { PROVIDERS } from '../../domain/model.js';
-import { getConnection, listConnections } from '../../store/connections.js';
-import { readSyncState } from '../../store/sync-state.js';
+import { connectionRecord, listConnectionRecords } from '../../store/connection-records.js';
+import { getConnection } from '../../store/connections.js';
 import type { ServerContext } from '../context.js';
 
 const CHECK_CODES = [
@@ -30,22 +29,6 @@ export const CHECK_EXPLANATIONS: Record<CheckCode, string> = {
   rate_limited: 'The provider is rate limiting this token; try again after a few minutes.',
 };
 
-export const lastSync = z.object({
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
-  error: z.string().nullable(),
-  summary: z.unknown(),
-});
-
-const connection = z.object({
-  name: z.string(),
-  provider: z.enum(PROVIDERS),
-  baseUrl: z.string(),
-  org: z.string().nullable(),
-  createdAt: z.string(),
-  lastSync,
-});
-
 const checkResult = z.object({
   connection: z.string(),
   code: z.enum(CHECK_CODES),
@@ -64,32 +47,13 @@ export const connectionRoutes: FastifyPluginAsync<ServerContext> = async (app, {
     '/api/connections',
     {
       schema: {
-        summary: 'Connections and the outcome of their last sync (never a token)',
+        summary:
+          'Connections and their last sync, as `buildlens --json connect list` prints them (never a token)',
         tags: ['connections'],
-        response: { 200: z.array(connection) },
+        response: { 200: z.array(connectionRecord) },
       },
     },
-    async () => {
-      const connections = await listConnections(store);
-      return Promise.all(
-        connections.map(async (c) => {
-          const state = await readSyncState(store, c.id);
-          return {
-            name: c.name,
-            provider: c.provider,
-            baseUrl: c.baseUrl,
-            org: c.org,
-            createdAt: c.createdAt,
-            lastSync: {
-              startedAt: state.lastStartedAt,
-              finishedAt: state.lastFinishedAt,
-              error: state.lastError,
-              summary: state.lastSummary,
-            },
-          };
-        }),
-      );
-    },
+    () => listConnectionRecords(store),
   );
 
   app.post(

@@ -1,6 +1,6 @@
 // Connections: when each last synced and how it went, a verify button that explains the outcome, and
 // syncs started from here with their progress.
-import { api, type ConnectionInfo, type SyncStatus } from '../api.js';
+import { api, type ConnectionRecord, type SyncStatus } from '../api.js';
 import { empty, failure, fill, h } from '../dom.js';
 import type { Page } from '../page.js';
 import { globalParams } from '../state.js';
@@ -12,18 +12,33 @@ const MAX_POLLS = 1800;
 
 const when = (iso: string | null) => (iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : 'never');
 
-function lastSync(connection: ConnectionInfo): HTMLElement {
-  const { finishedAt, error, summary } = connection.lastSync;
-  if (error) return h('span', { class: 'bad' }, `Failed ${when(finishedAt)}: ${error}`);
-  const runs = (summary as { runsNew?: number; runsUpdated?: number } | null) ?? null;
-  return h(
-    'span',
-    {},
-    finishedAt ? `OK ${when(finishedAt)}` : 'Not synced yet',
-    runs
-      ? h('span', { class: 'sub' }, `${runs.runsNew ?? 0} new, ${runs.runsUpdated ?? 0} updated runs`)
-      : null,
-  );
+function lastSync(connection: ConnectionRecord): HTMLElement {
+  const { last_sync_at: finished, last_sync_error: error, last_sync_summary: summary } = connection;
+  switch (connection.last_sync_result) {
+    case 'never':
+      return h('span', {}, 'Not synced yet');
+    case 'running':
+      return h('span', {}, `Running since ${when(connection.last_sync_started_at)}`);
+    case 'interrupted':
+      return h(
+        'span',
+        { class: 'bad' },
+        `Interrupted: started ${when(connection.last_sync_started_at)} and never finished; the next sync carries on`,
+      );
+    case 'failed':
+      return h('span', { class: 'bad' }, `Failed ${when(finished)}: ${error}`);
+    case 'ok': {
+      const runs = summary as { runsNew?: number; runsUpdated?: number } | null;
+      return h(
+        'span',
+        {},
+        `OK ${when(finished)}`,
+        runs
+          ? h('span', { class: 'sub' }, `${runs.runsNew ?? 0} new, ${runs.runsUpdated ?? 0} updated runs`)
+          : null,
+      );
+    }
+  }
 }
 
 function verifyButton(name: string): HTMLElement {
@@ -138,7 +153,7 @@ export const connectionsPage: Page = async (context) => {
                     { 'data-connection': c.name },
                     h('th', { scope: 'row' }, c.name),
                     h('td', {}, c.provider, c.org ? h('span', { class: 'sub' }, c.org) : null),
-                    h('td', { class: 'url' }, c.baseUrl),
+                    h('td', { class: 'url' }, c.url),
                     h('td', {}, lastSync(c)),
                     h('td', {}, verifyButton(c.name)),
                     h('td', {}, syncButton('Sync now', [c.name])),

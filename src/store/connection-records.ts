@@ -1,0 +1,68 @@
+// Connections as documents: the snake_case records `buildlens connect list --json` prints and
+// /api/connections answers with, each with its last sync. Never a token: the CLI adds a masked one itself.
+import { z } from 'zod';
+import { type Connection, PROVIDERS } from '../domain/model.js';
+import { listConnections } from './connections.js';
+import { syncLockHolder } from './lock.js';
+import type { Store } from './store.js';
+import { readSyncState, type SyncState } from './sync-state.js';
+
+const SYNC_RESULTS = ['never', 'running', 'interrupted', 'failed', 'ok'] as const;
+export type SyncResult = (typeof SYNC_RESULTS)[number];
+
+export const connectionRecord = z.object({
+  name: z.string(),
+  provider: z.enum(PROVIDERS),
+  url: z.string().describe('The provider API base URL'),
+  org: z.string().nullable(),
+  created_at: z.string(),
+  last_sync_started_at: z.string().nullable(),
+  last_sync_at: z.string().nullable().describe('When the last sync finished'),
+  last_sync_result: z
+    .enum(SYNC_RESULTS)
+    .describe(
+      'running: a sync holds the connection now; interrupted: the last one stopped before it finished',
+    ),
+  last_sync_error: z.string().nullable().describe('One line; null after a successful sync'),
+  last_sync_summary: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe('What the last successful sync did, as `buildlens --json sync` prints per connection'),
+});
+export type ConnectionRecord = z.infer<typeof connectionRecord>;
+
+/**
+ * `never`; `running` or, when no sync holds the connection's lock, `interrupted` (started after the last
+ * finish: the process was killed); else `failed` or `ok`.
+ */
+export function syncResult(sync: SyncState, locked: boolean): SyncResult {
+  if (sync.lastStartedAt === null) return 'never';
+  if (sync.lastFinishedAt === null || sync.lastStartedAt > sync.lastFinishedAt)
+    return locked ? 'running' : 'interrupted';
+  return sync.lastError === null ? 'ok' : 'failed';
+}
+
+export function toConnectionRecord(c: Connection, sync: SyncState, locked: boolean): ConnectionRecord {
+  return {
+    name: c.name,
+    provider: c.provider,
+    url: c.baseUrl,
+    org: c.org,
+    created_at: c.createdAt,
+    last_sync_started_at: sync.lastStartedAt,
+    last_sync_at: sync.lastFinishedAt,
+    last_sync_result: syncResult(sync, locked),
+    last_sync_error: sync.lastError,
+    last_sync_summary: (sync.lastSummary as Record<string, unknown> | null) ?? null,
+  };
+}
+
+/** Every connection by name, with its last sync. */
+export async function listConnectionRecords(store: Store): Promise<ConnectionRecord[]> {
+  const connections = await listConnections(store);
+  return Promise.all(
+    connections.map(async (c) =>
+      toConnectionRecord(c, await readSyncState(store, c.id), (await syncLockHolder(store, c.id)) !== null),
+    ),
+  );
+}
