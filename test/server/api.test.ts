@@ -161,6 +161,7 @@ test('connections: listed with their last sync, never with a token; verify expla
     url: '/api/connections/bitrise-sandbox/verify',
   });
   assert.equal((ok.body as { code: string }).code, 'ok');
+  assert.deepEqual(ok.body, await cliJson(['--json', 'connect', 'verify', 'bitrise-sandbox']), 'as the CLI');
   const wrong = await api.call('POST', '/api/connections/{name}/verify', {
     url: '/api/connections/wrong-token/verify',
   });

@@ -2,11 +2,10 @@
 import type { Command } from 'commander';
 import { DEFAULT_BITRISE_URL } from '../../connectors/bitrise/connector.js';
 import { DEFAULT_BUILDKITE_URL } from '../../connectors/buildkite/connector.js';
-import type { CheckResult } from '../../connectors/contract.js';
-import { createConnector } from '../../connectors/registry.js';
 import type { Connection, Provider } from '../../domain/model.js';
 import { listConnectionRecords } from '../../store/connection-records.js';
 import { addConnection, getConnection, listConnections, removeConnection } from '../../store/connections.js';
+import { type CheckRecord, verifyConnection } from '../../sync/verify.js';
 import type { Cli } from '../context.js';
 import { ConnectionFailure, UsageError } from '../errors.js';
 import { type Column, renderTable } from '../format.js';
@@ -25,14 +24,7 @@ function parseName(name: string): string {
   return name;
 }
 
-/** A person waits on a check: fail fast rather than retry for the length of a sync. */
-const CHECK_OPTIONS = { maxRetries: 1, timeoutMs: 15_000 };
-
-async function check(connection: Connection, token: string): Promise<CheckResult> {
-  return createConnector(connection, token, CHECK_OPTIONS).check();
-}
-
-function failure(name: string, result: CheckResult): ConnectionFailure {
+function failure(name: string, result: CheckRecord): ConnectionFailure {
   const hint = result.curl ? ` Try: ${result.curl}` : '';
   return new ConnectionFailure(
     `connection "${name}" failed verification (${result.code}): ${result.message}${hint}`,
@@ -107,12 +99,13 @@ function registerAdd(connect: Command, cli: Cli): void {
           createdAt: new Date().toISOString(),
         };
         if (options.verify) {
-          const result = await check(draft, token);
+          const result = await verifyConnection(draft, token);
           if (result.code !== 'ok') throw failure(name, result);
           cli.info(result.message);
         }
-        const connection = await addConnection(store, { name, provider, baseUrl, org, token });
-        if (cli.options.json) cli.print(JSON.stringify(connection));
+        await addConnection(store, { name, provider, baseUrl, org, token });
+        const added = (await listConnectionRecords(store)).find((c) => c.name === name);
+        if (cli.options.json) cli.print(JSON.stringify(added));
         else cli.print(`added connection "${name}" (${provider}, ${baseUrl})`);
       });
     });
@@ -163,11 +156,15 @@ function registerVerify(connect: Command, cli: Cli): void {
     .action(async (name: string) => {
       const { connection, token } = await cli.withStore((store) => getConnection(store, name));
       cli.secrets.add(token);
-      const result = await check(connection, token);
+      const result = await verifyConnection(connection, token);
       if (cli.options.json) cli.print(JSON.stringify(result));
       else
         cli.print(
-          [`${result.code}: ${result.message}`, ...(result.curl ? [`try: ${result.curl}`] : [])].join('\n'),
+          [
+            `${result.code}: ${result.message}`,
+            result.explanation,
+            ...(result.curl ? [`try: ${result.curl}`] : []),
+          ].join('\n'),
         );
       if (result.code !== 'ok') throw failure(name, result);
     });
