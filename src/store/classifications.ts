@@ -1,12 +1,13 @@
 // Reading every stored run and job page by page, and writing back only their classification, so that
 // `buildlens classify` can re-apply the rules from the store alone.
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { ClassifiedJob, ClassifiedRun, Provider } from '../domain/model.js';
 import { chunks } from './batch.js';
 import { inWriteTransaction } from './dialect.js';
 import { markGrains, refreshRollups } from './rollups.js';
 import { jobFromRow, jobRow, runFromRow, runRow } from './rows.js';
+import type { Schema } from './schema.js';
 import type { Store } from './store.js';
 
 export interface StoredRun {
@@ -148,17 +149,7 @@ export async function saveClassifications(
   if (runs.length === 0 && jobs.length === 0) return;
   await inWriteTransaction(store, async (db) => {
     for (const { connectionId, run } of runs) {
-      const row = runRow(connectionId, run);
-      await db
-        .updateTable('runs')
-        .set({
-          classification: row.classification,
-          classified_by: row.classified_by,
-          content_hash: row.content_hash,
-        })
-        .where('connection_id', '=', connectionId)
-        .where('key', '=', run.key)
-        .execute();
+      await setClassification(db, 'runs', connectionId, runRow(connectionId, run));
     }
     // Rollups count runs by class: rebuild the grains of the runs that changed.
     const keysByConnection = new Map<number, string[]>();
@@ -172,17 +163,29 @@ export async function saveClassifications(
       await refreshRollups(db, connectionId);
     }
     for (const { connectionId, job } of jobs) {
-      const row = jobRow(connectionId, job);
-      await db
-        .updateTable('jobs')
-        .set({
-          classification: row.classification,
-          classified_by: row.classified_by,
-          content_hash: row.content_hash,
-        })
-        .where('connection_id', '=', connectionId)
-        .where('key', '=', job.key)
-        .execute();
+      await setClassification(db, 'jobs', connectionId, jobRow(connectionId, job));
     }
   });
+}
+
+type Classified = Pick<Schema['runs'], 'key' | 'content_hash'> &
+  Partial<Pick<Schema['runs'], 'classification' | 'classified_by'>>;
+
+async function setClassification(
+  db: Kysely<Schema>,
+  table: 'runs' | 'jobs',
+  connectionId: number,
+  row: Classified,
+): Promise<void> {
+  // One query over either table: Kysely types it through the columns both have.
+  await (db as unknown as Kysely<Record<'runs' | 'jobs', Classified & { connection_id: number }>>)
+    .updateTable(table)
+    .set({
+      classification: row.classification ?? null,
+      classified_by: row.classified_by ?? null,
+      content_hash: row.content_hash,
+    })
+    .where('connection_id', '=', connectionId)
+    .where('key', '=', row.key)
+    .execute();
 }
