@@ -13,7 +13,7 @@ import { type RunningServer, startServer } from '../../src/server/serve.js';
 import { writeBatch } from '../../src/store/batch.js';
 import { addConnection } from '../../src/store/connections.js';
 import { openStore, type Store } from '../../src/store/store.js';
-import { recordSyncFailure } from '../../src/store/sync-state.js';
+import { recordSyncFailure, recordSyncStart } from '../../src/store/sync-state.js';
 import { job, project, run } from '../store/fixtures.js';
 import { buildDashboard, CHROMIUM_SKIP, chromiumAvailable, launchBrowser } from './browser.js';
 
@@ -103,6 +103,7 @@ before(async () => {
     },
     {},
   );
+  await recordSyncStart(store, connection.id);
   await recordSyncFailure(store, connection.id, hostile('sync-error'));
   server = await startServer({ store, host: '127.0.0.1', port: 0, token: null, syncEveryMs: null, webRoot });
   browser = await launchBrowser();
