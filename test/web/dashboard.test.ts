@@ -86,6 +86,11 @@ test('overview: every project with numbers and sparklines; the provider filter c
   assert.ok((await drawnCharts(page)) >= 2, 'throughput and duration charts drawn');
   const allRuns = Number((await kpi(page, 'runs'))?.replace(/,/g, ''));
   assert.ok(allRuns > 0);
+  // 90 days of history and a 30-day range: every project has a previous period to compare with.
+  const arrows = await page.$$eval('tbody tr[data-project] .trend', (spans) =>
+    spans.map((s) => s.textContent ?? '').filter((t) => /^[▲▼→] /.test(t)),
+  );
+  assert.ok(arrows.length >= projects, `${arrows.length} trend arrows for ${projects} projects`);
   await page.screenshot({ path: join(SCREENSHOTS, 'overview.png'), fullPage: true });
 
   const before = await kpi(page, 'runs');
@@ -324,6 +329,8 @@ test('light and dark colour schemes: text has at least 4.5:1 contrast on every p
     '.muted',
     '.badge',
     'button',
+    '.trend.good',
+    '.trend.bad',
   ];
   for (const scheme of ['light', 'dark'] as const) {
     const page = await browser.context.newPage();
