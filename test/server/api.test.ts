@@ -97,6 +97,7 @@ test('the OpenAPI document describes every API route with a response schema', as
     'by',
     'compare',
     'connection',
+    'exact',
     'machine',
     'metrics',
     'pr',
@@ -309,6 +310,11 @@ test('report: the same document as the metrics module gives, for any grouping an
   assert.deepEqual(document.by, ['project']);
   assert.deepEqual(document.rows, await report(store, { filter: {}, by: ['project'] }));
   assert.deepEqual(document.total, (await report(store, { filter: {}, by: [] }))[0]);
+
+  // A synced store answers from the rollups unless asked for exact percentiles.
+  const exact = (await api.call('GET', '/api/report', { url: '/api/report?exact=true' })).body as ReportBody;
+  assert.deepEqual(exact.rows, await report(store, { filter: {}, by: ['project'], exact: true }));
+  assert.notDeepEqual(exact.rows, document.rows, 'some percentile differs between sketch and exact');
 
   const since = '2026-01-01T00:00:00.000Z';
   const weekly = (

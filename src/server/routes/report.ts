@@ -19,6 +19,11 @@ const reportQuery = filterQuery
       .enum(['previous'])
       .optional()
       .describe('Add each group’s figures over the previous period (needs since)'),
+    exact: z
+      .enum(['true', 'false'])
+      .transform((value) => value === 'true')
+      .optional()
+      .describe('true: percentiles from every run instead of the rollups’ sketches (within 0.5%)'),
   })
   .strict();
 
@@ -80,12 +85,13 @@ export const reportRoutes: FastifyPluginAsync<ServerContext> = async (app, { sto
       },
     },
     async (request) => {
-      const { by, metrics, compare, ...filters } = request.query as z.infer<typeof reportQuery>;
+      const { by, metrics, compare, exact, ...filters } = request.query as z.infer<typeof reportQuery>;
       return reportDocument(store, {
         filter: await resolveFilter(store, filters),
         by: by ?? [],
         metrics: metrics ?? [],
         ...(compare ? { compare } : {}),
+        exact: exact === true,
       });
     },
   );
