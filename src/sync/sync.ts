@@ -50,6 +50,14 @@ export interface SyncSummary extends BatchResult {
   durationMs: number;
 }
 
+/** The figures of a sync summary. */
+export type SyncCounts = Omit<SyncSummary, 'connection' | 'provider'>;
+
+/** Figures of a sync that did nothing yet: where summaries and their totals start. */
+export function noCounts(): SyncCounts {
+  return { projects: 0, runsNew: 0, runsUpdated: 0, jobsNew: 0, jobsUpdated: 0, requests: 0, durationMs: 0 };
+}
+
 /**
  * Syncs one connection: everything since its last committed checkpoint (or `lookbackDays` back on the
  * first sync), plus the runs still unfinished in the store. On failure the error is recorded and rethrown.
@@ -79,17 +87,7 @@ async function syncLocked(
     ...options.connector,
     now,
   });
-  const summary: SyncSummary = {
-    connection: connection.name,
-    provider: connection.provider,
-    projects: 0,
-    runsNew: 0,
-    runsUpdated: 0,
-    jobsNew: 0,
-    jobsUpdated: 0,
-    requests: 0,
-    durationMs: 0,
-  };
+  const summary: SyncSummary = { connection: connection.name, provider: connection.provider, ...noCounts() };
   const progress: SyncProgress = { projectsDone: 0, projectsTotal: 0, runsDone: 0 };
   const report = () => options.onProgress?.({ ...progress });
 

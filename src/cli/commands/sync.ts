@@ -6,7 +6,7 @@ import type { Provider } from '../../domain/model.js';
 import { listConnections } from '../../store/connections.js';
 import { firstLine } from '../../store/errors.js';
 import type { Store } from '../../store/store.js';
-import { type SyncSummary, syncConnection } from '../../sync/sync.js';
+import { noCounts, type SyncCounts, type SyncSummary, syncConnection } from '../../sync/sync.js';
 import type { Cli } from '../context.js';
 import { ConnectionFailure, UsageError } from '../errors.js';
 import { parseLookbackDays } from '../parse.js';
@@ -14,27 +14,17 @@ import { SyncProgress } from '../progress.js';
 
 const PROJECT_UNIT: Record<Provider, string> = { bitrise: 'apps', buildkite: 'pipelines' };
 
-type Totals = Omit<SyncSummary, 'connection' | 'provider'>;
-
 export interface SyncOutcome {
   connections: SyncSummary[];
-  totals: Totals;
+  totals: SyncCounts;
   /** Connections that failed, with the one-line reason. */
   failed: { connection: string; error: string }[];
 }
 
-function totalsOf(summaries: SyncSummary[]): Totals {
-  const totals: Totals = {
-    projects: 0,
-    runsNew: 0,
-    runsUpdated: 0,
-    jobsNew: 0,
-    jobsUpdated: 0,
-    requests: 0,
-    durationMs: 0,
-  };
+function totalsOf(summaries: SyncSummary[]): SyncCounts {
+  const totals = noCounts();
   for (const s of summaries) {
-    for (const key of Object.keys(totals) as (keyof Totals)[]) totals[key] += s[key];
+    for (const key of Object.keys(totals) as (keyof SyncCounts)[]) totals[key] += s[key];
   }
   return totals;
 }
