@@ -1,5 +1,8 @@
 // Options several commands share: the run filters and the output format.
 import type { Command } from 'commander';
+import type { RunFilter } from '../domain/model.js';
+import { listConnections } from '../store/connections.js';
+import type { Store } from '../store/store.js';
 import type { Cli } from './context.js';
 import { UsageError } from './errors.js';
 import { collectList, parseChoice } from './parse.js';
@@ -29,4 +32,12 @@ export function formatFrom<T extends string>(cli: Cli, value: string | undefined
   if (cli.options.json && value !== undefined && value !== 'json')
     throw new UsageError(`--json and --format ${value} contradict each other`);
   return parseChoice(cli.options.json ? 'json' : (value ?? 'table'), '--format', choices);
+}
+
+/** A `--connection` that names no connection is a typo, not a wish for an empty answer. */
+export async function checkConnections(store: Store, filter: RunFilter): Promise<void> {
+  if (!filter.connection?.length) return;
+  const known = new Set((await listConnections(store)).map((c) => c.name));
+  const unknown = filter.connection.find((name) => !known.has(name));
+  if (unknown !== undefined) throw new UsageError(`unknown connection "${unknown}"`);
 }

@@ -317,6 +317,31 @@ describe('buildlens against the sandbox', () => {
     assert.match(mdLines.at(-1) ?? '', new RegExp(`^\\| total \\| ${t.runs} \\|`));
   });
 
+  it('report tables fit 80 columns with several grouping columns, and each legend names what it shows', async () => {
+    // Three grouping columns and the whole overview cannot share 80 columns: the overview is split.
+    const grouped = await buildlens(['--db', db, 'report', '--by', 'project,workflow,branch']);
+    assertOk(grouped);
+    for (const line of grouped.stdout.split('\n'))
+      assert.ok([...line].length <= 80, `wider than 80: ${line}`);
+    assert.match(grouped.stdout, /^counts\n/);
+    assert.match(grouped.stdout, /^duration\n/m);
+    assert.match(grouped.stdout, /^queue\n/m);
+    // Compared, the overview's queue table shows p50 and p95 only, and its legend says so.
+    const compared = await buildlens([
+      '--db',
+      db,
+      'report',
+      '--compare',
+      'previous',
+      '--since',
+      '2000-01-01',
+    ]);
+    assertOk(compared);
+    assert.match(compared.stdout, /^project\s+q50\s+Δ\s+q95\s+Δ$/m);
+    assert.match(compared.stdout, /^q50\/q95: queue time of started runs$/m);
+    assert.doesNotMatch(compared.stdout, /q50\.\.qmax/);
+  });
+
   it('report filters: a --since after every run leaves an empty total', async () => {
     const empty = await buildlens(['--db', db, '--json', 'report', '--since', '2100-01-01']);
     assertOk(empty);
@@ -340,7 +365,7 @@ describe('buildlens against the sandbox', () => {
   it('sandbox serves (with the faults asked for) until SIGTERM, then exits 0', async () => {
     const child: ChildProcess = spawn(
       process.execPath,
-      [BIN, 'sandbox', '--seed', '2', '--faults', '503:on=bitrise,count=1'],
+      [BIN, 'sandbox', '--port', '0', '--seed', '2', '--faults', '503:on=bitrise,count=1'],
       {
         cwd: dir,
         env,
@@ -372,6 +397,14 @@ describe('buildlens errors: one line, the right exit code, no stack, no token', 
   it('unknown connection → 2', async () => {
     assertFails(await buildlens(['--db', db, 'connect', 'verify', 'nope']), 2, /unknown connection "nope"/);
     assertFails(await buildlens(['--db', db, 'sync', 'nope']), 2, /unknown connection "nope"/);
+    // As a filter too: a mistyped name is an error, not an empty report.
+    for (const command of ['report', 'flaky']) {
+      assertFails(
+        await buildlens(['--db', db, command, '--connection', 'br', '--connection', 'nope']),
+        2,
+        /unknown connection "nope"/,
+      );
+    }
   });
 
   it('bad URL → 2', async () => {

@@ -44,7 +44,7 @@ export function registerDemo(program: Command, cli: Cli): void {
   program
     .command('demo')
     .description(
-      'run the sandbox, import its data into a fresh database, print the report and serve the dashboard',
+      'run the sandbox, import its data into a new temporary database (or --db), print the report and serve the dashboard',
     )
     .option('--no-serve', 'exit after the report instead of serving the dashboard')
     .action(async (options: { serve: boolean }) => {

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { type FlakyList, flakyList } from '../../metrics/flaky.js';
 import type { Cli } from '../context.js';
 import { type Row, renderCsv, sanitize } from '../format.js';
-import { addFilterOptions, formatFrom } from '../options.js';
+import { addFilterOptions, checkConnections, formatFrom } from '../options.js';
 import { type FilterOptions, parseFilter, parseInteger } from '../parse.js';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
@@ -58,7 +58,10 @@ export function registerFlaky(program: Command, cli: Cli): void {
       const filter = parseFilter(options);
       const limit = parseInteger(options.limit, '--limit', 1, 100_000);
       const format = formatFrom(cli, options.format, FORMATS);
-      const list = await cli.withStore((store) => flakyList(store, filter, limit));
+      const list = await cli.withStore(async (store) => {
+        await checkConnections(store, filter);
+        return flakyList(store, filter, limit);
+      });
       if (format === 'json') return cli.print(JSON.stringify(list, null, 2));
       if (format === 'csv') {
         const rows = [

@@ -25,7 +25,7 @@ import {
   renderMarkdown,
   renderTable,
 } from '../format.js';
-import { addFilterOptions, formatFrom } from '../options.js';
+import { addFilterOptions, checkConnections, formatFrom } from '../options.js';
 import { type FilterOptions, parseChoice, parseChoiceList, parseFilter } from '../parse.js';
 
 const FORMATS = ['table', 'json', 'csv', 'md'] as const;
@@ -73,6 +73,8 @@ const OVERVIEW_LEGEND = [
   'ok/fail/abrt/skip/run: runs by outcome (run = unfinished); rate = ok/(ok+fail)',
   'p50..max: duration of successful runs; q50/q95: queue time of started runs',
 ];
+
+const OVERVIEW_QUEUE_LEGEND = 'q50/q95: queue time of started runs';
 
 const LEGEND: Record<MetricGroup, string> = {
   counts: 'ok/fail/abrt/skip/run: runs by outcome (run = unfinished); rate = ok/(ok+fail)',
@@ -129,12 +131,17 @@ interface Section {
 
 /**
  * What the tables show: the overview (counts, durations, queue p50/p95) in one table, then one per extra
- * group. Compared, the overview is split so that each table with its Δ columns fits 80 columns.
+ * group. Split, the overview is three tables, so that each fits 80 columns beside Δ columns or several
+ * grouping columns.
  */
-function sectionsOf(extra: MetricGroup[], compared: boolean): Section[] {
+function sectionsOf(extra: MetricGroup[], split: boolean): Section[] {
   const group = (g: MetricGroup): Section => ({ title: g, fields: METRIC_FIELDS[g], legend: [LEGEND[g]] });
-  const queueOverview: Section = { title: 'queue', fields: OVERVIEW_QUEUE_FIELDS, legend: [LEGEND.queue] };
-  const overview: Section[] = compared
+  const queueOverview: Section = {
+    title: 'queue',
+    fields: OVERVIEW_QUEUE_FIELDS,
+    legend: [OVERVIEW_QUEUE_LEGEND],
+  };
+  const overview: Section[] = split
     ? [group('counts'), group('duration'), ...(extra.includes('queue') ? [] : [queueOverview])]
     : [
         {
@@ -220,11 +227,15 @@ export async function renderReport(store: Store, view: ReportView): Promise<stri
   if (view.format === 'md') return renderMarkdown(table, [...labels, ...metricColumns(fields, compared)]);
   const period = document.previous_filter;
   const against = period ? ` (Δ against ${period.since?.slice(0, 10)} to ${period.until?.slice(0, 10)})` : '';
-  const tables = sections.map((section) => {
-    const body = renderTable(table, [...labels, ...metricColumns(section.fields, compared)], view.width);
-    return sections.length > 1 ? `${section.title}${against}\n${body}` : body;
-  });
-  return `${tables.join('\n\n')}\n\n${sections.flatMap((section) => section.legend).join('\n')}`;
+  const render = (section: Section) =>
+    renderTable(table, [...labels, ...metricColumns(section.fields, compared)], view.width);
+  const fits = (text: string) => text.split('\n').every((line) => [...line].length <= view.width);
+  // Grouping columns shrink only so far: with several of them the overview is split to fit.
+  const shown = compared || fits(render(sections[0] as Section)) ? sections : sectionsOf(extra, true);
+  const tables = shown.map((section) =>
+    shown.length > 1 ? `${section.title}${against}\n${render(section)}` : render(section),
+  );
+  return `${tables.join('\n\n')}\n\n${shown.flatMap((section) => section.legend).join('\n')}`;
 }
 
 export function registerReport(program: Command, cli: Cli): void {
@@ -238,7 +249,10 @@ export function registerReport(program: Command, cli: Cli): void {
       '--metrics <groups>',
       `metric groups besides the overview: any of ${METRIC_GROUPS.join(',')}, or all`,
     )
-    .option('--compare <period>', 'show the change against the previous period of the same length: previous')
+    .option(
+      '--compare <period>',
+      'show the change against the previous period of the same length (needs --since): previous',
+    )
     .option(
       '--exact',
       "percentiles from every run instead of the rollups' sketches (those are within 0.5%; this is slower)",
@@ -270,7 +284,12 @@ export function registerReport(program: Command, cli: Cli): void {
           format: formatFrom(cli, options.format, FORMATS),
           width: cli.tableWidth(),
         };
-        cli.print(await cli.withStore((store) => renderReport(store, view)));
+        cli.print(
+          await cli.withStore(async (store) => {
+            await checkConnections(store, view.filter);
+            return renderReport(store, view);
+          }),
+        );
       },
     );
 }

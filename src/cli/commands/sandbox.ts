@@ -17,7 +17,7 @@ interface SandboxOptions {
 
 /** Starts the sandbox; a bad fault spec or a busy port is the user's to fix (exit 2). */
 async function start(options: SandboxOptions) {
-  const port = options.port === undefined ? 0 : parseInteger(options.port, '--port', 1, 65535);
+  const port = options.port === undefined ? 0 : parseInteger(options.port, '--port', 0, 65535);
   try {
     return await startSandbox({
       port,
@@ -37,7 +37,7 @@ export function registerSandbox(program: Command, cli: Cli): void {
   program
     .command('sandbox')
     .description('serve simulated Bitrise and Buildkite APIs on 127.0.0.1 until Ctrl-C')
-    .option('--port <n>', 'port to listen on (default: any free port)')
+    .option('--port <n>', 'port to listen on (default or 0: any free port)')
     .option('--seed <n>', 'seed of the generated data', '1')
     .option('--size <size>', `amount of data: ${SANDBOX_SIZES.join(', ')}`, 'small')
     .option('--faults <spec>', 'make the APIs fail like real ones, e.g. "503:rate=0.1;slow:ms=2000,every=5"')
