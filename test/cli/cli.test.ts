@@ -362,6 +362,19 @@ describe('buildlens against the sandbox', () => {
     assert.match(demo.stdout, /^total\s+[1-9]\d*\s/m);
   });
 
+  it('--json demo --no-serve prints JSON only: the sync summary, then the report', async () => {
+    const demo = await buildlens(['--db', join(dir, 'demo', 'demo.db'), '--json', 'demo', '--no-serve']);
+    assertOk(demo);
+    const [summary, report, ...rest] = demo.stdout
+      .trim()
+      .split(/\n+(?=\{)/)
+      .map((text) => JSON.parse(text));
+    assert.deepEqual(rest, []);
+    assert.deepEqual(summary.failed, []);
+    assert.deepEqual(report.by, ['project']);
+    assert.ok(report.total.runs > 0);
+  });
+
   it('sandbox serves (with the faults asked for) until SIGTERM, then exits 0', async () => {
     const child: ChildProcess = spawn(
       process.execPath,

@@ -78,7 +78,9 @@ export function registerDemo(program: Command, cli: Cli): void {
             LOOKBACK_DAYS,
           );
           printSync(cli, outcome);
-          return renderReport(store, { filter: {}, by: [], format: 'table', width: cli.tableWidth() });
+          // With --json, stdout is two JSON documents: the sync summary, then the report.
+          const format = cli.options.json ? 'json' : 'table';
+          return renderReport(store, { filter: {}, by: [], format, width: cli.tableWidth() });
         });
         cli.print(`\n${report}`);
         cli.info(`\nThe data stays in ${cli.options.db}; explore it with, for example:`);
