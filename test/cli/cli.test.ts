@@ -489,6 +489,11 @@ describe('buildlens errors: one line, the right exit code, no stack, no token', 
     assertFails(await buildlens(['sandbox', '--faults', 'bogus']), 2, /--faults: unknown fault "bogus"/);
     assertFails(await buildlens(['report', '--bogus']), 2, /unknown option '--bogus'/);
     assertFails(await buildlens(['--db', db, 'report', '--by', 'colour']), 2, /--by must be one of/);
+    assertFails(
+      await buildlens(['--db', db, 'connect', 'add', 'x', '--provider', 'bitrise', '--org', 'acme']),
+      2,
+      /--org is for Buildkite/,
+    );
     const secret = 'secret-token-123456';
     const result = await buildlens([
       '--db',

@@ -83,6 +83,11 @@ function registerAdd(connect: Command, cli: Cli): void {
     .action(async (rawName: string, options: AddOptions) => {
       const name = parseName(rawName);
       const provider = parseProvider(options.provider);
+      // Bitrise has no organization filter: an --org there would be stored and silently ignored.
+      if (provider === 'bitrise' && options.org !== undefined)
+        throw new UsageError(
+          '--org is for Buildkite: a Bitrise connection reads every app the token can see',
+        );
       const baseUrl = parseBaseUrl(options.url ?? DEFAULTS[provider].url);
       const org = options.org?.trim() || null;
       const token = await readToken(cli, provider, options);
