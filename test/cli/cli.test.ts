@@ -317,7 +317,7 @@ describe('buildlens against the sandbox', () => {
     assert.match(mdLines.at(-1) ?? '', new RegExp(`^\\| total \\| ${t.runs} \\|`));
   });
 
-  it('report tables fit 80 columns with several grouping columns, and each legend names what it shows', async () => {
+  it('report tables fit 80 columns and keep grouping columns readable; each legend names what it shows', async () => {
     // Three grouping columns and the whole overview cannot share 80 columns: the overview is split.
     const grouped = await buildlens(['--db', db, 'report', '--by', 'project,workflow,branch']);
     assertOk(grouped);
@@ -326,6 +326,13 @@ describe('buildlens against the sandbox', () => {
     assert.match(grouped.stdout, /^counts\n/);
     assert.match(grouped.stdout, /^duration\n/m);
     assert.match(grouped.stdout, /^queue\n/m);
+    // Two grouping columns would shrink to a few letters each beside the whole overview: split too.
+    const twoColumns = await buildlens(['--db', db, 'report', '--by', 'project,workflow']);
+    assertOk(twoColumns);
+    assert.match(
+      twoColumns.stdout,
+      /^counts\nproject\s+workflow\s+runs\s+ok\s+fail\s+abrt\s+skip\s+run\s+rate\n/,
+    );
     // Compared, the overview's queue table shows p50 and p95 only, and its legend says so.
     const compared = await buildlens([
       '--db',

@@ -75,6 +75,7 @@ const OVERVIEW_LEGEND = [
 ];
 
 const OVERVIEW_QUEUE_LEGEND = 'q50/q95: queue time of started runs';
+const OVERVIEW_FIELDS = [...METRIC_FIELDS.counts, ...METRIC_FIELDS.duration, ...OVERVIEW_QUEUE_FIELDS];
 
 const LEGEND: Record<MetricGroup, string> = {
   counts: 'ok/fail/abrt/skip/run: runs by outcome (run = unfinished); rate = ok/(ok+fail)',
@@ -146,7 +147,7 @@ function sectionsOf(extra: MetricGroup[], split: boolean): Section[] {
     : [
         {
           title: 'overview',
-          fields: [...METRIC_FIELDS.counts, ...METRIC_FIELDS.duration, ...OVERVIEW_QUEUE_FIELDS],
+          fields: OVERVIEW_FIELDS,
           legend: OVERVIEW_LEGEND,
         },
       ];
@@ -200,6 +201,20 @@ function labelColumns(document: ReportDocument, format: ReportFormat): Column[] 
   );
 }
 
+/** Characters a grouping column needs to stay readable once shortened ("Checkout Flu…"). */
+const READABLE_LABEL = 12;
+
+/**
+ * Whether the overview's figures leave every grouping column enough room in one table; if not, the overview
+ * is split, as otherwise two grouping columns shrink to "Acme …" and rows can no longer be told apart.
+ */
+function labelsReadable(table: Row[], labels: Column[], width: number): boolean {
+  const figures = renderTable(table, metricColumns(OVERVIEW_FIELDS, false), Number.POSITIVE_INFINITY);
+  const figuresWidth = Math.max(...figures.split('\n').map((line) => [...line].length));
+  // Each grouping column is followed by a two-space gap.
+  return (width - figuresWidth) / labels.length - 2 >= READABLE_LABEL;
+}
+
 /** Runs the report and renders it; `demo` prints the same view. */
 export async function renderReport(store: Store, view: ReportView): Promise<string> {
   const document = await reportDocument(store, {
@@ -229,9 +244,7 @@ export async function renderReport(store: Store, view: ReportView): Promise<stri
   const against = period ? ` (Δ against ${period.since?.slice(0, 10)} to ${period.until?.slice(0, 10)})` : '';
   const render = (section: Section) =>
     renderTable(table, [...labels, ...metricColumns(section.fields, compared)], view.width);
-  const fits = (text: string) => text.split('\n').every((line) => [...line].length <= view.width);
-  // Grouping columns shrink only so far: with several of them the overview is split to fit.
-  const shown = compared || fits(render(sections[0] as Section)) ? sections : sectionsOf(extra, true);
+  const shown = compared || labelsReadable(table, labels, view.width) ? sections : sectionsOf(extra, true);
   const tables = shown.map((section) =>
     shown.length > 1 ? `${section.title}${against}\n${render(section)}` : render(section),
   );
