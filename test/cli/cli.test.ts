@@ -475,6 +475,16 @@ describe('buildlens errors: one line, the right exit code, no stack, no token', 
     assert.ok(!(result.stdout + result.stderr).includes(wrong));
   });
 
+  it('a sync the provider refuses → 3: the reason, then the curl that reproduces it', async () => {
+    const revoked = 'revoked-token-0123456789';
+    const add = ['--db', db, 'connect', 'add', 'revoked', '--provider', 'bitrise', '--no-verify'];
+    assertOk(await buildlens([...add, '--url', sandbox.bitrise.url], { env: { BITRISE_TOKEN: revoked } }));
+    const result = await buildlens(['--db', db, '-q', 'sync', 'revoked']);
+    assertFails(result, 3, /^buildlens: sync of "revoked" failed: .*401 Unauthorized[^.]*\. Try: curl /);
+    assert.ok(!result.stderr.includes(revoked));
+    assertOk(await buildlens(['--db', db, 'connect', 'remove', 'revoked']));
+  });
+
   it('malformed --since → 2', async () => {
     assertFails(await buildlens(['--db', db, 'report', '--since', '2026-13-45']), 2, /--since/);
     assertFails(await buildlens(['--db', db, 'runs', '--since', 'last tuesday']), 2, /--since/);

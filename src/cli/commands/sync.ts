@@ -62,8 +62,9 @@ export async function runSync(
     } catch (error) {
       // A provider failing is reported and the other connections still sync; anything else is a bug.
       if (!(error instanceof HttpError)) throw error;
-      const hint = error.curl ? ` Try: ${error.curl}` : '';
-      outcome.failed.push({ connection: connection.name, error: `${firstLine(error)}${hint}` });
+      const reason = firstLine(error).replace(/\.$/, '');
+      const hint = error.curl ? `. Try: ${error.curl}` : '';
+      outcome.failed.push({ connection: connection.name, error: `${reason}${hint}` });
       progress.end(connection.name, 'failed');
     }
   }
