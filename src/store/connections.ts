@@ -4,6 +4,7 @@ import type { Selectable } from 'kysely';
 import type { Connection, Provider } from '../domain/model.js';
 import { isUniqueViolation } from './dialect.js';
 import { NotFoundError, StoreError } from './errors.js';
+import { withSyncLock } from './lock.js';
 import type { ConnectionsTable } from './schema.js';
 import { decryptSecret, encryptSecret, keyFileFor, loadKey } from './secrets.js';
 import type { Store } from './store.js';
@@ -72,8 +73,18 @@ export async function getConnection(
   return { connection: toConnection(row), token };
 }
 
-/** Removes the connection and everything imported through it. */
+/**
+ * Removes the connection and everything imported through it; refuses while it is being synced (the sync
+ * would fail writing rows of a connection that no longer exists).
+ */
 export async function removeConnection(store: Store, name: string): Promise<void> {
-  const result = await store.db.deleteFrom('connections').where('name', '=', name).executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw new NotFoundError(`unknown connection "${name}"`);
+  const row = await store.db
+    .selectFrom('connections')
+    .select('id')
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError(`unknown connection "${name}"`);
+  await withSyncLock(store, { connectionId: row.id, name }, async () => {
+    await store.db.deleteFrom('connections').where('id', '=', row.id).execute();
+  });
 }

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { StoreError } from './errors.js';
 
 /** The user's data directory for buildlens (XDG on Linux, Application Support on macOS). */
 export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
@@ -13,7 +14,17 @@ export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform = pro
 
 /** Store location: the argument, else $BUILDLENS_DB, else the SQLite file in the user's data directory. */
 export function resolveLocation(location?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return location || env.BUILDLENS_DB || join(userDataDir(env), 'buildlens.db');
+  if (location === '')
+    throw new StoreError('the database location is empty: give a file path or a postgres:// URL');
+  const resolved = location || env.BUILDLENS_DB || join(userDataDir(env), 'buildlens.db');
+  // Any other URL would otherwise become a folder named after its scheme with a SQLite file in it.
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(resolved)?.[1];
+  if (scheme !== undefined && !isPostgresUrl(resolved)) {
+    throw new StoreError(
+      `unsupported database URL scheme "${scheme}": give a file path or a postgres:// URL`,
+    );
+  }
+  return resolved;
 }
 
 export function isPostgresUrl(location: string): boolean {

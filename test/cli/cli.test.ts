@@ -418,7 +418,7 @@ describe('buildlens errors: one line, the right exit code, no stack, no token', 
     assertFails(await buildlens(['--db', db, 'connect', 'verify', 'nope']), 2, /unknown connection "nope"/);
     assertFails(await buildlens(['--db', db, 'sync', 'nope']), 2, /unknown connection "nope"/);
     // As a filter too: a mistyped name is an error, not an empty report.
-    for (const command of ['report', 'flaky']) {
+    for (const command of ['report', 'flaky', 'runs']) {
       assertFails(
         await buildlens(['--db', db, command, '--connection', 'br', '--connection', 'nope']),
         2,
@@ -500,6 +500,12 @@ describe('buildlens errors: one line, the right exit code, no stack, no token', 
     );
     mkdirSync(join(dir, 'is-a-dir.db'), { recursive: true });
     assertFails(await buildlens(['--db', join(dir, 'is-a-dir.db'), 'report']), 2, /cannot open the store/);
+    assertFails(
+      await buildlens(['--db', 'mysql://u:secret@x/db', 'report']),
+      2,
+      /unsupported database URL scheme "mysql"/,
+    );
+    assertFails(await buildlens(['--db', '', 'report']), 2, /the database location is empty/);
   });
 
   it('usage errors → 2: unknown option, bad --by, a bad fault spec, a token as an argument', async () => {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { listConnectionRecords } from '../../src/store/connection-records.js';
-import { getConnection } from '../../src/store/connections.js';
+import { addConnection, getConnection, removeConnection } from '../../src/store/connections.js';
 import { lockFilePath, SyncLockedError, syncLockHolder, withSyncLock } from '../../src/store/lock.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { readSyncState } from '../../src/store/sync-state.js';
@@ -131,3 +131,28 @@ test('PostgreSQL: a second sync refuses while one holds the connection; a SIGKIL
   const { mismatches } = await compareWithTruth(store, rig.sandbox, 'bitrise');
   assert.deepEqual(mismatches.slice(0, 5), []);
 });
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  test(`removing a connection is refused while a sync holds it, and done after [${dialect}]`, async (t) => {
+    const store = await freshStore(t, dialect);
+    if (!store) return;
+    await addConnection(store, {
+      name: 'bitrise',
+      provider: 'bitrise',
+      baseUrl: 'http://127.0.0.1:9',
+      org: null,
+      token: 'x',
+    });
+    const holder = await holdLock(store, 'bitrise');
+    await assert.rejects(removeConnection(store, 'bitrise'), (error: Error) => {
+      assert.ok(error instanceof SyncLockedError);
+      assert.match(error.message, /another sync of "bitrise" is running on this database/);
+      return true;
+    });
+    assert.equal((await listConnectionRecords(store)).length, 1, 'nothing removed');
+    holder.release();
+    await holder.done;
+    await removeConnection(store, 'bitrise');
+    assert.equal((await listConnectionRecords(store)).length, 0);
+  });
+}

@@ -6,7 +6,7 @@ import type { RunQuery } from '../../store/runs.js';
 import type { Store } from '../../store/store.js';
 import type { Cli } from '../context.js';
 import { type Cell, type Column, formatSeconds, type Row, renderCsv, renderTable } from '../format.js';
-import { addFilterOptions, formatFrom } from '../options.js';
+import { addFilterOptions, checkConnections, formatFrom } from '../options.js';
 import { type FilterOptions, parseChoiceList, parseFilter, parseInteger } from '../parse.js';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
@@ -77,7 +77,10 @@ export function registerRuns(program: Command, cli: Cli): void {
       const query: RunQuery = { ...parseFilter(options), ...statusFilter(options.status) };
       const limit = parseInteger(options.limit, '--limit', 1, MAX_LIMIT);
       const format = formatFrom(cli, options.format, FORMATS);
-      const runs = await cli.withStore((store) => collectRuns(store, query, limit));
+      const runs = await cli.withStore(async (store) => {
+        await checkConnections(store, query);
+        return collectRuns(store, query, limit);
+      });
       if (format === 'json') cli.print(JSON.stringify(runs, null, 2));
       else if (format === 'csv')
         cli.print(
