@@ -96,10 +96,14 @@ export async function reportDocument(source: ReportSource, query: DocumentQuery)
   const [previousRows, [previousTotal]] = await run(previousFilter);
   const dimensions = groupDimensions(by);
   const before = new Map(previousRows.map((r) => [labelsOf(r, dimensions), metricsOf(r, dimensions)]));
+  // A day or week of this period has no namesake in the previous one: such rows are not compared.
+  const timeBucketed = dimensions.includes('day') || dimensions.includes('week');
   return {
     ...document,
     previous_filter: filterFields(previousFilter),
-    rows: rows.map((r) => ({ ...r, previous: before.get(labelsOf(r, dimensions)) ?? null })),
+    rows: timeBucketed
+      ? rows
+      : rows.map((r) => ({ ...r, previous: before.get(labelsOf(r, dimensions)) ?? null })),
     total: { ...total, previous: previousTotal ?? null },
   };
 }

@@ -530,6 +530,20 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         [bitrise?.runs, bitrise?.success_rate, bitrise?.previous?.runs, bitrise?.previous?.success_rate],
         [5, 1 / 3, 4, 0.5],
       );
+      // Days of this period have no namesakes in the previous one: only the total is compared.
+      const daily = await reportDocument(store, {
+        filter: { since: '2026-03-03T00:00:00.000Z', until: '2026-03-05T00:00:00.000Z' },
+        by: ['day'],
+        compare: 'previous',
+      });
+      assert.deepEqual(
+        daily.rows.map((r) => [r.day, 'previous' in r]),
+        [
+          ['2026-03-03', false],
+          ['2026-03-04', false],
+        ],
+      );
+      assert.equal(daily.total.previous?.runs, 8);
       await assert.rejects(
         reportDocument(store, { filter: {}, by: [], compare: 'previous' }),
         /comparing with the previous period needs a start \(--since\)/,
