@@ -114,7 +114,10 @@ export function parseRules(content: string, file: string): ClassificationRule[] 
   try {
     data = file.endsWith('.json') ? JSON.parse(content) : parseYaml(content);
   } catch (error) {
-    const first = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    // The YAML parser's first line ends in a colon that introduces a code excerpt on the next lines.
+    const first = (error instanceof Error ? error.message : String(error))
+      .split('\n')[0]
+      ?.replace(/:\s*$/, '');
     throw new RulesError(`${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${first}`);
   }
   const top = rulesFile.safeParse(data);

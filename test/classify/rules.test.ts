@@ -183,7 +183,12 @@ rules:
 
 describe('rules file errors', () => {
   const cases: [string, string, RegExp][] = [
-    ['not YAML', 'rules: [', /^rules\.yaml: not valid YAML: /],
+    ['not YAML', 'rules: [', /^rules\.yaml: not valid YAML: .*[^:]$/],
+    [
+      'not YAML, mid-file',
+      'rules:\n  - name: a\n b: [',
+      /^rules\.yaml: not valid YAML: .*line \d+, column \d+$/,
+    ],
     ['no rules list', 'rule: []', /^rules\.yaml: rules: expected a list of rules$/],
     ['empty file', '', /^rules\.yaml: expected a "rules:" list$/],
     [
