@@ -49,3 +49,19 @@ export async function buildDashboard(): Promise<string> {
   });
   return outDir;
 }
+
+/** A page at `url` that records console errors, uncaught exceptions and dialogs (a dialog means a script ran). */
+export async function watchedPage(context: BrowserContext, url: string) {
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  await page.goto(url);
+  return { page, problems };
+}

@@ -11,7 +11,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { type RunningServer, startServer } from '../../src/server/serve.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { syncFromSandbox } from '../server/fixture.js';
-import { buildDashboard, CHROMIUM_SKIP, chromiumAvailable, launchBrowser } from './browser.js';
+import { buildDashboard, CHROMIUM_SKIP, chromiumAvailable, launchBrowser, watchedPage } from './browser.js';
 
 const SCREENSHOTS = resolve('test-output/screenshots');
 const skip = chromiumAvailable() ? false : CHROMIUM_SKIP;
@@ -46,21 +46,7 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-/** A page that records console errors, uncaught exceptions and dialogs (a dialog means a script ran). */
-async function openPage(path: string) {
-  const page = await browser.context.newPage();
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('dialog', (dialog) => {
-    problems.push(`dialog: ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-  await page.goto(`${server.url}${path}`);
-  return { page, problems };
-}
+const openPage = (path: string) => watchedPage(browser.context, `${server.url}${path}`);
 
 /** Charts on the page that drew their data: data-points > 0 and SVG shapes inside. */
 async function drawnCharts(page: Page, selector = '.chart'): Promise<number> {

@@ -15,7 +15,7 @@ import { addConnection } from '../../src/store/connections.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { recordSyncFailure, recordSyncStart } from '../../src/store/sync-state.js';
 import { job, project, run } from '../store/fixtures.js';
-import { buildDashboard, CHROMIUM_SKIP, chromiumAvailable, launchBrowser } from './browser.js';
+import { buildDashboard, CHROMIUM_SKIP, chromiumAvailable, launchBrowser, watchedPage } from './browser.js';
 
 const skip = chromiumAvailable() ? false : CHROMIUM_SKIP;
 
@@ -118,19 +118,9 @@ after(async () => {
 });
 
 async function visit(path: string, ready: string): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.context.newPage();
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('dialog', (dialog) => {
-    problems.push(`dialog: ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-  await page.goto(`${server.url}${path}`);
-  await page.waitForSelector(ready);
-  return { page, problems };
+  const visited = await watchedPage(browser.context, `${server.url}${path}`);
+  await visited.page.waitForSelector(ready);
+  return visited;
 }
 
 /** Nothing of the markup became an element or ran; it shows as text; links go to http(s) only. */
