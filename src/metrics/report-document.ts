@@ -2,7 +2,7 @@
 // each row's figures over the previous period of the same length. This is the JSON `buildlens report
 // --format json` prints and the HTTP API answers with.
 import type { RunFilter } from '../domain/model.js';
-import { StoreError } from '../store/errors.js';
+import { InvalidInputError } from '../store/errors.js';
 import {
   type Dimension,
   groupDimensions,
@@ -52,10 +52,11 @@ export interface DocumentQuery extends ReportQuery {
 
 /** The period of the same length just before the filter's: needs `since`; `until` defaults to now. */
 export function previousPeriod(filter: RunFilter, nowMs: number): RunFilter {
-  if (!filter.since) throw new StoreError('comparing with the previous period needs a start (--since)');
+  if (!filter.since)
+    throw new InvalidInputError('comparing with the previous period needs a start (--since)');
   const since = Date.parse(filter.since);
   const until = filter.until ? Date.parse(filter.until) : nowMs;
-  if (!(until > since)) throw new StoreError('comparing needs a period that ends after it starts');
+  if (!(until > since)) throw new InvalidInputError('comparing needs a period that ends after it starts');
   return {
     ...filter,
     since: new Date(since - (until - since)).toISOString(),

@@ -1,7 +1,9 @@
 // One error shape for every failure: `{error, message}` with a message a person can act on. Clients never
-// see a stack trace; unexpected errors are logged here and answered with a plain 500.
+// see a stack trace; unexpected errors are logged here and answered with a plain 500. Input the client can
+// fix is a 400; a store that cannot serve (a full disk, an unreadable key) is a 503 with its one line.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { NotFoundError, StoreError } from '../store/errors.js';
+import { InvalidInputError, NotFoundError, StoreError } from '../store/errors.js';
+import { SyncLockedError } from '../store/lock.js';
 
 /** A request the client can fix; answered 400 with this message. */
 export class BadRequest extends Error {
@@ -23,12 +25,15 @@ const CODES: Record<number, string> = {
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'too_many_requests',
+  503: 'unavailable',
 };
 
 function statusOf(error: FastifyError): number {
   if (error instanceof NotFoundError) return 404;
-  if (error instanceof BadRequest || error instanceof StoreError) return 400;
-  if (error instanceof Conflict) return 409;
+  if (error instanceof BadRequest || error instanceof InvalidInputError) return 400;
+  if (error instanceof Conflict || error instanceof SyncLockedError) return 409;
+  // The store cannot serve (cannot open, write or decrypt): its one-line message is safe to show.
+  if (error instanceof StoreError) return 503;
   const status = error.statusCode ?? 500;
   return status >= 400 && status < 500 ? status : 500;
 }

@@ -6,6 +6,11 @@ export class StoreError extends Error {
   override name = 'StoreError';
 }
 
+/** Input the caller can correct (a time, a cursor, a limit, a period): not a fault of the store. */
+export class InvalidInputError extends StoreError {
+  override name = 'InvalidInputError';
+}
+
 /** A named thing (a connection) does not exist. */
 export class NotFoundError extends StoreError {
   override name = 'NotFoundError';

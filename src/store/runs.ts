@@ -10,7 +10,7 @@ import {
   type RunStatus,
   UNFINISHED_STATUSES,
 } from '../domain/model.js';
-import { StoreError } from './errors.js';
+import { InvalidInputError } from './errors.js';
 import { runFromRow } from './rows.js';
 import type { Store } from './store.js';
 import { isoToMicros } from './time.js';
@@ -90,7 +90,7 @@ function decodeCursor(text: string): Cursor {
   try {
     return Cursor.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
   } catch {
-    throw new StoreError(`invalid cursor "${text}"`);
+    throw new InvalidInputError(`invalid cursor "${text}"`);
   }
 }
 
@@ -101,7 +101,7 @@ export async function listRuns(
   page: { limit: number; cursor?: string | null },
 ): Promise<RunPage> {
   if (!Number.isInteger(page.limit) || page.limit < 1) {
-    throw new StoreError(`invalid limit ${page.limit}: expected a positive whole number`);
+    throw new InvalidInputError(`invalid limit ${page.limit}: expected a positive whole number`);
   }
   const conditions = runFilterConditions(filter);
   if (page.cursor) {

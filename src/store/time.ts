@@ -1,6 +1,6 @@
 // Provider times to epoch microseconds. Date.parse keeps only milliseconds, and Bitrise's
 // triggered_at has microseconds, so the fraction is read separately.
-import { StoreError } from './errors.js';
+import { InvalidInputError } from './errors.js';
 
 const FRACTION = /\.(\d+)/;
 
@@ -12,7 +12,7 @@ export function isoToMicros(iso: string): number {
   const whole = iso.replace(FRACTION, '');
   const ms = Date.parse(NO_OFFSET.test(whole) ? `${whole}Z` : whole);
   if (!/^\d{4}-\d{2}-\d{2}/.test(iso) || Number.isNaN(ms)) {
-    throw new StoreError(`invalid time "${iso}": expected ISO 8601, e.g. 2026-02-10T09:30:00Z`);
+    throw new InvalidInputError(`invalid time "${iso}": expected ISO 8601, e.g. 2026-02-10T09:30:00Z`);
   }
   return ms * 1000 + Number(fraction.slice(0, 6).padEnd(6, '0'));
 }

@@ -6,14 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { DEFAULT_RULES } from '../../src/classify/classify.js';
 import { runCli } from '../../src/cli/program.js';
 import { flakyList } from '../../src/metrics/flaky.js';
 import { DIMENSIONS, METRIC_FIELDS, report } from '../../src/metrics/report.js';
+import { registerErrorHandling } from '../../src/server/errors.js';
 import type { SyncRunner } from '../../src/server/sync-runner.js';
 import type { ConnectionRecord } from '../../src/store/connection-records.js';
 import { addConnection } from '../../src/store/connections.js';
+import { InvalidInputError, StoreError } from '../../src/store/errors.js';
+import { SyncLockedError } from '../../src/store/lock.js';
 import { listProjectRecords, RUN_RECORD_FIELDS } from '../../src/store/run-records.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { appFor, type Synced, syncFromSandbox } from './fixture.js';
@@ -556,4 +559,31 @@ test('an unexpected failure is a plain 500: logged on the server, no details to 
   });
   assert.equal(errors.length, 1);
   assert.match(errors[0] ?? '', /GET \/api\/report/);
+});
+
+test('store failures are a 503 with their one line; input the client can fix is a 400; a held sync a 409', async () => {
+  const app = Fastify();
+  const logged: string[] = [];
+  registerErrorHandling(app, (line) => logged.push(line));
+  const failures: Record<string, Error> = {
+    full: new StoreError('cannot write to the store: the disk is full; nothing of this batch was saved'),
+    cursor: new InvalidInputError('invalid cursor "x"'),
+    locked: new SyncLockedError('another sync of "br" is running on this database; wait for it to finish'),
+  };
+  for (const [path, error] of Object.entries(failures)) {
+    app.get(`/${path}`, async () => {
+      throw error;
+    });
+  }
+  const answers = await Promise.all(Object.keys(failures).map((path) => app.inject({ url: `/${path}` })));
+  assert.deepEqual(
+    answers.map((a) => [a.statusCode, a.json()]),
+    [
+      [503, { error: 'unavailable', message: failures.full?.message }],
+      [400, { error: 'bad_request', message: 'invalid cursor "x"' }],
+      [409, { error: 'conflict', message: failures.locked?.message }],
+    ],
+  );
+  assert.deepEqual(logged, [], 'none of them is an unexpected error');
+  await app.close();
 });

@@ -114,15 +114,15 @@ storeTest('listRuns pages with a cursor: every run exactly once, in order', asyn
   assert.deepEqual(seen, all);
 });
 
-storeTest('listRuns refuses a bad cursor, limit or time with a one-line StoreError', async (store) => {
+storeTest('listRuns refuses a bad cursor, limit or time with a one-line InvalidInputError', async (store) => {
   await seed(store);
   await assert.rejects(listRuns(store, {}, { limit: 2, cursor: 'garbage' }), {
-    name: 'StoreError',
+    name: 'InvalidInputError',
     message: 'invalid cursor "garbage"',
   });
-  await assert.rejects(listRuns(store, {}, { limit: 0 }), { name: 'StoreError' });
+  await assert.rejects(listRuns(store, {}, { limit: 0 }), { name: 'InvalidInputError' });
   await assert.rejects(listRuns(store, { since: 'last tuesday' }, { limit: 2 }), {
-    name: 'StoreError',
+    name: 'InvalidInputError',
     message: 'invalid time "last tuesday": expected ISO 8601, e.g. 2026-02-10T09:30:00Z',
   });
 });

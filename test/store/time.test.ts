@@ -12,6 +12,6 @@ test('isoToMicros keeps microseconds, honours offsets and reads offset-less time
   assert.equal(isoToMicros('2026-02-10T09:00'), base);
   assert.equal(isoToMicros('2026-02-10'), Date.UTC(2026, 1, 10) * 1000);
   for (const bad of ['', 'yesterday', '2026-13-40', '10/02/2026']) {
-    assert.throws(() => isoToMicros(bad), { name: 'StoreError' }, bad);
+    assert.throws(() => isoToMicros(bad), { name: 'InvalidInputError' }, bad);
   }
 });
