@@ -5,7 +5,7 @@ import { type Connection, PROVIDERS } from '../domain/model.js';
 import { listConnections } from './connections.js';
 import { syncLockHolder } from './lock.js';
 import type { Store } from './store.js';
-import { readSyncState, type SyncState } from './sync-state.js';
+import { readSyncState, type SyncState, syncSummaryRecord } from './sync-state.js';
 
 const SYNC_RESULTS = ['never', 'running', 'interrupted', 'failed', 'ok'] as const;
 export type SyncResult = (typeof SYNC_RESULTS)[number];
@@ -53,7 +53,10 @@ export function toConnectionRecord(c: Connection, sync: SyncState, locked: boole
     last_sync_at: sync.lastFinishedAt,
     last_sync_result: syncResult(sync, locked),
     last_sync_error: sync.lastError,
-    last_sync_summary: (sync.lastSummary as Record<string, unknown> | null) ?? null,
+    last_sync_summary:
+      sync.lastSummary !== null && typeof sync.lastSummary === 'object'
+        ? syncSummaryRecord(sync.lastSummary)
+        : null,
   };
 }
 

@@ -69,3 +69,17 @@ export function recordSyncFailure(
 ): Promise<void> {
   return updateSyncState(store.db, connectionId, { last_finished_at: at.toISOString(), last_error: message });
 }
+
+/**
+ * A sync summary (or totals) as the CLI and the API print it: the engine's figures under snake_case names
+ * (`runsNew` → `runs_new`), like every other record buildlens prints. Stored summaries keep the engine's
+ * names, so older ones read the same.
+ */
+export function syncSummaryRecord(summary: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(summary).map(([key, value]) => [
+      key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+      value,
+    ]),
+  );
+}

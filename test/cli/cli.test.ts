@@ -170,7 +170,7 @@ describe('buildlens against the sandbox', () => {
     assert.match(verified.stdout, /^ok: /);
   });
 
-  let firstTotals: { runsNew: number; jobsNew: number; projects: number };
+  let firstTotals: { runs_new: number; jobs_new: number; projects: number };
 
   it('sync --json imports every run the sandbox serves', async () => {
     const synced = await buildlens(['--db', db, '--json', 'sync', '--lookback', '365d']);
@@ -179,15 +179,26 @@ describe('buildlens against the sandbox', () => {
     const byName = Object.fromEntries(
       outcome.connections.map((c: { connection: string }) => [c.connection, c]),
     );
-    assert.equal(byName.br.runsNew, sandbox.bitrise.world.runs().length);
+    assert.equal(byName.br.runs_new, sandbox.bitrise.world.runs().length);
     assert.equal(
-      byName.bk.runsNew,
+      byName.bk.runs_new,
       sandbox.buildkite.world.builds(sandbox.buildkite.url, { org: sandbox.buildkite.org }).length,
     );
     assert.equal(byName.br.projects, sandbox.bitrise.world.apps().length);
-    assert.equal(outcome.totals.runsNew, byName.br.runsNew + byName.bk.runsNew);
-    assert.ok(outcome.totals.jobsNew > 0);
+    assert.equal(outcome.totals.runs_new, byName.br.runs_new + byName.bk.runs_new);
+    assert.ok(outcome.totals.jobs_new > 0);
     assert.deepEqual(outcome.failed, []);
+    assert.deepEqual(Object.keys(byName.br), [
+      'connection',
+      'provider',
+      'projects',
+      'runs_new',
+      'runs_updated',
+      'jobs_new',
+      'jobs_updated',
+      'requests',
+      'duration_ms',
+    ]);
     // Not a terminal: progress is plain lines on stderr, one per finished project.
     assert.match(synced.stderr, /^br: 1\/\d+ apps done, \d+ runs$/m);
     firstTotals = outcome.totals;
@@ -197,7 +208,10 @@ describe('buildlens against the sandbox', () => {
     const again = await buildlens(['--db', db, '--json', 'sync']);
     assertOk(again);
     const { totals } = JSON.parse(again.stdout);
-    assert.deepEqual([totals.runsNew, totals.runsUpdated, totals.jobsNew, totals.jobsUpdated], [0, 0, 0, 0]);
+    assert.deepEqual(
+      [totals.runs_new, totals.runs_updated, totals.jobs_new, totals.jobs_updated],
+      [0, 0, 0, 0],
+    );
     const human = await buildlens(['--db', db, '-q', 'sync', 'br']);
     assertOk(human);
     assert.equal(human.stderr, '');
@@ -222,7 +236,7 @@ describe('buildlens against the sandbox', () => {
       classified_by: string | null;
       status: string;
     }[];
-    assert.equal(runs.length, firstTotals.runsNew);
+    assert.equal(runs.length, firstTotals.runs_new);
     const times = runs.map((r) => Date.parse(r.triggered_at));
     assert.ok(
       times.every((t, i) => i === 0 || t <= (times[i - 1] ?? t)),
@@ -257,7 +271,7 @@ describe('buildlens against the sandbox', () => {
     const document = JSON.parse(json.stdout);
     assert.deepEqual(document.by, ['project']);
     assert.equal(document.rows.length, firstTotals.projects);
-    assert.equal(document.total.runs, firstTotals.runsNew);
+    assert.equal(document.total.runs, firstTotals.runs_new);
     const sum = (key: string) =>
       document.rows.reduce((s: number, r: Record<string, number>) => s + (r[key] ?? 0), 0);
     for (const key of ['runs', 'success', 'failure', 'aborted', 'skipped', 'running']) {

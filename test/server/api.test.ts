@@ -151,7 +151,7 @@ test('connections: listed with their last sync, never with a token; verify expla
     ],
   );
   assert.ok(connections[0]?.last_sync_at && connections[0].last_sync_error === null);
-  assert.ok(Number(connections[0]?.last_sync_summary?.runsNew ?? 0) > 0);
+  assert.ok(Number(connections[0]?.last_sync_summary?.runs_new ?? 0) > 0);
   assert.equal(connections[2]?.last_sync_at, null, 'never synced');
   // The same records `buildlens --json connect list` prints, which adds only the masked token.
   const listed = (await cliJson(['--json', 'connect', 'list'])) as (ConnectionRecord & { token: string })[];
@@ -342,9 +342,9 @@ test('report: the same document as the metrics module gives, for any grouping an
 
 test('meta: dimensions and metric groups come from the metrics module', async () => {
   const { body } = await api.call('GET', '/api/meta');
-  const meta = body as { dimensions: string[]; metricGroups: Record<string, string[]> };
+  const meta = body as { dimensions: string[]; metric_groups: Record<string, string[]> };
   assert.deepEqual(meta.dimensions, [...DIMENSIONS]);
-  assert.deepEqual(meta.metricGroups, METRIC_FIELDS);
+  assert.deepEqual(meta.metric_groups, METRIC_FIELDS);
 });
 
 test('report: metric groups and the previous period, as the metrics module computes them', async () => {
@@ -430,14 +430,19 @@ test('sync: one at a time, with progress and the result per connection', async (
   const { body } = await api.call('GET', '/api/sync');
   const status = body as {
     running: boolean;
-    connections: { connection: string; state: string; projectsDone: number; summary: { runsNew: number } }[];
+    connections: {
+      connection: string;
+      state: string;
+      projects_done: number;
+      summary: { runs_new: number };
+    }[];
   };
   assert.equal(status.running, false);
   assert.equal(status.connections.length, 1);
   const [entry] = status.connections;
   assert.equal(entry?.state, 'succeeded');
-  assert.equal(entry?.summary.runsNew, 0, 'the sandbox clock stood still: nothing new');
-  assert.ok((entry?.projectsDone ?? 0) > 0);
+  assert.equal(entry?.summary.runs_new, 0, 'the sandbox clock stood still: nothing new');
+  assert.ok((entry?.projects_done ?? 0) > 0);
 
   const together = await Promise.all(
     [1, 2, 3].map(() => app.inject({ method: 'POST', url: '/api/sync', payload: {} })),

@@ -2,13 +2,13 @@
 // sentences a person can read.
 
 import type { FlakyList } from '../../src/metrics/flaky.js';
-import type { ConnectionSync, SyncStatus } from '../../src/server/sync-runner.js';
+import type { SyncStatusRecord as SyncStatus } from '../../src/server/routes/sync.js';
 import type { ConnectionRecord } from '../../src/store/connection-records.js';
 import type { ProjectRecord, RunRecordPage } from '../../src/store/run-records.js';
 
 export type { FlakyList } from '../../src/metrics/flaky.js';
 export type { ProjectRecord, RunRecord, RunRecordPage } from '../../src/store/run-records.js';
-export type { ConnectionRecord, ConnectionSync, SyncStatus };
+export type { ConnectionRecord, SyncStatus };
 
 /** Metric fields by snake_case name (the set grows with the metrics module). */
 export interface Figures {
@@ -31,7 +31,7 @@ export interface Meta {
   version: string;
   dimensions: string[];
   /** Metric fields of each metric group, in order. */
-  metricGroups: Record<string, string[]>;
+  metric_groups: Record<string, string[]>;
   providers: string[];
   classifications: string[];
 }

@@ -6,6 +6,7 @@ import type { Provider } from '../../domain/model.js';
 import { listConnections } from '../../store/connections.js';
 import { firstLine } from '../../store/errors.js';
 import type { Store } from '../../store/store.js';
+import { syncSummaryRecord } from '../../store/sync-state.js';
 import { noCounts, type SyncCounts, type SyncSummary, syncConnection } from '../../sync/sync.js';
 import type { Cli } from '../context.js';
 import { ConnectionFailure, UsageError } from '../errors.js';
@@ -81,8 +82,15 @@ function summaryLine(s: SyncSummary): string {
 
 /** Prints the outcome; a failed connection makes the command fail with exit code 3. */
 export function printSync(cli: Cli, outcome: SyncOutcome): void {
-  if (cli.options.json) cli.print(JSON.stringify(outcome, null, 2));
-  else if (outcome.connections.length > 0) cli.print(outcome.connections.map(summaryLine).join('\n'));
+  if (cli.options.json) {
+    const { connections, totals, failed } = outcome;
+    const document = {
+      connections: connections.map(syncSummaryRecord),
+      totals: syncSummaryRecord(totals),
+      failed,
+    };
+    cli.print(JSON.stringify(document, null, 2));
+  } else if (outcome.connections.length > 0) cli.print(outcome.connections.map(summaryLine).join('\n'));
   if (outcome.failed.length > 0) {
     throw new ConnectionFailure(
       outcome.failed.map((f) => `sync of "${f.connection}" failed: ${f.error}`).join('; '),

@@ -66,7 +66,7 @@ const reportBody = z.object({
 const meta = z.object({
   version: z.string(),
   dimensions: z.array(z.string()),
-  metricGroups: z
+  metric_groups: z
     .record(z.string(), z.array(z.string()))
     .describe('Metric fields of each metric group, in order'),
   providers: z.array(z.string()),
@@ -108,7 +108,7 @@ export const reportRoutes: FastifyPluginAsync<ServerContext> = async (app, { sto
     async () => ({
       version,
       dimensions: [...DIMENSIONS],
-      metricGroups: METRIC_FIELDS,
+      metric_groups: METRIC_FIELDS,
       providers: [...PROVIDERS],
       classifications: [...CLASSIFICATIONS],
     }),

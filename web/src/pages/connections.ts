@@ -28,13 +28,13 @@ function lastSync(connection: ConnectionRecord): HTMLElement {
     case 'failed':
       return h('span', { class: 'bad' }, `Failed ${when(finished)}: ${error}`);
     case 'ok': {
-      const runs = summary as { runsNew?: number; runsUpdated?: number } | null;
+      const runs = summary as { runs_new?: number; runs_updated?: number } | null;
       return h(
         'span',
         {},
         `OK ${when(finished)}`,
         runs
-          ? h('span', { class: 'sub' }, `${runs.runsNew ?? 0} new, ${runs.runsUpdated ?? 0} updated runs`)
+          ? h('span', { class: 'sub' }, `${runs.runs_new ?? 0} new, ${runs.runs_updated ?? 0} updated runs`)
           : null,
       );
     }
@@ -72,10 +72,10 @@ function verifyButton(name: string): HTMLElement {
 function progressText(status: SyncStatus): string {
   if (status.connections.length === 0) return 'No sync has run since the server started.';
   const parts = status.connections.map((c) => {
-    const projects = c.projectsTotal > 0 ? ` ${c.projectsDone}/${c.projectsTotal} projects,` : '';
-    return `${c.connection}: ${c.state},${projects} ${c.runsDone} runs${c.error ? ` (${c.error})` : ''}`;
+    const projects = c.projects_total > 0 ? ` ${c.projects_done}/${c.projects_total} projects,` : '';
+    return `${c.connection}: ${c.state},${projects} ${c.runs_done} runs${c.error ? ` (${c.error})` : ''}`;
   });
-  return `${status.running ? 'Syncing' : `Last sync (${status.trigger ?? ''}) finished ${when(status.finishedAt)}`} — ${parts.join('; ')}`;
+  return `${status.running ? 'Syncing' : `Last sync (${status.trigger ?? ''}) finished ${when(status.finished_at)}`} — ${parts.join('; ')}`;
 }
 
 export const connectionsPage: Page = async (context) => {

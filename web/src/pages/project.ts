@@ -109,7 +109,7 @@ export const projectPage: Page = async (context) => {
       ...current,
       ...scope,
       by: ['workflow'],
-      metrics: Object.keys(meta.metricGroups),
+      metrics: Object.keys(meta.metric_groups),
       compare: 'previous',
     }),
     ...breakdowns.map((d) => api.report({ ...current, ...scope, by: [d] })),
@@ -164,7 +164,7 @@ export const projectPage: Page = async (context) => {
             { class: 'grid three' },
             ranking('Slowest workflows (p95)', slowest, 'duration_s_p95', { connection, name }),
             ranking('Most failing workflows', failing, 'failure', { connection, name }),
-            metricTable(meta.metricGroups, total),
+            metricTable(meta.metric_groups, total),
           ),
         ],
   );
