@@ -8,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import { classifyJob, classifyRun, DEFAULT_RULES } from '../../src/classify/classify.js';
 import { loadRules, locateRules, parseRules, RulesError } from '../../src/classify/rules.js';
 import type { Job, Run } from '../../src/domain/model.js';
+import { job as fixtureJob } from '../store/fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'buildlens-rules-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -111,10 +112,9 @@ describe('rules files', () => {
   });
 });
 
-function job(overrides: Partial<Job>): Job {
-  return {
-    key: 'j1',
-    runKey: 'b1',
+/** A failed UI-test job on the macOS queue. */
+const job = (overrides: Partial<Job>): Job =>
+  fixtureJob('j1', 'b1', {
     name: ':xcode: UI tests',
     status: 'failed',
     providerStatus: 'failed',
@@ -123,19 +123,10 @@ function job(overrides: Partial<Job>): Job {
     queueS: 1,
     durationS: 295,
     agent: null,
-    machine: null,
-    stack: null,
     agentQueue: 'macos',
     exitStatus: 1,
-    softFailed: false,
-    retried: false,
-    retryOf: null,
-    cost: null,
-    webUrl: null,
-    reason: null,
     ...overrides,
-  };
-}
+  });
 
 describe('rules on jobs', () => {
   const rules = [...parseRules(YAML, 'rules.yaml'), ...DEFAULT_RULES];
