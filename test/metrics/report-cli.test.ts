@@ -143,10 +143,13 @@ test('flaky lists commits with both links, whole', async () => {
   const result = await cli(['flaky', '--limit', '2']);
   assert.equal(result.code, 0, result.stderr);
   const lines = result.stdout.split('\n');
-  assert.equal(lines[0], 'flaky commits (2)');
+  assert.equal(lines[0], 'flaky commits (the first 2; --limit shows more)');
   assert.match(lines[1] ?? '', /^ {2}\S.* · c\d+ · main · 1 failed, 1 passed$/);
   assert.match(lines[2] ?? '', /^ {4}failed: https:\/\/app\.example\/build\/r\d+-\d$/);
   assert.match(lines[3] ?? '', /^ {4}passed: https:\/\/app\.example\/build\/r\d+-\d$/);
+  const all = await cli(['flaky', '--limit', '1000']);
+  const count = Number(/^flaky commits \((\d+)\)$/.exec(all.stdout.split('\n')[0] ?? '')?.[1]);
+  assert.ok(count > 2, all.stdout.split('\n')[0]);
 });
 
 test('bad report options fail in one line with exit code 2', async () => {

@@ -26,7 +26,7 @@ const CSV_FIELDS = [
 ];
 
 /** Lines, not a table: the links must print whole to be followed. Provider text is sanitized. */
-function renderList(list: FlakyList): string {
+function renderList(list: FlakyList, limit: number): string {
   const link = (label: string, url: string | null) => (url ? [`    ${label}: ${sanitize(url)}`] : []);
   const commits = list.commits.flatMap((c) => [
     `  ${sanitize([c.project, c.workflow, c.commit_sha.slice(0, 8), c.branch ?? '(no branch)'].join(' · '))}` +
@@ -39,11 +39,13 @@ function renderList(list: FlakyList): string {
     ...link('failed', j.failed_url),
     ...link('passed on retry', j.passed_url),
   ]);
+  // A list cut at the limit may have more behind it: say so rather than pass it off as all there is.
+  const count = (n: number) => (n < limit ? String(n) : `the first ${n}; --limit shows more`);
   return [
-    `flaky commits (${list.commits.length})`,
+    `flaky commits (${count(list.commits.length)})`,
     ...commits,
     '',
-    `jobs that passed on retry (${list.jobs.length})`,
+    `jobs that passed on retry (${count(list.jobs.length)})`,
     ...jobs,
   ].join('\n');
 }
@@ -76,6 +78,6 @@ export function registerFlaky(program: Command, cli: Cli): void {
         );
       }
       if (list.commits.length === 0 && list.jobs.length === 0) return cli.info('no flaky commits or jobs');
-      cli.print(renderList(list));
+      cli.print(renderList(list, limit));
     });
 }
