@@ -14,7 +14,7 @@ import { openStore, type Store } from '../../src/store/store.js';
 import { readSyncState } from '../../src/store/sync-state.js';
 import { syncConnection } from '../../src/sync/sync.js';
 import { compareWithTruth, connectBoth, startRig } from '../faults/rig.js';
-import { freshStore } from '../store/engines.js';
+import { freshStore, pgDatabaseUrl } from '../store/engines.js';
 import { type CliResult, integrity, killAfter, startCli } from './cli.js';
 
 const REFUSED =
@@ -93,7 +93,7 @@ test('SQLite: a second sync refuses while one holds the connection; a SIGKILLed 
 /** The PostgreSQL URL of a store's schema, for a child process. */
 async function urlOf(store: Store): Promise<string> {
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(store.db);
-  const url = new URL(process.env.BUILDLENS_TEST_PG ?? '');
+  const url = new URL(await pgDatabaseUrl());
   url.searchParams.set('options', `-c search_path=${rows[0]?.schema}`);
   return url.toString();
 }

@@ -21,6 +21,41 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 let opened = 0;
 
+// Each test process gets a database of its own, its stores a schema each inside it. Kysely's migrator
+// reads the whole catalog of the database (every schema's tables), which fails when another process
+// drops a schema at that moment; another database's catalog is not read.
+let database: Promise<string> | null = null;
+
+/** The URL of this test process's own PostgreSQL database (created on first use, dropped at the end). */
+export function pgDatabaseUrl(): Promise<string> {
+  if (!PG_URL) throw new Error(PG_SKIP);
+  const base = PG_URL;
+  database ??= (async () => {
+    const name = `buildlens_test_${process.pid}_${randomBytes(3).toString('hex')}`;
+    await adminQuery(base, `create database ${name}`);
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    return url.toString();
+  })();
+  return database;
+}
+
+after(async () => {
+  if (!database || !PG_URL) return;
+  const name = new URL(await database).pathname.slice(1);
+  await adminQuery(PG_URL, `drop database if exists ${name} with (force)`);
+});
+
+async function adminQuery(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
 /** A new empty store on the given engine, dropped after the test. Null when PostgreSQL is not configured. */
 export async function freshStore(t: TestContext, dialect: Dialect): Promise<Store | null> {
   opened += 1;
@@ -33,8 +68,9 @@ export async function freshStore(t: TestContext, dialect: Dialect): Promise<Stor
     t.skip(PG_SKIP);
     return null;
   }
-  const schema = `buildlens_test_${process.pid}_${opened}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Pool({ connectionString: PG_URL, max: 1 });
+  const schema = `buildlens_test_${opened}_${randomBytes(3).toString('hex')}`;
+  const databaseUrl = await pgDatabaseUrl();
+  const admin = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   await admin.query(`create schema ${schema}`);
   let store: Store | undefined;
   // Registered before opening, so the schema goes even when opening fails.
@@ -43,7 +79,7 @@ export async function freshStore(t: TestContext, dialect: Dialect): Promise<Stor
     await admin.query(`drop schema ${schema} cascade`);
     await admin.end();
   });
-  const url = new URL(PG_URL);
+  const url = new URL(databaseUrl);
   url.searchParams.set('options', `-c search_path=${schema}`);
   store = await openStore(url.toString());
   return store;
