@@ -14,7 +14,7 @@ import {
 } from '../store/rollups.js';
 import { runFilterConditions } from '../store/runs.js';
 import type { RunRollupsTable } from '../store/schema.js';
-import { emptySketch, mergeEncoded, type Sketch, sketchPercentile } from '../store/sketch.js';
+import { emptySketch, mergeEncoded, type Sketch, sketchPercentiles } from '../store/sketch.js';
 import { dayLabel, isoToMicros, isoWeekLabel } from '../store/time.js';
 import type { Dimension, MetricGroup, ReportSource } from './report.js';
 import { selectedRuns } from './selection.js';
@@ -170,11 +170,14 @@ function newGroup(labels: (string | null)[]): Group {
   };
 }
 
+/** Duration and queue are always reported; setup only when asked for. */
+const measuresFor = (metrics: ReadonlySet<MetricGroup>) =>
+  MEASURES.filter((m) => m !== 'setup' || metrics.has('setup'));
+
 function addGrain(group: Group, grain: NamedGrain, metrics: ReadonlySet<MetricGroup>): void {
   for (const c of ROLLUP_COUNTS) group.counts[c] += Number(grain[c]);
   // Only the sketches a metric reads are decoded: a full-range report merges thousands of grains.
-  for (const m of MEASURES) {
-    if (m === 'setup' && !metrics.has('setup')) continue;
+  for (const m of measuresFor(metrics)) {
     mergeEncoded(group.sketches[m], grain[`${m}_sketch`]);
     const max = grain[`${m}_max`];
     if (max !== null) group.max[m] = Math.max(group.max[m] ?? Number(max), Number(max));
@@ -197,14 +200,13 @@ function aggregatesOf(group: Group, metrics: ReadonlySet<MetricGroup>): Record<s
     skipped: counts.skipped,
     running: counts.running,
   });
-  for (const m of MEASURES) {
-    if (m === 'setup' && !metrics.has('setup')) continue;
+  for (const m of measuresFor(metrics)) {
     const prefix = `${m}_s`;
-    const at = (p: number) => sketchPercentile(group.sketches[m], p, group.max[m]);
+    const [p50, p90, p95] = sketchPercentiles(group.sketches[m], [0.5, 0.9, 0.95], group.max[m]);
     Object.assign(record, {
-      [`${prefix}_p50`]: at(0.5),
-      [`${prefix}_p90`]: at(0.9),
-      [`${prefix}_p95`]: at(0.95),
+      [`${prefix}_p50`]: p50,
+      [`${prefix}_p90`]: p90,
+      [`${prefix}_p95`]: p95,
       [`${prefix}_max`]: group.max[m],
     });
   }

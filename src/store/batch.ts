@@ -44,10 +44,11 @@ export async function writeBatch(
   return inWriteTransaction(store, async (db) => {
     await upsertProjects(db, projects);
     const changedRuns = await changedRows(db, 'runs', ['key'], runs);
-    // The grains a changed run leaves and the ones it enters both need rebuilding.
-    const runKeys = changedRuns.rows.map((r) => r.key);
-    for (const chunk of chunks(runKeys, 1)) await markGrains(db, connectionId, chunk);
+    // The grains an updated run leaves and the ones every changed run enters need rebuilding (a new run
+    // leaves none: it is not stored yet).
+    for (const chunk of chunks([...changedRuns.stored], 1)) await markGrains(db, connectionId, chunk);
     await writeRows(db, 'runs', ['key'], changedRuns.rows);
+    const runKeys = changedRuns.rows.map((r) => r.key);
     for (const chunk of chunks(runKeys, 1)) await markGrains(db, connectionId, chunk);
     const runCounts = countOf(changedRuns);
     const jobCounts = countOf(await upsertChanged(db, 'jobs', ['key'], jobs));

@@ -65,21 +65,33 @@ export function mergeEncoded(into: Sketch, encoded: string): void {
  * the sketch is empty.
  */
 export function sketchPercentile(sketch: Sketch, p: number, max: number | null): number | null {
-  if (sketch.count === 0) return null;
-  const h = p * (sketch.count - 1);
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sketch.count - 1);
-  const [low, high] = valuesAtRanks(sketch, lo, hi);
-  const value = low + (h - lo) * (high - low);
-  return max === null ? value : Math.min(value, max);
+  return sketchPercentiles(sketch, [p], max)[0] ?? null;
+}
+
+/** Several percentiles of one sketch, its buckets ordered once for all of them. */
+export function sketchPercentiles(
+  sketch: Sketch,
+  ps: readonly number[],
+  max: number | null,
+): (number | null)[] {
+  if (sketch.count === 0) return ps.map(() => null);
+  const indexes = [...sketch.buckets.keys()].sort((a, b) => a - b);
+  return ps.map((p) => {
+    const h = p * (sketch.count - 1);
+    const lo = Math.floor(h);
+    const hi = Math.min(lo + 1, sketch.count - 1);
+    const [low, high] = valuesAtRanks(sketch, indexes, lo, hi);
+    const value = low + (h - lo) * (high - low);
+    return max === null ? value : Math.min(value, max);
+  });
 }
 
 /** The values at two ranks (0-based, lo <= hi), walking the buckets once in value order. */
-function valuesAtRanks(sketch: Sketch, lo: number, hi: number): [number, number] {
+function valuesAtRanks(sketch: Sketch, indexes: number[], lo: number, hi: number): [number, number] {
   let seen = sketch.zeros;
   let low: number | null = lo < seen ? 0 : null;
   if (hi < seen) return [0, 0];
-  for (const index of [...sketch.buckets.keys()].sort((a, b) => a - b)) {
+  for (const index of indexes) {
     seen += sketch.buckets.get(index) as number;
     if (low === null && lo < seen) low = bucketValue(index);
     if (hi < seen) return [low ?? bucketValue(index), bucketValue(index)];
