@@ -2,13 +2,15 @@
 // reads it incrementally from a state value that the caller stores. It knows nothing of the store.
 import type { Job, Project, Provider, RawPayload, Run } from '../domain/model.js';
 
-export type CheckCode =
-  | 'ok'
-  | 'invalid_credentials'
-  | 'invalid_permissions'
-  | 'no_resources'
-  | 'unreachable'
-  | 'rate_limited';
+export const CHECK_CODES = [
+  'ok',
+  'invalid_credentials',
+  'invalid_permissions',
+  'no_resources',
+  'unreachable',
+  'rate_limited',
+] as const;
+export type CheckCode = (typeof CHECK_CODES)[number];
 
 export interface CheckResult {
   code: CheckCode;

@@ -1,18 +1,9 @@
 // Checking a connection against its provider: the one call `buildlens connect add|verify` and
 // POST /api/connections/{name}/verify make, with what the outcome means for the person who asked.
 import { z } from 'zod';
-import type { CheckCode } from '../connectors/contract.js';
+import { CHECK_CODES, type CheckCode } from '../connectors/contract.js';
 import { createConnector } from '../connectors/registry.js';
 import type { Connection } from '../domain/model.js';
-
-const CHECK_CODES = [
-  'ok',
-  'invalid_credentials',
-  'invalid_permissions',
-  'no_resources',
-  'unreachable',
-  'rate_limited',
-] as const satisfies readonly CheckCode[];
 
 /** What each check code means for the person looking at it, and what to do next. */
 export const CHECK_EXPLANATIONS: Record<CheckCode, string> = {
