@@ -16,14 +16,9 @@ import { classifyRun } from '../src/classify/classify.js';
 import { normalizeBuild, normalizePipeline } from '../src/connectors/bitrise/normalize.js';
 import { build as buildSchema, pipelineShow } from '../src/connectors/bitrise/wire.js';
 import type { ClassifiedRun, Job } from '../src/domain/model.js';
-import {
-  BASE_METRICS,
-  groupDimensions,
-  type ReportQuery,
-  type ReportRow,
-  report,
-} from '../src/metrics/report.js';
+import { type ReportQuery, report } from '../src/metrics/report.js';
 import { rollupsAnswer } from '../src/metrics/rollup-report.js';
+import { BASE_METRICS, groupDimensions, type ReportRow } from '../src/metrics/vocabulary.js';
 import { DEFAULT_SWITCHES } from '../src/sandbox/bitrise/switches.js';
 import { buildWire, pipelineShowWire } from '../src/sandbox/bitrise/wire.js';
 import { BitriseWorld } from '../src/sandbox/bitrise/world.js';

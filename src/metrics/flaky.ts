@@ -2,8 +2,8 @@
 // a commit on which the same workflow both failed and passed, and a job that passed on a retry of a failed one.
 import { sql } from 'kysely';
 import type { RunFilter } from '../domain/model.js';
-import type { ReportSource } from './report.js';
 import { selectedRuns } from './selection.js';
+import type { ReportSource } from './vocabulary.js';
 
 export interface FlakyCommit {
   connection: string;

@@ -3,16 +3,15 @@
 // --format json` prints and the HTTP API answers with.
 import type { RunFilter } from '../domain/model.js';
 import { InvalidInputError } from '../store/errors.js';
+import { type ReportQuery, report } from './report.js';
 import {
   type Dimension,
   groupDimensions,
   type MetricGroup,
   type ReportMetrics,
-  type ReportQuery,
   type ReportRow,
   type ReportSource,
-  report,
-} from './report.js';
+} from './vocabulary.js';
 
 /** A row and, when compared, the same group's figures in the previous period (null: no runs there). */
 export type ComparedRow = ReportRow & { previous?: ReportMetrics | null };

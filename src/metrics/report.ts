@@ -3,77 +3,17 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { RunFilter } from '../domain/model.js';
 import { day, isoWeek, percentileCont } from '../store/dialect.js';
-import type { Store } from '../store/store.js';
 import { rollupAggregates, rollupsAnswer } from './rollup-report.js';
 import { selectedRuns } from './selection.js';
-
-export type Dimension =
-  | 'connection'
-  | 'provider'
-  | 'project'
-  | 'workflow'
-  | 'branch'
-  | 'trigger'
-  | 'pr'
-  | 'machine'
-  | 'stack'
-  | 'agent_queue'
-  | 'day'
-  | 'week';
-export const DIMENSIONS: readonly Dimension[] = [
-  'connection',
-  'provider',
-  'project',
-  'workflow',
-  'branch',
-  'trigger',
-  'pr',
-  'machine',
-  'stack',
-  'agent_queue',
-  'day',
-  'week',
-];
-
-/**
- * Metric groups a report can compute. `counts` and `duration` are always there, and so are the queue's p50
- * and p95 (the overview every consumer reads); asking for `queue` adds its p90 and max.
- */
-export type MetricGroup =
-  | 'counts'
-  | 'rates'
-  | 'duration'
-  | 'queue'
-  | 'setup'
-  | 'recovery'
-  | 'flaky'
-  | 'credits';
-export const METRIC_GROUPS: readonly MetricGroup[] = [
-  'counts',
-  'rates',
-  'duration',
-  'queue',
-  'setup',
-  'recovery',
-  'flaky',
-  'credits',
-];
-export const BASE_METRICS: readonly MetricGroup[] = ['counts', 'duration'];
-export const OVERVIEW_QUEUE_FIELDS = ['queue_s_p50', 'queue_s_p95'] as const;
-
-const percentiles = (prefix: string) => [`${prefix}_p50`, `${prefix}_p90`, `${prefix}_p95`, `${prefix}_max`];
-
-/** The fields of each group, in order: the stable json/csv names (docs/metrics.md). */
-export const METRIC_FIELDS: Record<MetricGroup, readonly string[]> = {
-  counts: ['runs', 'success', 'failure', 'aborted', 'skipped', 'running', 'success_rate'],
-  rates: ['aborted_manual', 'aborted_auto', 'infra_failure', 'failure_rate', 'abort_rate', 'skip_rate'],
-  duration: percentiles('duration_s'),
-  queue: percentiles('queue_s'),
-  setup: percentiles('setup_s'),
-  recovery: ['recovery_incidents', 'recovery_open', 'recovery_s_p50'],
-  flaky: ['flaky_runs', 'flaky_rate'],
-  credits: ['credits', 'credits_per_run'],
-};
+import {
+  BASE_METRICS,
+  type Dimension,
+  groupDimensions,
+  type MetricGroup,
+  percentileFields,
+  type ReportRow,
+  type ReportSource,
+} from './vocabulary.js';
 
 export interface ReportQuery {
   filter: RunFilter;
@@ -87,69 +27,6 @@ export interface ReportQuery {
    */
   exact?: boolean;
 }
-
-type N = number | null;
-
-// Type aliases, not interfaces: rows are also plain records for the output formats.
-/** Always present. Field names are snake_case: they are what other programs read (a stable contract). */
-export type BaseMetrics = {
-  runs: number;
-  success: number;
-  /** Includes `infra_failure`: a failed run counts against the rate whatever broke it. */
-  failure: number;
-  /** aborted_manual + aborted_auto. */
-  aborted: number;
-  skipped: number;
-  /** Not finished yet (no classification). */
-  running: number;
-  /** success / (success + failure); null when both are 0. */
-  success_rate: N;
-  /** Over runs classified success. */
-  duration_s_p50: N;
-  duration_s_p90: N;
-  duration_s_p95: N;
-  duration_s_max: N;
-  /** Over runs that started (queue_s not null). */
-  queue_s_p50: N;
-  queue_s_p95: N;
-};
-
-/** Present when their group is asked for. */
-export type ExtraMetrics = {
-  aborted_manual: number;
-  aborted_auto: number;
-  infra_failure: number;
-  /** failure / (success + failure). */
-  failure_rate: N;
-  /** aborted / finished runs. */
-  abort_rate: N;
-  /** skipped / finished runs. */
-  skip_rate: N;
-  queue_s_p90: N;
-  queue_s_max: N;
-  setup_s_p50: N;
-  setup_s_p90: N;
-  setup_s_p95: N;
-  setup_s_max: N;
-  /** Failure streaks on a branch that a success ended. */
-  recovery_incidents: number;
-  /** Failure streaks not ended yet. */
-  recovery_open: number;
-  /** Median seconds from a streak's first failure finishing to the next success finishing. */
-  recovery_s_p50: N;
-  flaky_runs: number;
-  /** flaky_runs / (success + failure). */
-  flaky_rate: N;
-  /** Sum of provider credits; null when no run has any. */
-  credits: N;
-  /** Mean credits of runs that have a cost. */
-  credits_per_run: N;
-};
-
-export type ReportMetrics = BaseMetrics & Partial<ExtraMetrics>;
-export type ReportRow = Partial<Record<Dimension, string | null>> & ReportMetrics;
-
-export type ReportSource = Pick<Store, 'db' | 'dialect'>;
 
 /** Column expressions of each dimension over the selected runs `s`: what is grouped on and what is shown. */
 function dimensionColumns(
@@ -183,12 +60,6 @@ function dimensionColumns(
     default:
       return plain(dimension);
   }
-}
-
-/** The dimensions each row carries, in order: grouping by project also groups by its connection. */
-export function groupDimensions(by: readonly Dimension[]): Dimension[] {
-  const unique = [...new Set(by)];
-  return unique.includes('project') && !unique.includes('connection') ? [...unique, 'connection'] : unique;
 }
 
 const count = (condition: RawBuilder<unknown>) => sql`sum(case when ${condition} then 1 else 0 end)`;
@@ -352,6 +223,8 @@ function groupKey(raw: Record<string, unknown>): string {
   return JSON.stringify(keys.map((k) => (typeof k === 'bigint' ? Number(k) : k)));
 }
 
+type N = number | null;
+
 const toNumber = (value: unknown): N => (value === null || value === undefined ? null : Number(value));
 const ratio = (part: number, whole: number): N => (whole === 0 ? null : part / whole);
 
@@ -369,8 +242,8 @@ function toReportRow(
   const runs = n('runs');
   const running = n('running');
   const finished = runs - running;
-  const percentileFields = (prefix: string): Record<string, N> =>
-    Object.fromEntries(percentiles(prefix).map((f) => [f, toNumber(raw[f])]));
+  const measured = (prefix: string): Record<string, N> =>
+    Object.fromEntries(percentileFields(prefix).map((f) => [f, toNumber(raw[f])]));
   const row = {
     runs,
     success,
@@ -379,11 +252,11 @@ function toReportRow(
     skipped,
     running,
     success_rate: ratio(success, success + failure),
-    ...percentileFields('duration_s'),
+    ...measured('duration_s'),
     queue_s_p50: toNumber(raw.queue_s_p50),
     queue_s_p95: toNumber(raw.queue_s_p95),
   } as ReportRow;
-  if (metrics.has('queue')) Object.assign(row, percentileFields('queue_s'));
+  if (metrics.has('queue')) Object.assign(row, measured('queue_s'));
   if (metrics.has('rates')) {
     Object.assign(row, {
       aborted_manual: n('aborted_manual'),
@@ -394,7 +267,7 @@ function toReportRow(
       skip_rate: ratio(skipped, finished),
     });
   }
-  if (metrics.has('setup')) Object.assign(row, percentileFields('setup_s'));
+  if (metrics.has('setup')) Object.assign(row, measured('setup_s'));
   if (metrics.has('recovery')) {
     Object.assign(row, {
       recovery_incidents: Number(recovery?.recovery_incidents ?? 0),

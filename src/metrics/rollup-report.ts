@@ -16,8 +16,8 @@ import { runFilterConditions } from '../store/runs.js';
 import type { RunRollupsTable } from '../store/schema.js';
 import { emptySketch, mergeEncoded, type Sketch, sketchPercentiles } from '../store/sketch.js';
 import { dayLabel, isoToMicros, isoWeekLabel } from '../store/time.js';
-import type { Dimension, MetricGroup, ReportSource } from './report.js';
 import { selectedRuns } from './selection.js';
+import type { Dimension, MetricGroup, ReportSource } from './vocabulary.js';
 
 /** A grain with the names its dimensions show. */
 type NamedGrain = RunRollupsTable & {

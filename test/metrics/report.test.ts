@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Classification, ClassifiedRun, Project } from '../../src/domain/model.js';
-import { type ReportQuery, type ReportRow, report } from '../../src/metrics/report.js';
+import { type ReportQuery, report } from '../../src/metrics/report.js';
+import type { ReportRow } from '../../src/metrics/vocabulary.js';
 import { writeBatch } from '../../src/store/batch.js';
 import { addConnection } from '../../src/store/connections.js';
 import type { Store } from '../../src/store/store.js';

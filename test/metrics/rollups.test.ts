@@ -5,14 +5,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Classification, ClassifiedRun, RunFilter } from '../../src/domain/model.js';
+import { report } from '../../src/metrics/report.js';
+import { rollupsAnswer } from '../../src/metrics/rollup-report.js';
 import {
   type Dimension,
   groupDimensions,
   type MetricGroup,
   type ReportRow,
-  report,
-} from '../../src/metrics/report.js';
-import { rollupsAnswer } from '../../src/metrics/rollup-report.js';
+} from '../../src/metrics/vocabulary.js';
 import { writeBatch } from '../../src/store/batch.js';
 import { saveClassifications } from '../../src/store/classifications.js';
 import { addConnection, removeConnection } from '../../src/store/connections.js';

@@ -2,6 +2,7 @@
 // previous period of the same length.
 import type { Command } from 'commander';
 import type { RunFilter } from '../../domain/model.js';
+import { type ComparedRow, type ReportDocument, reportDocument } from '../../metrics/report-document.js';
 import {
   BASE_METRICS,
   DIMENSIONS,
@@ -11,8 +12,7 @@ import {
   METRIC_GROUPS,
   type MetricGroup,
   OVERVIEW_QUEUE_FIELDS,
-} from '../../metrics/report.js';
-import { type ComparedRow, type ReportDocument, reportDocument } from '../../metrics/report-document.js';
+} from '../../metrics/vocabulary.js';
 import type { Store } from '../../store/store.js';
 import type { Cli } from '../context.js';
 import {

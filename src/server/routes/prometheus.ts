@@ -2,7 +2,8 @@
 // quantiles over a recent window (from the report module), and each connection's last sync.
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { type ReportRow, report } from '../../metrics/report.js';
+import { report } from '../../metrics/report.js';
+import type { ReportRow } from '../../metrics/vocabulary.js';
 import { listConnections } from '../../store/connections.js';
 import { readSyncState } from '../../store/sync-state.js';
 import type { ServerContext } from '../context.js';

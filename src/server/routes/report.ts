@@ -3,8 +3,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { CLASSIFICATIONS, PROVIDERS } from '../../domain/model.js';
-import { DIMENSIONS, METRIC_FIELDS, METRIC_GROUPS } from '../../metrics/report.js';
 import { reportDocument } from '../../metrics/report-document.js';
+import { DIMENSIONS, METRIC_FIELDS, METRIC_GROUPS } from '../../metrics/vocabulary.js';
 import type { ServerContext } from '../context.js';
 import { resolveFilter } from '../filter.js';
 import { filterQuery, repeated } from '../schema.js';
