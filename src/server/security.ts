@@ -1,8 +1,23 @@
 // Who may call and what browsers may do with the answers: bearer token off loopback, strict headers,
 // no cross-origin use (no CORS headers at all, and state changes only from the dashboard's own origin).
+// Access is decided on the route the router matched, never on the request's spelling of the path: a
+// percent-encoded or absolute-form URL reaches the same route and so meets the same check.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+/**
+ * Who may reach a route (DESIGN.md "Server access"): `open` routes answer anyone (liveness, the dashboard's
+ * files, which hold no data); everything else needs the token when one is set. A route that declares
+ * nothing, and a request that matches no route, needs the token: deny by default.
+ */
+export type Access = 'open' | 'token';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+}
 
 export interface SecurityOptions {
   /** When set, every API request must carry `Authorization: Bearer <token>`. */
@@ -47,17 +62,6 @@ const HEADERS: Record<string, string> = {
   'permissions-policy': 'camera=(), microphone=(), geolocation=()',
 };
 
-/** The single-page app's files hold no data; a browser must load them before it can ask for the token. */
-function isAppShell(request: FastifyRequest): boolean {
-  const path = request.url.split('?', 1)[0] ?? '/';
-  return (request.method === 'GET' || request.method === 'HEAD') && !isDataPath(path);
-}
-
-/** Paths that answer with data (everything but the app's own files). */
-export function isDataPath(path: string): boolean {
-  return ['/api', '/metrics', '/healthz'].some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
-}
-
 function hostName(hostHeader: string | undefined): string {
   if (!hostHeader) return '';
   const bracketed = /^(\[[^\]]*\])/.exec(hostHeader);
@@ -71,7 +75,8 @@ function deny(reply: FastifyReply, status: number, error: string, message: strin
 export function registerSecurity(app: FastifyInstance, options: SecurityOptions): void {
   app.addHook('onRequest', async (request, reply) => {
     for (const [name, value] of Object.entries(HEADERS)) reply.header(name, value);
-    if (isDataPath(request.url.split('?', 1)[0] ?? '')) reply.header('cache-control', 'no-store');
+    // Answers are data unless a route says otherwise (the dashboard's files set their own caching).
+    reply.header('cache-control', 'no-store');
 
     if (options.loopback && !isLoopbackHost(hostName(request.headers.host).toLowerCase()))
       return deny(reply, 403, 'forbidden', 'this server answers only to localhost / 127.0.0.1 host names');
@@ -83,7 +88,7 @@ export function registerSecurity(app: FastifyInstance, options: SecurityOptions)
         return deny(reply, 403, 'forbidden', 'cross-origin requests are not allowed');
     }
 
-    if (options.token === null || isAppShell(request)) return;
+    if (options.token === null || request.routeOptions.config?.access === 'open') return;
     const header = request.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : null;
     if (given === null || !tokenMatches(given, options.token)) {

@@ -3,7 +3,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { isDataPath } from './security.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -46,6 +45,10 @@ function loadFiles(root: string): Map<string, StaticFile> {
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>buildlens</title>
 <p>The dashboard has not been built. Run <code>npm run build</code>; the API is at <a href="/api/openapi.json">/api/openapi.json</a>.</p>`;
 
+/** Paths that answer with data: never the app's page, even when their own route does not exist. */
+const isDataPath = (path: string) =>
+  ['/api', '/metrics', '/healthz'].some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+
 const safeDecode = (path: string) => {
   try {
     return decodeURIComponent(path);
@@ -62,7 +65,7 @@ export function registerStatic(app: FastifyInstance, root: string): void {
     immutable: false,
   };
 
-  app.get('/*', async (request, reply) => {
+  app.get('/*', { config: { access: 'open' } }, async (request, reply) => {
     const path = safeDecode(request.url.split('?', 1)[0] ?? '/');
     if (isDataPath(path)) return reply.callNotFound();
     const file = files.get(path);

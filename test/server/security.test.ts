@@ -41,9 +41,10 @@ test('tokens compare by content only; loopback hosts are recognised', () => {
     assert.ok(!isLoopbackHost(host), host);
 });
 
-test('with a token, every data request needs it; the app shell does not', async (t) => {
+test('with a token, every data request needs it; liveness and the app shell do not', async (t) => {
   const { app } = await appFor(synced, t, { token: TOKEN, loopback: false });
-  for (const url of ['/api/report', '/api/connections', '/metrics', '/healthz', '/api/openapi.json']) {
+  assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200, 'liveness is open (DESIGN.md)');
+  for (const url of ['/api/report', '/api/connections', '/metrics', '/api/openapi.json']) {
     const missing = await app.inject({ url });
     assert.equal(missing.statusCode, 401, url);
     assert.equal(missing.headers['www-authenticate'], 'Bearer');

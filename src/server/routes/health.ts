@@ -9,7 +9,10 @@ const health = z.object({ status: z.literal('ok'), version: z.string(), database
 export const healthRoutes: FastifyPluginAsync<ServerContext> = async (app, { store, version }) => {
   app.get(
     '/healthz',
-    { schema: { summary: 'Server and database are up', tags: ['meta'], response: { 200: health } } },
+    {
+      config: { access: 'open' },
+      schema: { summary: 'Server and database are up', tags: ['meta'], response: { 200: health } },
+    },
     async () => {
       await sql`select 1`.execute(store.db);
       return { status: 'ok' as const, version, database: store.dialect };
