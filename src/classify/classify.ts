@@ -72,9 +72,12 @@ export const DEFAULT_RULES: readonly ClassificationRule[] = [
 
 const UNFINISHED: ClassificationResult = { classification: null, classifiedBy: null };
 
-/** Skipped runs are final even without a finish time (Buildkite not_run). */
+/**
+ * Skipped runs are final even without a finish time (Buildkite not_run). A status buildlens does not know
+ * is never classified, whatever its times say (DESIGN.md "Unknown status"): no rule can tell what it means.
+ */
 const isFinished = (item: { finishedAt: string | null; status: string }) =>
-  item.finishedAt !== null || item.status === 'skipped';
+  item.status !== 'unknown' && (item.finishedAt !== null || item.status === 'skipped');
 
 function markerHolds(rule: ClassificationRule, context: RunContext): boolean {
   if (!rule.logMarker) return true;

@@ -9,6 +9,8 @@ export const CHECK_CODES = [
   'no_resources',
   'unreachable',
   'rate_limited',
+  /** The host answered, but with a body the connector cannot read (not JSON, or a field it relies on). */
+  'unexpected_response',
 ] as const;
 export type CheckCode = (typeof CHECK_CODES)[number];
 
@@ -36,11 +38,27 @@ export interface SyncInput {
   lookbackDays: number;
 }
 
+/**
+ * A payload that cannot be a run (DESIGN.md "Refused run"): no id, no readable triggered time, a time
+ * outside 2000–2100, or nesting deeper than the bound. It is not stored as a run; the sync keeps it apart
+ * for inspection and goes on, checkpoint included.
+ */
+export interface RefusedPayload {
+  /** The raw payload kind it would have been stored as (`build`, `pipeline`, `bk_build`, …). */
+  kind: string;
+  /** The provider's id when the payload has a readable one. */
+  key: string | null;
+  /** One line: why it cannot be a run. */
+  reason: string;
+  /** The payload as received; it may nest too deep for JSON.stringify (see src/connectors/refusal.ts). */
+  payload: unknown;
+}
+
 export type SyncEvent =
   /** Every project the sync will cover, known up front so progress can show "apps done / total". */
   | { type: 'projects'; projects: Project[]; raw: RawPayload[] }
-  /** Normalized rows to upsert, with the payloads they came from. */
-  | { type: 'batch'; runs: Run[]; jobs: Job[]; raw: RawPayload[] }
+  /** Normalized rows to upsert, with the payloads they came from, and the payloads refused as runs. */
+  | { type: 'batch'; runs: Run[]; jobs: Job[]; raw: RawPayload[]; refused?: RefusedPayload[] }
   /** Everything yielded before this event is covered by `state`: commit both together. */
   | { type: 'checkpoint'; state: unknown }
   | { type: 'project_done'; projectKey: string };

@@ -78,6 +78,27 @@ export class RateLimitedError extends HttpError {}
 /** A body that is not JSON, or JSON that is not the shape the connector relies on. */
 export class InvalidResponseError extends HttpError {}
 
+/** JSON without a field the connector relies on, or with one it cannot read: says which, and where. */
+export class UnexpectedShapeError extends InvalidResponseError {
+  constructor(
+    /** `GET <url>`. */
+    readonly endpoint: string,
+    /** Path of the field in the body, e.g. `data.0.slug`; `body` for the whole. */
+    readonly field: string,
+    readonly problem: string,
+    curl: string,
+  ) {
+    super(`${endpoint} returned an unexpected shape at ${field}: ${problem}`, curl);
+  }
+
+  /** The first issue of a failed parse of `endpoint`'s body. */
+  static of(endpoint: string, error: z.ZodError, curl: string): UnexpectedShapeError {
+    const issue = error.issues[0];
+    const field = issue?.path.length ? issue.path.join('.') : 'body';
+    return new UnexpectedShapeError(endpoint, field, issue?.message ?? 'invalid', curl);
+  }
+}
+
 export interface HttpClient {
   request(method: string, pathOrUrl: string, options?: RequestOptions): Promise<HttpResponse>;
   get(pathOrUrl: string, query?: Query): Promise<HttpResponse>;
@@ -244,13 +265,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       const response = await request('GET', pathOrUrl, { query });
       const parsed = schema.safeParse(response.body);
       if (parsed.success) return parsed.data;
-      const issue = parsed.error.issues[0];
-      const where = issue?.path.length ? issue.path.join('.') : 'body';
       const url = resolve(pathOrUrl, query);
-      throw new InvalidResponseError(
-        clean(`GET ${url.href} returned an unexpected shape at ${where}: ${issue?.message ?? 'invalid'}`),
-        curlFor('GET', url, undefined),
-      );
+      throw UnexpectedShapeError.of(`GET ${clean(url.href)}`, parsed.error, curlFor('GET', url, undefined));
     },
     curl: (method, pathOrUrl, opts = {}) => curlFor(method, resolve(pathOrUrl, opts.query), opts.body),
     requests: () => sent,

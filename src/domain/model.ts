@@ -4,8 +4,20 @@
 export type Provider = 'bitrise' | 'buildkite';
 export const PROVIDERS: readonly Provider[] = ['bitrise', 'buildkite'];
 
-/** Provider truth, normalized. The provider's own value is kept beside it (`providerStatus`). */
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'aborted' | 'skipped' | 'blocked';
+/**
+ * Provider truth, normalized. The provider's own value is kept beside it (`providerStatus`). `unknown` is a
+ * provider value buildlens does not know (DESIGN.md "Meanings that change numbers"): the run is kept, never
+ * classified, and counted apart from every rate and percentile.
+ */
+export type RunStatus =
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'aborted'
+  | 'skipped'
+  | 'blocked'
+  | 'unknown';
 export const RUN_STATUSES: readonly RunStatus[] = [
   'queued',
   'running',
@@ -14,6 +26,7 @@ export const RUN_STATUSES: readonly RunStatus[] = [
   'aborted',
   'skipped',
   'blocked',
+  'unknown',
 ];
 /** Statuses a run can still leave: a sync must re-fetch runs in these until they finish. */
 export const UNFINISHED_STATUSES: readonly RunStatus[] = ['queued', 'running', 'blocked'];

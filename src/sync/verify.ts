@@ -16,6 +16,8 @@ export const CHECK_EXPLANATIONS: Record<CheckCode, string> = {
     'The token works but sees no apps or pipelines: check the organization or the token’s access.',
   unreachable: 'The provider’s API did not answer: check the URL, the network or a proxy.',
   rate_limited: 'The provider is rate limiting this token; try again after a few minutes.',
+  unexpected_response:
+    'The provider answered with something buildlens cannot read: check the URL is the API root; otherwise the named field differs from what buildlens knows.',
 };
 
 export const checkRecord = z.object({

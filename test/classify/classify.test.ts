@@ -128,6 +128,25 @@ describe('classifyRun', () => {
     });
   });
 
+  it('never classifies an unknown status, not even by a user rule that matches everything', () => {
+    const all: ClassificationRule = {
+      name: 'user:all',
+      matches: () => true,
+      matchesJob: () => true,
+      classification: 'failure',
+    };
+    const unknown = run({ status: 'unknown', providerStatus: 'new_state' });
+    assert.deepEqual(classifyRun(unknown, [all, ...DEFAULT_RULES]), {
+      classification: null,
+      classifiedBy: null,
+    });
+    assert.equal(needsLog(unknown, [{ ...all, logMarker: /x/ }]), false);
+    assert.deepEqual(classifyJob(job({ status: 'unknown', providerStatus: 'new_state' }), [all]), {
+      classification: null,
+      classifiedBy: null,
+    });
+  });
+
   it('does not read abort reasons of runs that were not aborted', () => {
     const failed = run({ status: 'failed', reason: 'no changes; timed out' });
     assert.equal(classifyRun(failed).classification, 'failure');

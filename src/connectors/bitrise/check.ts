@@ -1,10 +1,12 @@
 // Connection check (ci-apis.md §1.2, §2.6): can the token list apps, and read builds and pipelines of one?
 // Every answer is one line a person can act on, with the curl that reproduces the failing call.
+import { unexpectedResponse } from '../checks.js';
 import type { CheckResult } from '../contract.js';
 import {
   ApiError,
   type HttpClient,
   HttpError,
+  InvalidResponseError,
   RateLimitedError,
   TimeoutError,
   UnreachableError,
@@ -77,7 +79,9 @@ function failed(error: HttpError, baseUrl: string): CheckResult {
       curl,
     };
   }
-  // A 404 or a body that is not the Bitrise API: most likely a URL that is not the API root.
+  if (error instanceof InvalidResponseError)
+    return unexpectedResponse(error, 'Bitrise API', 'https://api.bitrise.io/v0.1');
+  // A 404 or another refusal: most likely a URL that is not the API root.
   return {
     code: 'unreachable',
     message: `${baseUrl} does not answer like the Bitrise API (${error.message}): the URL should be the API root, e.g. https://api.bitrise.io/v0.1.`,

@@ -74,7 +74,7 @@ export function normalizePipeline(appSlug: string, pipeline: PipelineShow): { ru
     prId,
     tag,
     actor: actorOf(pipeline.triggered_by),
-    status: PIPELINE_STATUS[pipeline.status],
+    status: PIPELINE_STATUS[pipeline.status as PipelineStatus] ?? 'unknown',
     providerStatus: pipeline.status,
     reason: pipeline.abort_reason || null,
     abortedBy: abortedBy(pipeline.abort_reason),
@@ -136,12 +136,9 @@ const PIPELINE_STATUS: Record<PipelineStatus, RunStatus> = {
   succeeded_with_abort: 'aborted',
 };
 
-/** Workflow status strings are unconfirmed (§2.2): the pipeline ones are mapped, others read from the times. */
+/** Workflow status strings are unconfirmed (§2.2): the pipeline ones are mapped, others are `unknown`. */
 function workflowStatus(workflow: PipelineWorkflow): RunStatus {
-  const known = PIPELINE_STATUS[workflow.status as PipelineStatus];
-  if (known) return known;
-  if (workflow.finished_at) return 'failed';
-  return workflow.started_at ? 'running' : 'queued';
+  return PIPELINE_STATUS[workflow.status as PipelineStatus] ?? 'unknown';
 }
 
 function buildStatus(build: Build): Pick<Run, 'status' | 'providerStatus'> {
@@ -154,9 +151,12 @@ function buildStatus(build: Build): Pick<Run, 'status' | 'providerStatus'> {
       return { status: 'succeeded', providerStatus: '1' };
     case 2:
       return { status: 'failed', providerStatus: '2' };
-    default:
+    case 3:
+    case 4:
       // 3 aborted, 4 aborted with success (§5.1 policy: aborted; classification may call it skipped).
       return { status: 'aborted', providerStatus: String(build.status) };
+    default:
+      return { status: 'unknown', providerStatus: String(build.status) };
   }
 }
 

@@ -2,7 +2,13 @@
 // (§3.3); a builds list refused as "too deep" continues with `created_to` below the oldest build read so far,
 // since lists are newest first.
 import { z } from 'zod';
-import { ApiError, type HttpClient, type HttpResponse, InvalidResponseError } from '../http.js';
+import {
+  ApiError,
+  type HttpClient,
+  type HttpResponse,
+  InvalidResponseError,
+  UnexpectedShapeError,
+} from '../http.js';
 import { ListingItems } from '../paging.js';
 import { epochMicros } from '../time.js';
 import {
@@ -54,12 +60,7 @@ export function createBuildkiteApi(http: HttpClient): BuildkiteApi {
   function parse<T>(schema: z.ZodType<T>, response: HttpResponse, url: string): T {
     const parsed = schema.safeParse(response.body);
     if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? issue.path.join('.') : 'body';
-    throw new InvalidResponseError(
-      `GET ${url} returned an unexpected shape at ${where}: ${issue?.message ?? 'invalid'}`,
-      http.curl('GET', url),
-    );
+    throw UnexpectedShapeError.of(`GET ${url}`, parsed.error, http.curl('GET', url));
   }
 
   async function* pages<T extends { id: string }>(item: z.ZodType<T>, first: string): AsyncGenerator<T[]> {

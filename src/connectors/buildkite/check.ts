@@ -1,8 +1,16 @@
 // Connection check (ci-apis.md §3.2, §3.5): is the token valid, does it see the organization(s), and may it
 // read pipelines and builds there? Every answer is one line a person can act on, with the curl that
 // reproduces the failing call.
+import { unexpectedResponse } from '../checks.js';
 import type { CheckResult } from '../contract.js';
-import { ApiError, HttpError, RateLimitedError, TimeoutError, UnreachableError } from '../http.js';
+import {
+  ApiError,
+  HttpError,
+  InvalidResponseError,
+  RateLimitedError,
+  TimeoutError,
+  UnreachableError,
+} from '../http.js';
 import type { BuildkiteApi } from './api.js';
 
 const SCOPE = /the (\w+) scope/;
@@ -98,6 +106,8 @@ function failed(error: HttpError, baseUrl: string, org: string | null): CheckRes
       curl,
     };
   }
+  if (error instanceof InvalidResponseError)
+    return unexpectedResponse(error, 'Buildkite REST API', 'https://api.buildkite.com/v2');
   return {
     code: 'unreachable',
     message: `${baseUrl} does not answer like the Buildkite REST API (${error.message}): the URL should be the API root, e.g. https://api.buildkite.com/v2.`,

@@ -69,8 +69,8 @@ const at = (value: string | null | undefined): string | null => (value ? rfc3339
 /** The blocked flag is authoritative: a blocked build keeps reporting its previous state (§3.13). */
 export function buildStatus(build: Pick<Build, 'state' | 'blocked'>): RunStatus {
   if (build.blocked) return 'blocked';
-  // An unknown state is treated as not over yet, so the run is fetched again until it is.
-  return BUILD_STATUS[build.state] ?? 'running';
+  // A state this version does not know is kept as it came (DESIGN.md "Unknown status").
+  return BUILD_STATUS[build.state] ?? 'unknown';
 }
 
 function trigger(build: Build): Trigger {
@@ -162,7 +162,7 @@ function mostCommon(values: readonly string[]): string | null {
 
 export function normalizeJob(runKey: string, job: WireJob): Job {
   const failedSoftly = job.state === 'failed' && job.soft_failed === true;
-  const status = failedSoftly ? 'succeeded' : (JOB_STATUS[job.state] ?? 'running');
+  const status = failedSoftly ? 'succeeded' : (JOB_STATUS[job.state] ?? 'unknown');
   const startedAt = at(job.started_at);
   const finishedAt = at(job.finished_at);
   return {

@@ -153,7 +153,7 @@ describe('builds', () => {
       ['skipped', 'skipped'],
       ['not_run', 'skipped'],
       ['blocked', 'blocked'],
-      ['something_new', 'running'],
+      ['something_new', 'unknown'],
     ];
     for (const [state, status] of cases) assert.equal(buildStatus({ state, blocked: false }), status, state);
   });
@@ -261,6 +261,7 @@ describe('jobs', () => {
       ['waiting_failed', 'skipped'],
       ['broken', 'skipped'],
       ['canceled', 'aborted'],
+      ['a_state_added_later', 'unknown'],
     ];
     for (const [state, status] of cases) {
       const job = normalizeJob('b-1', wireJob({ state, finished_at: null }));

@@ -10,7 +10,7 @@ import { globalParams, href } from '../state.js';
 const PAGE_SIZE = 100;
 const TEXT_FILTERS = ['workflow', 'branch'] as const;
 const CHOICE_FILTERS = ['classification', 'status'] as const;
-const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'aborted', 'skipped', 'blocked'];
+const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'aborted', 'skipped', 'blocked', 'unknown'];
 
 /** The report's outcome bucket of a run, for colouring. */
 function outcome(run: RunRecord): keyof typeof CLASS_COLORS {
