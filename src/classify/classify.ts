@@ -2,6 +2,7 @@
 // A build log is an input like any other field: the caller fetches it only when `needsLog` says a rule
 // could use it.
 import type { Classification, Job, Provider, Run } from '../domain/model.js';
+import type { TextPattern } from './pattern.js';
 
 export interface ClassificationResult {
   classification: Classification | null;
@@ -32,7 +33,7 @@ export interface ClassificationRule {
   /** Present when the rule applies to jobs (user rules; the job defaults are DEFAULT_JOB_RULES). */
   matchesJob?: (job: Job, context: JobContext) => boolean;
   /** Tried on the log once `matches` holds; a rule with one makes the sync fetch the log of such runs. */
-  logMarker?: RegExp;
+  logMarker?: TextPattern;
 }
 
 const NO_CHANGES = /no (relevant )?changes|nothing to (build|do)|skipp?ing build|early exit/i;

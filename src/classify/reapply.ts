@@ -1,5 +1,6 @@
 // `buildlens classify`: re-applies the rules to every stored run and job from the store alone — normalized
 // rows plus the logs the sync kept — and reports what changed, by class, runs and jobs apart.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ClassifiedJob, ClassifiedRun } from '../domain/model.js';
 import {
   type StoredRun,
@@ -95,6 +96,8 @@ export async function reapplyRules(
       if (runTally.add(run, result)) changed.push({ connectionId, run: { ...run, ...result } });
     }
     if (!options.dryRun) await saveClassifications(store, changed, []);
+    // SQLite answers synchronously: without this a server reapplying rules would answer nothing else.
+    await yieldToEventLoop();
   }
   const jobTally = new Tally();
   for await (const page of storedJobs(store, PAGE_SIZE)) {
@@ -107,6 +110,7 @@ export async function reapplyRules(
       if (jobTally.add(job, result)) changed.push({ connectionId, job: { ...job, ...result } });
     }
     if (!options.dryRun) await saveClassifications(store, [], changed);
+    await yieldToEventLoop();
   }
   return {
     dry_run: options.dryRun,

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CLASSIFICATIONS, type Job, PROVIDERS, RUN_STATUSES, type Run } from '../domain/model.js';
 import { userDataDir } from '../store/paths.js';
 import { type ClassificationRule, DEFAULT_RULES, type JobContext, type RunContext } from './classify.js';
+import { compilePattern, PatternError, type TextPattern } from './pattern.js';
 
 export class RulesError extends Error {
   override name = 'RulesError';
@@ -32,11 +33,11 @@ const match = z
     status: oneOrMany(z.enum(RUN_STATUSES)).optional(),
     /** The provider's own value (Bitrise `2`, `4`, `succeeded_with_abort`; Buildkite `canceled`). */
     provider_status: oneOrMany(z.union([text, z.number().int()]).transform(String)).optional(),
-    /** Regular expression on the reason text, case-insensitive. */
+    /** Regular expression (RE2 syntax) on the reason text, case-insensitive. */
     reason: text.optional(),
     duration_below_s: seconds.optional(),
     duration_above_s: seconds.optional(),
-    /** Regular expression on the build log (Bitrise runs only), case-insensitive. */
+    /** Regular expression (RE2 syntax) on the build log (Bitrise runs only), case-insensitive. */
     log: text.optional(),
   })
   .strict();
@@ -149,11 +150,12 @@ function describe(error: z.ZodError): string {
   return path ? `${path}: ${message}` : message;
 }
 
-function regex(source: string, field: string, fail: (message: string) => Error): RegExp {
+function regex(source: string, field: string, fail: (message: string) => Error): TextPattern {
   try {
-    return new RegExp(source, 'i');
+    return compilePattern(source);
   } catch (error) {
-    throw fail(`match.${field} is not a valid regular expression: ${(error as Error).message}`);
+    if (error instanceof PatternError) throw fail(`match.${field} ${error.message}`);
+    throw error;
   }
 }
 

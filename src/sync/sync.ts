@@ -1,6 +1,6 @@
 // The sync engine: drives a connector and commits what it yields. Rows are committed batch by batch;
 // a checkpoint is committed only after the rows it covers, so a failed sync resumes where it stopped.
-
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { classifyJob, classifyRun, needsLog, type RunContext } from '../classify/classify.js';
 import { type RuleSet, rulesForStore } from '../classify/rules.js';
 import type { Connector, ConnectorOptions, SyncEvent } from '../connectors/contract.js';
@@ -178,6 +178,8 @@ class RunClassifier {
     runs: Run[],
     jobs: Job[],
   ): Promise<{ runs: ClassifiedRun[]; jobs: ClassifiedJob[]; logs: RawPayload[] }> {
+    // Rules run on every item of a batch; between batches the server answers its other requests.
+    await yieldToEventLoop();
     const logs: RawPayload[] = [];
     const classified: ClassifiedRun[] = [];
     for (const run of runs) {
