@@ -1,12 +1,33 @@
 // What every command gets: where to write, the global options, and the store it asked for.
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { redact } from '../domain/redaction.js';
 import { openStore, type Store } from '../store/store.js';
 
+/** Where a command writes: a stream's `write`, and whether it is a terminal (and how wide). */
+export interface Output {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
 export interface Io {
-  stdout: Writable & { isTTY?: boolean; columns?: number };
-  stderr: Writable & { isTTY?: boolean; columns?: number };
+  stdout: Output;
+  stderr: Output;
   stdin: Readable;
   env: NodeJS.ProcessEnv;
+}
+
+/** `output` with every secret this process holds removed from what is written, whoever writes it. */
+function redacting(output: Output): Output {
+  return {
+    write: (text) => output.write(redact(text)),
+    get isTTY() {
+      return output.isTTY;
+    },
+    get columns() {
+      return output.columns;
+    },
+  };
 }
 
 export interface GlobalOptions {
@@ -17,13 +38,15 @@ export interface GlobalOptions {
 }
 
 export class Cli {
-  /** Tokens seen by this process; every error line is scrubbed of them. */
-  readonly secrets = new Set<string>();
+  /** The streams given, behind redaction: no secret reaches stdout or stderr. */
+  readonly io: Io;
 
   constructor(
-    readonly io: Io,
+    io: Io,
     readonly options: GlobalOptions,
-  ) {}
+  ) {
+    this.io = { ...io, stdout: redacting(io.stdout), stderr: redacting(io.stderr) };
+  }
 
   /** Data the user asked for: stdout. */
   print(text: string): void {

@@ -1,7 +1,8 @@
 // Exit codes and the one-line error a person sees (DESIGN.md "CLI contract").
 import { RulesError } from '../classify/rules.js';
+import { redact } from '../domain/redaction.js';
+import { lineText } from '../domain/text.js';
 import { StoreError } from '../store/errors.js';
-import { sanitize } from './format.js';
 
 export const EXIT_OK = 0;
 export const EXIT_UNEXPECTED = 1;
@@ -27,21 +28,14 @@ export function exitCodeFor(error: unknown): number {
   return EXIT_UNEXPECTED;
 }
 
-/** Replaces every secret in `text`; short secrets too, since a leaked token is worse than a garbled line. */
-export function redact(text: string, secrets: Iterable<string>): string {
-  let result = text;
-  for (const secret of secrets) if (secret.length > 0) result = result.split(secret).join('***');
-  return result;
-}
-
 /** `buildlens: <message>` on one line; the stack only when asked for with -v. */
-export function errorText(error: unknown, verbose: boolean, secrets: Iterable<string>): string {
+export function errorText(error: unknown, verbose: boolean): string {
   const message = error instanceof Error ? error.message : String(error);
   // Messages can quote provider text: one line, no escape sequences.
-  const line = `buildlens: ${sanitize(message).replace(/\s+/g, ' ').trim()}`;
+  const line = `buildlens: ${lineText(message).replace(/\s+/g, ' ').trim()}`;
   const stack =
     verbose && error instanceof Error && error.stack
-      ? `\n${error.stack.split('\n').map(sanitize).join('\n')}`
+      ? `\n${error.stack.split('\n').map(lineText).join('\n')}`
       : '';
-  return redact(`${line}${stack}`, secrets);
+  return redact(`${line}${stack}`);
 }

@@ -1,4 +1,5 @@
 // Output formats shared by the commands: aligned tables for people, csv/json/md for other tools.
+import { lineText } from '../domain/text.js';
 
 export type Cell = string | number | boolean | null;
 export type Row = Record<string, Cell>;
@@ -15,21 +16,9 @@ export interface Column {
   display?: (value: Cell) => string;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding escape sequences is the point
-const ANSI_SEQUENCE = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
-const LINE_BREAKS = /[\t\n\r\v\f\u2028\u2029]+/g;
-// C0/C1 controls plus bidi overrides, which can make text read differently from what it is.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** Makes untrusted provider text (commit messages, branch names) safe to print on a terminal line. */
-export function sanitize(text: string): string {
-  return text.replace(ANSI_SEQUENCE, '').replace(LINE_BREAKS, ' ').replace(CONTROLS, '');
-}
-
 function displayCell(column: Column, value: Cell): string {
-  if (column.display) return sanitize(column.display(value));
-  return value === null ? '' : sanitize(String(value));
+  if (column.display) return lineText(column.display(value));
+  return value === null ? '' : lineText(String(value));
 }
 
 const length = (text: string) => [...text].length;
@@ -83,7 +72,7 @@ export function renderTable(rows: Row[], columns: Column[], maxWidth = 80): stri
 }
 
 function csvField(value: Cell): string {
-  const text = value === null ? '' : sanitize(String(value));
+  const text = value === null ? '' : lineText(String(value));
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -69,10 +69,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     if (error instanceof CommanderError) {
       if (HELP_CODES.has(error.code)) return EXIT_OK;
       const message = error.code === 'commander.help' ? 'a command is missing (usage above)' : error.message;
-      io.stderr.write(`${errorText(new Error(message.replace(/^error: /, '')), false, cli.secrets)}\n`);
+      cli.io.stderr.write(`${errorText(new Error(message.replace(/^error: /, '')), false)}\n`);
       return EXIT_USAGE;
     }
-    io.stderr.write(`${errorText(error, cli.options.verbose === true, cli.secrets)}\n`);
+    cli.io.stderr.write(`${errorText(error, cli.options.verbose === true)}\n`);
     return exitCodeFor(error);
   }
 }

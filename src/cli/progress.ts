@@ -1,7 +1,7 @@
 // Sync progress on stderr: on a terminal one bar per connection, redrawn in place; elsewhere one plain
 // line per finished project, so logs stay readable.
-import type { Writable } from 'node:stream';
-import { sanitize } from './format.js';
+import { lineText } from '../domain/text.js';
+import type { Output } from './context.js';
 
 interface Line {
   connection: string;
@@ -22,7 +22,7 @@ export class SyncProgress {
   private lastDraw = 0;
 
   constructor(
-    private readonly stream: Writable,
+    private readonly stream: Output,
     private readonly mode: 'tty' | 'plain' | 'off',
   ) {}
 
@@ -60,7 +60,7 @@ export class SyncProgress {
 
   end(connection: string, outcome: string): void {
     const line = this.line(connection);
-    line.outcome = sanitize(outcome);
+    line.outcome = lineText(outcome);
     if (this.mode === 'plain') this.stream.write(`${line.connection}: ${line.outcome}\n`);
     this.draw(true);
   }

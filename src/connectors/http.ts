@@ -3,6 +3,8 @@
 // It knows no provider: each connector passes its auth scheme, token variable name and rate-limit headers.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
+import { redact, rememberSecret } from '../domain/redaction.js';
+import { lineText, quoted } from '../domain/text.js';
 
 export type QueryValue = string | number | boolean | null | undefined;
 export type Query = Record<string, QueryValue>;
@@ -122,12 +124,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const authorization = options.authScheme ? `${options.authScheme} ${options.token}` : options.token;
   const curlAuthorization = `${options.authScheme ? `${options.authScheme} ` : ''}$${options.tokenEnv}`;
   let sent = 0;
+  // The provider may echo the token back (a paging link carrying it): every message is scrubbed of it.
+  rememberSecret(options.token);
 
-  /** Any text that reaches a message goes through here: one line, bounded, never the token. */
+  /** Any text that reaches a message goes through here: one line, bounded, never a secret. */
   const clean = (text: string): string => {
-    const oneLine = (options.token ? text.split(options.token).join('***') : text)
-      .replace(/\s+/g, ' ')
-      .trim();
+    const oneLine = lineText(redact(text)).replace(/\s+/g, ' ').trim();
     return oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine;
   };
 
@@ -208,7 +210,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         } else {
           headers = res.headers;
           const detail = errorDetail(text);
-          const summary = `${what} answered ${res.status} ${res.statusText}${detail ? `: ${detail}` : ''}`;
+          // The provider's words are data: quoted, so they cannot pass for ours.
+          const summary = `${what} answered ${res.status} ${res.statusText}${detail ? `: ${quoted(detail)}` : ''}`;
           failure =
             res.status === 429
               ? new RateLimitedError(
@@ -241,7 +244,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       return JSON.parse(text);
     } catch {
       return new InvalidResponseError(
-        clean(`${what} did not return JSON (body starts: ${text.slice(0, 80)})`),
+        clean(`${what} did not return JSON (body starts: ${quoted(text, 80)})`),
         curl,
       );
     }

@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { redact } from '../domain/redaction.js';
 import type { Store } from '../store/store.js';
 import type { ServerContext } from './context.js';
 import { registerErrorHandling } from './errors.js';
@@ -50,7 +51,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Responses are produced by our own typed code; their schemas document the API and are checked in tests.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   registerSecurity(app, { token: options.token, loopback: options.loopback });
-  registerErrorHandling(app, options.log ?? ((line) => process.stderr.write(`${line}\n`)));
+  const log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+  registerErrorHandling(app, (line) => log(redact(line)));
   registerOpenApi(app, version);
 
   const context: ServerContext = { store: options.store, sync: options.sync, version };

@@ -1,10 +1,12 @@
 // Who may call and what browsers may do with the answers: bearer token off loopback, strict headers,
 // no cross-origin use (no CORS headers at all, and state changes only from the dashboard's own origin).
 // Access is decided on the route the router matched, never on the request's spelling of the path: a
-// percent-encoded or absolute-form URL reaches the same route and so meets the same check.
+// percent-encoded or absolute-form URL reaches the same route and so meets the same check. No answer
+// carries a secret.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { redact } from '../domain/redaction.js';
 
 /**
  * Who may reach a route (DESIGN.md "Server access"): `open` routes answer anyone (liveness, the dashboard's
@@ -73,6 +75,11 @@ function deny(reply: FastifyReply, status: number, error: string, message: strin
 }
 
 export function registerSecurity(app: FastifyInstance, options: SecurityOptions): void {
+  // Last net for secrets: no answer carries one, whatever text (a provider's, a stored error) it quotes.
+  app.addHook('onSend', async (_request, _reply, payload) =>
+    typeof payload === 'string' ? redact(payload) : payload,
+  );
+
   app.addHook('onRequest', async (request, reply) => {
     for (const [name, value] of Object.entries(HEADERS)) reply.header(name, value);
     // Answers are data unless a route says otherwise (the dashboard's files set their own caching).

@@ -2,6 +2,7 @@
 
 import type { Selectable } from 'kysely';
 import type { Connection, Provider } from '../domain/model.js';
+import { rememberSecret } from '../domain/redaction.js';
 import { isUniqueViolation } from './dialect.js';
 import { NotFoundError, StoreError } from './errors.js';
 import { withSyncLock } from './lock.js';
@@ -32,6 +33,7 @@ function toConnection(row: Omit<Selectable<ConnectionsTable>, 'token_enc'>): Con
 }
 
 export async function addConnection(store: Store, input: NewConnection): Promise<Connection> {
+  rememberSecret(input.token);
   const tokenEnc = encryptSecret(loadKey(keyFileFor(store)), input.token);
   try {
     const row = await store.db
@@ -70,6 +72,8 @@ export async function getConnection(
     .executeTakeFirst();
   if (!row) throw new NotFoundError(`unknown connection "${name}"`);
   const token = decryptSecret(loadKey(keyFileFor(store)), row.token_enc, `the token of connection "${name}"`);
+  // Whatever this process prints from now on is scrubbed of it (a provider may echo it back).
+  rememberSecret(token);
   return { connection: toConnection(row), token };
 }
 

@@ -1,5 +1,6 @@
 // Errors the store raises for a person to read: one line, never a password or token. The CLI prints
 // the message and exits 2.
+import { redact } from '../domain/redaction.js';
 
 /** The store cannot be opened, created, written or decrypted, or was given bad input. */
 export class StoreError extends Error {
@@ -16,8 +17,8 @@ export class NotFoundError extends StoreError {
   override name = 'NotFoundError';
 }
 
-/** First line of an error's message, for one-line reports. */
+/** First line of an error's message, for one-line reports, without any secret this process holds. */
 export function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n', 1)[0] ?? '';
+  return redact(message.split('\n', 1)[0] ?? '');
 }

@@ -13,8 +13,14 @@ import type {
   RunStatus,
   Trigger,
 } from '../domain/model.js';
+import { storedText } from '../domain/text.js';
 import type { JobsTable, ProjectsTable, RawPayloadsTable, RunsTable } from './schema.js';
 import { isoToMicros } from './time.js';
+
+/** Provider text as a normalized column keeps it: no escape sequences or controls (raw payloads keep all). */
+function text<T extends string | null>(value: T, lines = false): T {
+  return (value === null ? null : storedText(value, lines)) as T;
+}
 
 function hashOf(content: unknown): string {
   return createHash('sha256').update(JSON.stringify(content)).digest('base64url');
@@ -24,7 +30,7 @@ export function projectRow(connectionId: number, project: Project): Insertable<P
   return {
     connection_id: connectionId,
     key: project.key,
-    name: project.name,
+    name: text(project.name),
     owner: project.owner,
     repo_url: project.repoUrl,
     web_url: project.webUrl,
@@ -37,18 +43,18 @@ export function runRow(connectionId: number, run: ClassifiedRun): Insertable<Run
     project_key: run.projectKey,
     kind: run.kind,
     number: run.number,
-    workflow: run.workflow,
-    branch: run.branch,
+    workflow: text(run.workflow),
+    branch: text(run.branch),
     commit_sha: run.commitSha,
-    message: run.message,
+    message: text(run.message, true),
     trigger: run.trigger,
     pr_id: run.prId,
-    tag: run.tag,
-    actor: run.actor,
+    tag: text(run.tag),
+    actor: text(run.actor),
     status: run.status,
     provider_status: run.providerStatus,
-    reason: run.reason,
-    aborted_by: run.abortedBy,
+    reason: text(run.reason),
+    aborted_by: text(run.abortedBy),
     triggered_at: run.triggeredAt,
     started_at: run.startedAt,
     finished_at: run.finishedAt,
@@ -58,9 +64,9 @@ export function runRow(connectionId: number, run: ClassifiedRun): Insertable<Run
     duration_s: run.durationS,
     setup_s: run.setupS,
     cost: run.cost,
-    machine: run.machine,
-    stack: run.stack,
-    agent_queue: run.agentQueue,
+    machine: text(run.machine),
+    stack: text(run.stack),
+    agent_queue: text(run.agentQueue),
     web_url: run.webUrl,
     classification: run.classification,
     classified_by: run.classifiedBy,
@@ -107,24 +113,24 @@ export function jobRow(connectionId: number, job: Job & Partial<ClassifiedJob>):
   const content = {
     key: job.key,
     run_key: job.runKey,
-    name: job.name,
+    name: text(job.name),
     status: job.status,
     provider_status: job.providerStatus,
     started_at: job.startedAt,
     finished_at: job.finishedAt,
     queue_s: job.queueS,
     duration_s: job.durationS,
-    agent: job.agent,
-    machine: job.machine,
-    stack: job.stack,
-    agent_queue: job.agentQueue,
+    agent: text(job.agent),
+    machine: text(job.machine),
+    stack: text(job.stack),
+    agent_queue: text(job.agentQueue),
     exit_status: job.exitStatus,
     soft_failed: job.softFailed ? 1 : 0,
     retried: job.retried ? 1 : 0,
     retry_of: job.retryOf,
     cost: job.cost,
     web_url: job.webUrl,
-    reason: job.reason,
+    reason: text(job.reason),
     classification: job.classification ?? null,
     classified_by: job.classifiedBy ?? null,
   };

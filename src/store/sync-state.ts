@@ -1,5 +1,6 @@
 // Per-connection sync bookkeeping: the connector's committed checkpoint and the last sync's outcome.
 import type { Kysely } from 'kysely';
+import { redact } from '../domain/redaction.js';
 import type { Schema, SyncStateTable } from './schema.js';
 import type { Store } from './store.js';
 
@@ -60,14 +61,17 @@ export function recordSyncSuccess(
   });
 }
 
-/** Records a failed sync; the message should already be one line without secrets. */
+/** Records a failed sync's one-line message, scrubbed of every secret this process holds. */
 export function recordSyncFailure(
   store: Store,
   connectionId: number,
   message: string,
   at: Date = new Date(),
 ): Promise<void> {
-  return updateSyncState(store.db, connectionId, { last_finished_at: at.toISOString(), last_error: message });
+  return updateSyncState(store.db, connectionId, {
+    last_finished_at: at.toISOString(),
+    last_error: redact(message),
+  });
 }
 
 /**

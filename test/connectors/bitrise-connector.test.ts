@@ -403,7 +403,7 @@ test('a cursor that comes back again is an error, not an endless loop', async ()
       const connector = fakeConnector(url);
       await assert.rejects(runSync(connector), (error: unknown) => {
         assert.ok(error instanceof InvalidResponseError);
-        assert.match(error.message, /cursor bbbbbbbbbbbbbbb2 twice/);
+        assert.match(error.message, /cursor "bbbbbbbbbbbbbbb2" twice/);
         assert.match(error.curl, /next=bbbbbbbbbbbbbbb2/);
         return true;
       });

@@ -91,7 +91,7 @@ test('retries 503 with backoff and then succeeds, counting every request', async
   const response = await http.get(path);
   assert.deepEqual(response.body, { ok: 3 });
   assert.equal(lines.length, 2);
-  assert.match(lines[0] ?? '', /answered 503 .*busy; retrying in \d+\.\d s$/);
+  assert.match(lines[0] ?? '', /answered 503 .*"busy"; retrying in \d+\.\d s$/);
   assert.equal(http.requests(), 3);
   assert.equal(hits.get(path)?.length, 3);
 });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DEFAULT_BITRISE_URL } from '../../connectors/bitrise/connector.js';
 import { DEFAULT_BUILDKITE_URL } from '../../connectors/buildkite/connector.js';
 import type { Connection, Provider } from '../../domain/model.js';
+import { rememberSecret, shortSecretProblem } from '../../domain/redaction.js';
 import { listConnectionRecords } from '../../store/connection-records.js';
 import { addConnection, getConnection, listConnections, removeConnection } from '../../store/connections.js';
 import { type CheckRecord, verifyConnection } from '../../sync/verify.js';
@@ -63,7 +64,9 @@ async function readToken(cli: Cli, provider: Provider, options: AddOptions): Pro
         : `environment variable ${variable} is empty or not set: export the token there, or use --token-env VAR / --token-stdin`,
     );
   }
-  cli.secrets.add(token);
+  const short = shortSecretProblem(token, options.tokenStdin ? 'the token on standard input' : `${variable}`);
+  if (short) throw new UsageError(short);
+  rememberSecret(token);
   return token;
 }
 
@@ -140,7 +143,6 @@ function registerList(connect: Command, cli: Cli): void {
         const rows = [];
         for (const record of await listConnectionRecords(store)) {
           const { token } = await getConnection(store, record.name);
-          cli.secrets.add(token);
           // The API's record plus the masked token, which only the CLI shows.
           rows.push({ ...record, token: maskToken(token) });
         }
@@ -160,7 +162,6 @@ function registerVerify(connect: Command, cli: Cli): void {
     .description('check a saved connection against its provider')
     .action(async (name: string) => {
       const { connection, token } = await cli.withStore((store) => getConnection(store, name));
-      cli.secrets.add(token);
       const result = await verifyConnection(connection, token);
       if (cli.options.json) cli.print(JSON.stringify(result));
       else

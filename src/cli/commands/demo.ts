@@ -67,7 +67,6 @@ export function registerDemo(program: Command, cli: Cli): void {
             org: sandbox.buildkite.org,
           },
         ];
-        for (const account of accounts) cli.secrets.add(account.token);
         cli.info(`sandbox serving on ${sandbox.url}; database ${cli.options.db}`);
         const report = await cli.withStore(async (store) => {
           await connectSandbox(store, accounts);

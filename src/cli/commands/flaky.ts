@@ -1,9 +1,10 @@
 // `buildlens flaky`: commits whose workflow both failed and passed, and jobs that passed on a retry, newest
 // first, with links to the provider's pages.
 import type { Command } from 'commander';
+import { lineText } from '../../domain/text.js';
 import { type FlakyList, flakyList } from '../../metrics/flaky.js';
 import type { Cli } from '../context.js';
-import { type Row, renderCsv, sanitize } from '../format.js';
+import { type Row, renderCsv } from '../format.js';
 import { addFilterOptions, checkConnections, formatFrom } from '../options.js';
 import { type FilterOptions, parseFilter, parseInteger } from '../parse.js';
 
@@ -27,15 +28,15 @@ const CSV_FIELDS = [
 
 /** Lines, not a table: the links must print whole to be followed. Provider text is sanitized. */
 function renderList(list: FlakyList, limit: number): string {
-  const link = (label: string, url: string | null) => (url ? [`    ${label}: ${sanitize(url)}`] : []);
+  const link = (label: string, url: string | null) => (url ? [`    ${label}: ${lineText(url)}`] : []);
   const commits = list.commits.flatMap((c) => [
-    `  ${sanitize([c.project, c.workflow, c.commit_sha.slice(0, 8), c.branch ?? '(no branch)'].join(' · '))}` +
+    `  ${lineText([c.project, c.workflow, c.commit_sha.slice(0, 8), c.branch ?? '(no branch)'].join(' · '))}` +
       ` · ${c.failures} failed, ${c.successes} passed`,
     ...link('failed', c.failed_url),
     ...link('passed', c.passed_url),
   ]);
   const jobs = list.jobs.flatMap((j) => [
-    `  ${sanitize([j.project, j.workflow, `#${j.run_number ?? '?'}`, j.job].join(' · '))}`,
+    `  ${lineText([j.project, j.workflow, `#${j.run_number ?? '?'}`, j.job].join(' · '))}`,
     ...link('failed', j.failed_url),
     ...link('passed on retry', j.passed_url),
   ]);

@@ -1,5 +1,6 @@
 // `buildlens serve`: the HTTP API and the dashboard over the store, until Ctrl-C.
 import type { Command } from 'commander';
+import { rememberSecret, shortSecretProblem } from '../../domain/redaction.js';
 import { startServer, UnsafeServerOptions } from '../../server/serve.js';
 import type { Store } from '../../store/store.js';
 import type { Cli } from '../context.js';
@@ -25,7 +26,11 @@ export function parseInterval(value: string): number {
 /** Serves the store until SIGINT/SIGTERM; `demo` ends here too. */
 export async function serveUntilInterrupted(cli: Cli, store: Store, settings: ServeSettings): Promise<void> {
   const token = cli.io.env.BUILDLENS_SERVER_TOKEN ?? null;
-  if (token) cli.secrets.add(token);
+  if (token) {
+    const short = shortSecretProblem(token, 'BUILDLENS_SERVER_TOKEN');
+    if (short) throw new UsageError(short);
+    rememberSecret(token);
+  }
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({

@@ -1,6 +1,7 @@
 // The Bitrise endpoints the connector reads, with complete pagination: every page is followed until the
 // API stops giving a cursor (never trusting total_item_count, §1.3), and a repeated cursor is an error.
 import type { z } from 'zod';
+import { quoted } from '../../domain/text.js';
 import { ApiError, type HttpClient, InvalidResponseError, type Query } from '../http.js';
 import { ListingItems } from '../paging.js';
 import {
@@ -91,7 +92,7 @@ export function createBitriseApi(http: HttpClient, log: (line: string) => void):
       if (!next) return;
       if (seen.has(next)) {
         throw new InvalidResponseError(
-          `paging of ${path} returned the cursor ${next} twice; stopping instead of looping`,
+          `paging of ${path} returned the cursor ${quoted(next)} twice; stopping instead of looping`,
           http.curl('GET', path, { query: { ...request, [cursorParam]: next } }),
         );
       }

@@ -2,6 +2,7 @@
 // (§3.3); a builds list refused as "too deep" continues with `created_to` below the oldest build read so far,
 // since lists are newest first.
 import { z } from 'zod';
+import { quoted } from '../../domain/text.js';
 import {
   ApiError,
   type HttpClient,
@@ -86,7 +87,7 @@ export function createBuildkiteApi(http: HttpClient): BuildkiteApi {
       const next = nextLink(response.headers.get('link'));
       if (next !== null && seen.has(next)) {
         throw new InvalidResponseError(
-          `paging of ${first} linked to ${next} twice; stopping instead of looping`,
+          `paging of ${first} linked to ${quoted(next)} twice; stopping instead of looping`,
           http.curl('GET', next),
         );
       }
