@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { errorText } from '../../src/cli/errors.js';
+import { type Column, formatSeconds, renderCsv, renderMarkdown, renderTable } from '../../src/cli/format.js';
 import { rememberSecret } from '../../src/domain/redaction.js';
-import {
-  type Column,
-  formatSeconds,
-  renderCsv,
-  renderMarkdown,
-  renderTable,
-} from '../../src/cli/format.js';
 
 describe('renderTable', () => {
   const columns: Column[] = [
