@@ -139,12 +139,12 @@ test('--by agent_queue and --agent-queue', async () => {
   );
 });
 
-test('flaky lists commits with both links, whole', async () => {
+test('flaky lists commits with their date and both links, whole', async () => {
   const result = await cli(['flaky', '--limit', '2']);
   assert.equal(result.code, 0, result.stderr);
   const lines = result.stdout.split('\n');
   assert.equal(lines[0], 'flaky commits (the first 2; --limit shows more)');
-  assert.match(lines[1] ?? '', /^ {2}\S.* · c\d+ · main · 1 failed, 1 passed$/);
+  assert.match(lines[1] ?? '', /^ {2}2026-02-\d\d \d\d:\d\d UTC · \S.* · c\d+ · main · 1 failed, 1 passed$/);
   assert.match(lines[2] ?? '', /^ {4}failed: https:\/\/app\.example\/build\/r\d+-\d$/);
   assert.match(lines[3] ?? '', /^ {4}passed: https:\/\/app\.example\/build\/r\d+-\d$/);
   const all = await cli(['flaky', '--limit', '1000']);

@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { DEFAULT_RULES } from '../../src/classify/classify.js';
 import { runCli } from '../../src/cli/program.js';
 import { flakyList } from '../../src/metrics/flaky.js';
+import { flakyRanking } from '../../src/metrics/flaky-ranking.js';
 import { report } from '../../src/metrics/report.js';
 import { DIMENSIONS, METRIC_FIELDS } from '../../src/metrics/vocabulary.js';
 import { registerErrorHandling } from '../../src/server/errors.js';
@@ -383,6 +384,27 @@ test('flaky: commits that failed and passed, and jobs that passed on retry, as t
     commits: { connection: string }[];
   };
   assert.ok(bitrise.commits.every((c) => c.connection === 'bitrise-sandbox'));
+});
+
+test('flaky?by=job|workflow: the ranking the CLI prints, with a trend per bucket when asked', async () => {
+  for (const by of ['job', 'workflow'] as const) {
+    const { body } = await api.call('GET', '/api/flaky', { url: `/api/flaky?by=${by}&limit=500` });
+    assert.deepEqual(body, { by, ranks: await flakyRanking(store, { filter: {}, by, limit: 500 }) });
+    assert.deepEqual(body, await cliJson(['flaky', '--by', by, '--format', 'json', '--limit', '500']));
+    assert.ok((body as { ranks: unknown[] }).ranks.length > 0, `the sandbox has flaky ${by}s`);
+  }
+  const weekly = (await api.call('GET', '/api/flaky', { url: '/api/flaky?by=job&bucket=week&limit=3' }))
+    .body as { ranks: { flaky: number; trend: { bucket: string; flaky: number }[] }[] };
+  for (const rank of weekly.ranks) {
+    assert.equal(
+      rank.trend.reduce((sum, p) => sum + p.flaky, 0),
+      rank.flaky,
+      'the trend adds up to the flaky count',
+    );
+    assert.ok(rank.trend.every((p) => /^\d{4}-W\d\d$/.test(p.bucket)));
+  }
+  const bad = await api.call('GET', '/api/flaky', { url: '/api/flaky?by=step' });
+  assert.equal(bad.status, 400);
 });
 
 test('rules and projects', async () => {

@@ -1,12 +1,18 @@
 // `buildlens flaky`: commits whose workflow both failed and passed, and jobs that passed on a retry, newest
-// first, with links to the provider's pages.
+// first, dated and with links to the provider's pages; with `--by job|workflow`, the ranking by flake rate.
 import type { Command } from 'commander';
 import { lineText } from '../../domain/text.js';
 import { type FlakyList, flakyList } from '../../metrics/flaky.js';
+import {
+  FLAKY_RANKINGS,
+  type FlakyRank,
+  type FlakyRanking,
+  flakyRanking,
+} from '../../metrics/flaky-ranking.js';
 import type { Cli } from '../context.js';
-import { type Row, renderCsv } from '../format.js';
+import { type Column, formatSeconds, type Row, renderCsv, renderTable } from '../format.js';
 import { addFilterOptions, checkConnections, formatFrom } from '../options.js';
-import { type FilterOptions, parseFilter, parseInteger } from '../parse.js';
+import { type FilterOptions, parseChoice, parseFilter, parseInteger } from '../parse.js';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
 const CSV_FIELDS = [
@@ -18,25 +24,47 @@ const CSV_FIELDS = [
   'branch',
   'failures',
   'successes',
-  'run_number',
   'job',
+  'times',
+  'run_number',
   'last_triggered_at',
   'triggered_at',
   'failed_url',
   'passed_url',
 ];
+const RANK_CSV_FIELDS = [
+  'rank',
+  'connection',
+  'project',
+  'workflow',
+  'job',
+  'flake_rate',
+  'flaky',
+  'executions',
+  'time_lost_s',
+  'last_seen_at',
+  'failed_url',
+  'passed_url',
+];
+
+/** Flake rates are mostly a few percent: one decimal tells 0.6% from 1.4%. */
+const rate = (value: unknown) => (typeof value === 'number' ? `${(value * 100).toFixed(1)}%` : '-');
+
+/** `2026-03-02 15:04 UTC`: every listed event says when it happened. */
+const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 
 /** Lines, not a table: the links must print whole to be followed. Provider text is sanitized. */
 function renderList(list: FlakyList, limit: number): string {
   const link = (label: string, url: string | null) => (url ? [`    ${label}: ${lineText(url)}`] : []);
   const commits = list.commits.flatMap((c) => [
-    `  ${lineText([c.project, c.workflow, c.commit_sha.slice(0, 8), c.branch ?? '(no branch)'].join(' · '))}` +
+    `  ${when(c.last_triggered_at)} · ${lineText([c.project, c.workflow, c.commit_sha.slice(0, 8), c.branch ?? '(no branch)'].join(' · '))}` +
       ` · ${c.failures} failed, ${c.successes} passed`,
     ...link('failed', c.failed_url),
     ...link('passed', c.passed_url),
   ]);
   const jobs = list.jobs.flatMap((j) => [
-    `  ${lineText([j.project, j.workflow, `#${j.run_number ?? '?'}`, j.job].join(' · '))}`,
+    `  ${when(j.triggered_at)} · ${lineText([j.project, j.workflow, j.job].join(' · '))}` +
+      ` · ${j.times === 1 ? 'once' : `${j.times} times`}, newest #${j.run_number ?? '?'}`,
     ...link('failed', j.failed_url),
     ...link('passed on retry', j.passed_url),
   ]);
@@ -51,16 +79,87 @@ function renderList(list: FlakyList, limit: number): string {
   ].join('\n');
 }
 
+function rankColumns(by: FlakyRanking): Column[] {
+  return [
+    { key: 'rank', header: '#', align: 'right', fixed: true },
+    { key: 'project', header: 'project' },
+    { key: 'workflow', header: 'workflow' },
+    ...(by === 'job' ? [{ key: 'job', header: 'job' }] : []),
+    { key: 'flake_rate', header: 'rate', align: 'right', fixed: true, display: rate },
+    { key: 'flaky', header: 'flaky', align: 'right', fixed: true },
+    { key: 'executions', header: 'execs', align: 'right', fixed: true },
+    { key: 'time_lost_s', header: 'lost', align: 'right', fixed: true, display: formatSeconds },
+    { key: 'last_seen_at', header: 'last seen', fixed: true, display: (v) => String(v).slice(0, 10) },
+  ];
+}
+
+const rankRow = (rank: FlakyRank, i: number): Row => {
+  const { examples, trend: _, ...figures } = rank;
+  const newest = examples[0];
+  return {
+    rank: i + 1,
+    ...figures,
+    failed_url: newest?.failed_url ?? null,
+    passed_url: newest?.passed_url ?? null,
+  };
+};
+
+/** The table, then each entry's newest flaky execution with its links (whole, to be followed). */
+function renderRanking(ranks: FlakyRank[], by: FlakyRanking, limit: number, width: number): string {
+  const examples = ranks.flatMap((r, i) => {
+    const newest = r.examples[0];
+    if (!newest) return [];
+    return [
+      `  #${i + 1} ${when(newest.triggered_at)} · run #${newest.run_number ?? '?'}`,
+      ...(newest.failed_url ? [`    failed: ${lineText(newest.failed_url)}`] : []),
+      ...(newest.passed_url ? [`    passed on retry: ${lineText(newest.passed_url)}`] : []),
+    ];
+  });
+  const title =
+    ranks.length < limit
+      ? `flaky ${by}s (${ranks.length})`
+      : `flaky ${by}s (the first ${limit}; --limit shows more)`;
+  return [
+    title,
+    renderTable(ranks.map(rankRow), rankColumns(by), width),
+    'rate: flaky executions / executions; lost: duration of failed executions that were retried',
+    '',
+    'newest flaky execution of each',
+    ...examples,
+  ].join('\n');
+}
+
 export function registerFlaky(program: Command, cli: Cli): void {
   addFilterOptions(
-    program.command('flaky').description('flaky commits and jobs that passed on retry, with links'),
+    program
+      .command('flaky')
+      .description('flaky commits and jobs that passed on retry with links; --by ranks jobs or workflows'),
   )
-    .option('--limit <n>', 'at most this many commits and this many jobs', '50')
+    .option('--by <what>', `rank by flake rate: ${FLAKY_RANKINGS.join(' or ')}`)
+    .option('--limit <n>', 'at most this many commits and this many jobs (or ranked entries)', '50')
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`)
-    .action(async (options: FilterOptions & { limit: string; format?: string }) => {
+    .action(async (options: FilterOptions & { by?: string; limit: string; format?: string }) => {
       const filter = parseFilter(options);
       const limit = parseInteger(options.limit, '--limit', 1, 100_000);
       const format = formatFrom(cli, options.format, FORMATS);
+      const by = options.by === undefined ? undefined : parseChoice(options.by, '--by', FLAKY_RANKINGS);
+      if (by !== undefined) {
+        const ranks = await cli.withStore(async (store) => {
+          await checkConnections(store, filter);
+          return flakyRanking(store, { filter, by, limit });
+        });
+        if (format === 'json') return cli.print(JSON.stringify({ by, ranks }, null, 2));
+        if (format === 'csv')
+          return cli.print(
+            renderCsv(
+              ranks.map(rankRow),
+              RANK_CSV_FIELDS.map((key) => ({ key, header: key })),
+            ),
+          );
+        if (ranks.length === 0)
+          return cli.info(`no flaky ${by}s: no job passed on a retry in this selection`);
+        return cli.print(renderRanking(ranks, by, limit, cli.tableWidth()));
+      }
       const list = await cli.withStore(async (store) => {
         await checkConnections(store, filter);
         return flakyList(store, filter, limit);

@@ -1,14 +1,23 @@
 // Flaky runs behind the report's flaky figures: commits whose same workflow both failed and passed, and
-// jobs that passed on a retry of a failed one, with links to the provider's pages.
+// jobs that passed on a retry of a failed one, with links to the provider's pages; with `by=job|workflow`,
+// jobs or workflows ranked by flake rate (as `buildlens flaky --by … --format json` prints them).
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { flakyList } from '../../metrics/flaky.js';
+import { FLAKY_RANKINGS, flakyRanking } from '../../metrics/flaky-ranking.js';
 import type { ServerContext } from '../context.js';
 import { resolveFilter } from '../filter.js';
 import { filterQuery } from '../schema.js';
 
 const flakyQuery = filterQuery
-  .extend({ limit: z.coerce.number().int().min(1).max(500).default(50) })
+  .extend({
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    by: z.enum(FLAKY_RANKINGS).optional().describe('rank jobs or workflows by flake rate'),
+    bucket: z
+      .enum(['day', 'week'])
+      .optional()
+      .describe("with `by`: each entry's executions and flaky ones per day or ISO week"),
+  })
   .strict();
 
 const link = z.string().nullable();
@@ -35,9 +44,36 @@ const flakyBody = z.object({
       workflow: z.string(),
       run_number: z.number().nullable(),
       job: z.string(),
+      times: z.number(),
       triggered_at: z.string(),
       failed_url: link,
       passed_url: link,
+    }),
+  ),
+});
+
+const rankingBody = z.object({
+  by: z.enum(FLAKY_RANKINGS),
+  ranks: z.array(
+    z.object({
+      connection: z.string(),
+      project: z.string(),
+      workflow: z.string(),
+      job: z.string().nullable(),
+      executions: z.number(),
+      flaky: z.number(),
+      flake_rate: z.number(),
+      time_lost_s: z.number(),
+      last_seen_at: z.string(),
+      examples: z.array(
+        z.object({
+          run_number: z.number().nullable(),
+          triggered_at: z.string(),
+          failed_url: link,
+          passed_url: link,
+        }),
+      ),
+      trend: z.array(z.object({ bucket: z.string(), executions: z.number(), flaky: z.number() })).optional(),
     }),
   ),
 });
@@ -48,15 +84,17 @@ export const flakyRoutes: FastifyPluginAsync<ServerContext> = async (app, { stor
     {
       schema: {
         summary:
-          'Flaky commits (failed and passed on the same commit) and jobs that passed on retry, newest first',
+          'Flaky commits (failed and passed on the same commit) and jobs that passed on retry, newest first; with `by`, jobs or workflows ranked by flake rate',
         tags: ['metrics'],
         querystring: flakyQuery,
-        response: { 200: flakyBody },
+        response: { 200: z.union([flakyBody, rankingBody]) },
       },
     },
     async (request) => {
-      const { limit, ...filters } = request.query as z.infer<typeof flakyQuery>;
-      return flakyList(store, await resolveFilter(store, filters), limit);
+      const { limit, by, bucket, ...filters } = request.query as z.infer<typeof flakyQuery>;
+      const filter = await resolveFilter(store, filters);
+      if (by === undefined) return flakyList(store, filter, limit);
+      return { by, ranks: await flakyRanking(store, { filter, by, limit, bucket }) };
     },
   );
 };
