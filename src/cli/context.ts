@@ -1,6 +1,7 @@
 // What every command gets: where to write, the global options, and the store it asked for.
 import type { Readable } from 'node:stream';
 import { redact } from '../domain/redaction.js';
+import { keyFileFor, keyFileWarning } from '../store/secrets.js';
 import { openStore, type Store } from '../store/store.js';
 
 /** Where a command writes: a stream's `write`, and whether it is a terminal (and how wide). */
@@ -64,6 +65,11 @@ export class Cli {
     if (!this.options.quiet) this.io.stderr.write(`${text}\n`);
   }
 
+  /** Something a person must know even with -q: stderr. */
+  warn(text: string): void {
+    this.io.stderr.write(`buildlens: ${text}\n`);
+  }
+
   /** Diagnostics: stderr, only with -v. */
   debug(text: string): void {
     if (this.options.verbose) this.io.stderr.write(`${text}\n`);
@@ -72,6 +78,8 @@ export class Cli {
   /** Opens the store from --db / $BUILDLENS_DB / the default, runs `work`, and always closes it. */
   async withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
     const store = await openStore(this.options.db ?? this.io.env.BUILDLENS_DB);
+    const warning = keyFileWarning(keyFileFor(store), this.io.env);
+    if (warning) this.warn(warning);
     try {
       return await work(store);
     } finally {

@@ -7,7 +7,15 @@ import { isUniqueViolation } from './dialect.js';
 import { NotFoundError, StoreError } from './errors.js';
 import { withSyncLock } from './lock.js';
 import type { ConnectionsTable } from './schema.js';
-import { decryptSecret, encryptSecret, keyFileFor, loadKey } from './secrets.js';
+import {
+  createKey,
+  decryptSecret,
+  encryptSecret,
+  KeyMissingError,
+  keyFileFor,
+  loadKey,
+  SecretError,
+} from './secrets.js';
 import type { Store } from './store.js';
 
 export interface NewConnection {
@@ -32,9 +40,36 @@ function toConnection(row: Omit<Selectable<ConnectionsTable>, 'token_enc'>): Con
   };
 }
 
+/**
+ * The key to read tokens with. A missing key file where tokens are sealed is never replaced silently:
+ * those tokens would be lost for good, and old and new ones would live under different keys.
+ */
+async function storeKey(store: Store): Promise<Buffer> {
+  const keyFile = keyFileFor(store);
+  try {
+    return loadKey(keyFile);
+  } catch (error) {
+    if (!(error instanceof KeyMissingError)) throw error;
+    const sealed = await store.db
+      .selectFrom('connections')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const n = Number(sealed.n);
+    if (n > 0) {
+      throw new KeyMissingError(
+        `the key file ${keyFile} is missing, and ${n} connection${n === 1 ? ' has its token' : 's have their tokens'} ` +
+          `encrypted with it: restore it from your backup of the database and key (or set BUILDLENS_KEY), ` +
+          `or re-enter each token with "buildlens connect set-token NAME"`,
+      );
+    }
+    createKey(keyFile);
+    return loadKey(keyFile);
+  }
+}
+
 export async function addConnection(store: Store, input: NewConnection): Promise<Connection> {
   rememberSecret(input.token);
-  const tokenEnc = encryptSecret(loadKey(keyFileFor(store)), input.token);
+  const tokenEnc = encryptSecret(await storeKey(store), input.token);
   try {
     const row = await store.db
       .insertInto('connections')
@@ -71,10 +106,58 @@ export async function getConnection(
     .where('name', '=', name)
     .executeTakeFirst();
   if (!row) throw new NotFoundError(`unknown connection "${name}"`);
-  const token = decryptSecret(loadKey(keyFileFor(store)), row.token_enc, `the token of connection "${name}"`);
+  const token = decryptSecret(await storeKey(store), row.token_enc, `the token of connection "${name}"`);
   // Whatever this process prints from now on is scrubbed of it (a provider may echo it back).
   rememberSecret(token);
   return { connection: toConnection(row), token };
+}
+
+/**
+ * Replaces a connection's token, keeping everything imported through it. Where the key file was lost, a
+ * new one is created (`newKey`): other connections' tokens under the lost key need re-entering too.
+ */
+export async function setToken(
+  store: Store,
+  name: string,
+  token: string,
+): Promise<{ connection: Connection; newKey: boolean }> {
+  const row = await store.db
+    .selectFrom('connections')
+    .select(COLUMNS)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError(`unknown connection "${name}"`);
+  rememberSecret(token);
+  const keyFile = keyFileFor(store);
+  let newKey = false;
+  let key: Buffer;
+  try {
+    key = loadKey(keyFile);
+  } catch (error) {
+    if (!(error instanceof KeyMissingError)) throw error;
+    createKey(keyFile);
+    key = loadKey(keyFile);
+    newKey = true;
+  }
+  await store.db
+    .updateTable('connections')
+    .set({ token_enc: encryptSecret(key, token) })
+    .where('id', '=', row.id)
+    .execute();
+  return { connection: toConnection(row), newKey };
+}
+
+/** The token, or why it cannot be read (key missing or wrong): one unreadable token must not hide the rest. */
+export async function readStoredToken(
+  store: Store,
+  name: string,
+): Promise<{ token: string; error: null } | { token: null; error: string }> {
+  try {
+    return { token: (await getConnection(store, name)).token, error: null };
+  } catch (error) {
+    if (error instanceof SecretError) return { token: null, error: error.message };
+    throw error;
+  }
 }
 
 /**

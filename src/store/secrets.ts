@@ -1,7 +1,7 @@
 // Tokens at rest: AES-256-GCM with a key from $BUILDLENS_KEY or a 0600 key file `buildlens.key`
 // beside the SQLite file (for PostgreSQL, in the user's data directory).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { firstLine, StoreError } from './errors.js';
 import { makeDirs, userDataDir } from './paths.js';
@@ -18,24 +18,59 @@ export function keyFileFor(store: Pick<Store, 'dialect' | 'location'>): string {
   return join(dir, 'buildlens.key');
 }
 
-/** The encryption key: $BUILDLENS_KEY if set, else the key file (created with a random key if absent). */
+/** The key or a token cannot be read: per connection, so one such connection never stops the others. */
+export class SecretError extends StoreError {
+  override name = 'SecretError';
+}
+
+/** Neither $BUILDLENS_KEY nor a key file. */
+export class KeyMissingError extends SecretError {
+  override name = 'KeyMissingError';
+}
+
+/** The encryption key: $BUILDLENS_KEY if set, else the key file. Never creates one (see createKey). */
 export function loadKey(keyFile: string, env: NodeJS.ProcessEnv = process.env): Buffer {
   if (env.BUILDLENS_KEY) return parseKey(env.BUILDLENS_KEY, 'BUILDLENS_KEY');
+  let text: string;
+  try {
+    text = readFileSync(keyFile, 'utf8');
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT')
+      throw new KeyMissingError(`the key file ${keyFile} does not exist`);
+    throw new SecretError(`cannot read the key file ${keyFile}: ${firstLine(error)}`);
+  }
+  return parseKey(text.trim(), `key file ${keyFile}`);
+}
+
+/**
+ * Writes a new random key to `keyFile` (0600) unless one exists (another process may have just written
+ * it). Only for a store where no token is sealed yet, or to replace a lost key: tokens sealed under the
+ * old key can never be read with the new one.
+ */
+export function createKey(keyFile: string): void {
   try {
     makeDirs(dirname(keyFile));
     writeFileSync(keyFile, `${randomBytes(KEY_BYTES).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 'EEXIST') {
-      throw new StoreError(`cannot create the key file ${keyFile}: ${firstLine(error)}`);
-    }
+    if ((error as { code?: unknown }).code !== 'EEXIST')
+      throw new SecretError(`cannot create the key file ${keyFile}: ${firstLine(error)}`);
   }
-  let text: string;
+}
+
+/** A warning when the key file in use can be read or written by other users; null otherwise. */
+export function keyFileWarning(keyFile: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.BUILDLENS_KEY) return null;
+  let mode: number;
   try {
-    text = readFileSync(keyFile, 'utf8');
+    mode = statSync(keyFile).mode;
   } catch {
-    throw new StoreError(`cannot read the key file ${keyFile}`);
+    return null;
   }
-  return parseKey(text.trim(), `key file ${keyFile}`);
+  if ((mode & 0o077) === 0) return null;
+  return (
+    `warning: the key file ${keyFile} is readable by other users (mode ${(mode & 0o777).toString(8)}); ` +
+    `anyone who can read it and the database can read the tokens: chmod 600 ${keyFile}`
+  );
 }
 
 function parseKey(text: string, source: string): Buffer {
@@ -44,7 +79,7 @@ function parseKey(text: string, source: string): Buffer {
   const key = Buffer.from(value, hex ? 'hex' : 'base64');
   // Node's base64 decoder skips junk silently, so a base64 key must re-encode to exactly what was given.
   if (!hex && (key.length !== KEY_BYTES || key.toString('base64') !== value)) {
-    throw new StoreError(`${source} must be 64 hex characters or base64 of 32 bytes`);
+    throw new SecretError(`${source} must be 64 hex characters or base64 of 32 bytes`);
   }
   return key;
 }
@@ -61,7 +96,7 @@ export function decryptSecret(key: Buffer, sealed: string, what: string): string
   const [version, data] = sealed.split(':', 2);
   const bytes = Buffer.from(data ?? '', 'base64');
   if (version !== VERSION || bytes.length < IV_BYTES + TAG_BYTES) {
-    throw new StoreError(`cannot decrypt ${what}: unknown format`);
+    throw new SecretError(`cannot decrypt ${what}: unknown format`);
   }
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES));
@@ -70,8 +105,9 @@ export function decryptSecret(key: Buffer, sealed: string, what: string): string
       'utf8',
     );
   } catch {
-    throw new StoreError(
-      `cannot decrypt ${what}: wrong key (check BUILDLENS_KEY or the buildlens.key file it was saved with)`,
+    throw new SecretError(
+      `cannot decrypt ${what}: wrong key (restore the buildlens.key file or BUILDLENS_KEY it was saved ` +
+        `with, or re-enter the token with "buildlens connect set-token")`,
     );
   }
 }

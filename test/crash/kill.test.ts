@@ -70,10 +70,13 @@ test('two syncs at once on one database: no corruption; one finishes, the other 
   for (const r of results) {
     if (r.code === 0) continue;
     // Whether the second one meets the first depends on timing; test/crash/lock.test.ts makes it certain.
-    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.code, 3, r.stderr);
     const lines = r.stderr.trimEnd().split('\n');
     assert.equal(lines.length, 1, `one line: ${r.stderr}`);
-    assert.match(lines[0] ?? '', /^buildlens: another sync of "\w+" is running on this database \(pid \d+ /);
+    assert.match(
+      lines[0] ?? '',
+      /^buildlens: sync of "\w+" failed: another sync of "\w+" is running on this database \(pid \d+ /,
+    );
   }
   assert.ok(
     results.some((r) => r.code === 0),

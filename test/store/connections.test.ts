@@ -131,7 +131,7 @@ test('BUILDLENS_KEY: 64 hex characters or base64 of 32 bytes; anything else is r
     `${'zz'.repeat(32)}`,
   ]) {
     assert.throws(() => loadKey('/nonexistent/key', { BUILDLENS_KEY: bad }), {
-      name: 'StoreError',
+      name: 'SecretError',
       message: 'BUILDLENS_KEY must be 64 hex characters or base64 of 32 bytes',
     });
   }
@@ -147,7 +147,7 @@ storeTest('a tampered token is refused', async (store) => {
     .set({ token_enc: `v1:${bytes.toString('base64')}` })
     .where('name', '=', 'ci')
     .execute();
-  await assert.rejects(getConnection(store, 'ci'), { name: 'StoreError' });
+  await assert.rejects(getConnection(store, 'ci'), { name: 'SecretError' });
 });
 
 storeTest('removing a connection removes everything imported through it, and only that', async (store) => {

@@ -1,11 +1,19 @@
-// `buildlens connect`: add, list, verify and remove provider accounts.
+// `buildlens connect`: add, list, verify, re-enter the token of, and remove provider accounts.
 import type { Command } from 'commander';
 import { DEFAULT_BITRISE_URL } from '../../connectors/bitrise/connector.js';
 import { DEFAULT_BUILDKITE_URL } from '../../connectors/buildkite/connector.js';
 import type { Connection, Provider } from '../../domain/model.js';
 import { rememberSecret, shortSecretProblem } from '../../domain/redaction.js';
 import { listConnectionRecords } from '../../store/connection-records.js';
-import { addConnection, getConnection, listConnections, removeConnection } from '../../store/connections.js';
+import {
+  addConnection,
+  getConnection,
+  listConnections,
+  readStoredToken,
+  removeConnection,
+  setToken,
+} from '../../store/connections.js';
+import { keyFileFor } from '../../store/secrets.js';
 import { type CheckRecord, verifyConnection } from '../../sync/verify.js';
 import type { Cli } from '../context.js';
 import { ConnectionFailure, UsageError } from '../errors.js';
@@ -43,16 +51,19 @@ async function readStdin(cli: Cli): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
-interface AddOptions {
-  provider: string;
-  url?: string;
-  org?: string;
+interface TokenOptions {
   tokenEnv?: string;
   tokenStdin?: boolean;
   verify: boolean;
 }
 
-async function readToken(cli: Cli, provider: Provider, options: AddOptions): Promise<string> {
+interface AddOptions extends TokenOptions {
+  provider: string;
+  url?: string;
+  org?: string;
+}
+
+async function readToken(cli: Cli, provider: Provider, options: TokenOptions): Promise<string> {
   if (options.tokenStdin && options.tokenEnv)
     throw new UsageError('use either --token-env or --token-stdin, not both');
   const variable = options.tokenEnv ?? DEFAULTS[provider].tokenEnv;
@@ -142,14 +153,23 @@ function registerList(connect: Command, cli: Cli): void {
       await cli.withStore(async (store) => {
         const rows = [];
         for (const record of await listConnectionRecords(store)) {
-          const { token } = await getConnection(store, record.name);
-          // The API's record plus the masked token, which only the CLI shows.
-          rows.push({ ...record, token: maskToken(token) });
+          const { token, error } = await readStoredToken(store, record.name);
+          // The API's record plus the masked token, which only the CLI shows; an unreadable one says why.
+          rows.push({
+            ...record,
+            token: token === null ? 'unreadable' : maskToken(token),
+            token_error: error,
+          });
         }
+        const unreadable = rows.filter((r) => r.token_error !== null);
+        if (unreadable.length > 0 && !cli.options.json)
+          cli.warn(
+            `cannot read the token of ${unreadable.map((r) => `"${r.name}"`).join(', ')}: ${unreadable[0]?.token_error}`,
+          );
         if (cli.options.json) cli.print(JSON.stringify(rows, null, 2));
         else if (rows.length === 0) cli.info('no connections yet: add one with "buildlens connect add"');
         else {
-          const table = rows.map(({ last_sync_summary: _summary, ...row }) => row);
+          const table = rows.map(({ last_sync_summary: _summary, token_error: _error, ...row }) => row);
           cli.print(renderTable(table, LIST_COLUMNS, cli.tableWidth()));
         }
       });
@@ -176,6 +196,37 @@ function registerVerify(connect: Command, cli: Cli): void {
     });
 }
 
+function registerSetToken(connect: Command, cli: Cli): void {
+  connect
+    .command('set-token <name>')
+    .description('re-enter the token of a connection, keeping everything imported through it')
+    .option(
+      '--token-env <var>',
+      'environment variable holding the token (default: BITRISE_TOKEN / BUILDKITE_TOKEN)',
+    )
+    .option('--token-stdin', 'read the token from standard input')
+    .option('--no-verify', 'save without checking the token against the provider')
+    .action(async (name: string, options: TokenOptions) => {
+      await cli.withStore(async (store) => {
+        const connection = (await listConnections(store)).find((c) => c.name === name);
+        if (!connection) throw new UsageError(`unknown connection "${name}"`);
+        const token = await readToken(cli, connection.provider, options);
+        if (options.verify) {
+          const result = await verifyConnection(connection, token);
+          if (result.code !== 'ok') throw failure(name, result);
+          cli.info(result.message);
+        }
+        const { newKey } = await setToken(store, name, token);
+        cli.print(`saved the new token of "${name}"`);
+        if (newKey)
+          cli.warn(
+            `created a new key file ${keyFileFor(store)}: tokens saved under the lost key cannot be read; ` +
+              `re-enter them with "buildlens connect set-token NAME", and back the new key up with the database`,
+          );
+      });
+    });
+}
+
 function registerRemove(connect: Command, cli: Cli): void {
   connect
     .command('remove <name>')
@@ -193,5 +244,6 @@ export function registerConnect(program: Command, cli: Cli): void {
   registerAdd(connect, cli);
   registerList(connect, cli);
   registerVerify(connect, cli);
+  registerSetToken(connect, cli);
   registerRemove(connect, cli);
 }

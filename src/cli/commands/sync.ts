@@ -5,6 +5,8 @@ import { HttpError } from '../../connectors/http.js';
 import type { Provider } from '../../domain/model.js';
 import { listConnections } from '../../store/connections.js';
 import { firstLine } from '../../store/errors.js';
+import { SyncLockedError } from '../../store/lock.js';
+import { SecretError } from '../../store/secrets.js';
 import type { Store } from '../../store/store.js';
 import { syncSummaryRecord } from '../../store/sync-state.js';
 import { noCounts, type SyncCounts, type SyncSummary, syncConnection } from '../../sync/sync.js';
@@ -61,12 +63,17 @@ export async function runSync(
       outcome.connections.push(summary);
       progress.end(connection.name, 'done');
     } catch (error) {
-      // A provider failing is reported and the other connections still sync; anything else is a bug.
-      if (!(error instanceof HttpError)) throw error;
-      const reason = firstLine(error).replace(/\.$/, '');
-      const hint = error.curl ? `. Try: ${error.curl}` : '';
-      outcome.failed.push({ connection: connection.name, error: `${reason}${hint}` });
       progress.end(connection.name, 'failed');
+      const reason = firstLine(error).replace(/\.$/, '');
+      const hint = error instanceof HttpError && error.curl ? `. Try: ${error.curl}` : '';
+      outcome.failed.push({ connection: connection.name, error: `${reason}${hint}` });
+      // The provider failing, another sync holding the connection, or its token unreadable concern this
+      // connection only; the others still sync. Anything else (the store failing, a bug) stops here, but
+      // --json still prints what was done.
+      if (!isConnectionTrouble(error)) {
+        if (cli.options.json) printDocument(cli, { ...outcome, totals: totalsOf(outcome.connections) });
+        throw error;
+      }
     }
   }
   outcome.totals = totalsOf(outcome.connections);
@@ -80,17 +87,23 @@ function summaryLine(s: SyncSummary): string {
   );
 }
 
+function isConnectionTrouble(error: unknown): boolean {
+  return error instanceof HttpError || error instanceof SyncLockedError || error instanceof SecretError;
+}
+
+function printDocument(cli: Cli, { connections, totals, failed }: SyncOutcome): void {
+  const document = {
+    connections: connections.map(syncSummaryRecord),
+    totals: syncSummaryRecord(totals),
+    failed,
+  };
+  cli.print(JSON.stringify(document, null, 2));
+}
+
 /** Prints the outcome; a failed connection makes the command fail with exit code 3. */
 export function printSync(cli: Cli, outcome: SyncOutcome): void {
-  if (cli.options.json) {
-    const { connections, totals, failed } = outcome;
-    const document = {
-      connections: connections.map(syncSummaryRecord),
-      totals: syncSummaryRecord(totals),
-      failed,
-    };
-    cli.print(JSON.stringify(document, null, 2));
-  } else if (outcome.connections.length > 0) cli.print(outcome.connections.map(summaryLine).join('\n'));
+  if (cli.options.json) printDocument(cli, outcome);
+  else if (outcome.connections.length > 0) cli.print(outcome.connections.map(summaryLine).join('\n'));
   if (outcome.failed.length > 0) {
     throw new ConnectionFailure(
       outcome.failed.map((f) => `sync of "${f.connection}" failed: ${f.error}`).join('; '),
