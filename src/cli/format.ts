@@ -1,4 +1,5 @@
 // Output formats shared by the commands: aligned tables for people, csv/json/md for other tools.
+import { formatDuration } from '../domain/duration.js';
 import { lineText } from '../domain/text.js';
 
 export type Cell = string | number | boolean | null;
@@ -95,17 +96,9 @@ export function renderMarkdown(rows: Row[], columns: Column[]): string {
   ].join('\n');
 }
 
-/** Seconds in at most four characters, precise where it matters: 6.7s, 42s, 8m13, 53m, 1h27, 12h. */
+/** A duration as every front end shows it (src/domain/duration.ts): 6.7s, 42s, 8m 13s, 1h 27m. */
 export function formatSeconds(value: Cell): string {
-  if (typeof value !== 'number') return '-';
-  if (value < 9.95 && !Number.isInteger(value)) return `${value.toFixed(1)}s`;
-  const s = Math.round(value);
-  if (s < 60) return `${s}s`;
-  if (s < 600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}`;
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m}m`;
-  if (m < 600) return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}`;
-  return `${Math.round(m / 60)}h`;
+  return typeof value === 'number' ? formatDuration(value) : '-';
 }
 
 /** A rate as a whole percentage; the exact value is in json and csv. */

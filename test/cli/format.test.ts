@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { errorText } from '../../src/cli/errors.js';
-import { type Column, formatSeconds, renderCsv, renderMarkdown, renderTable } from '../../src/cli/format.js';
+import { type Column, renderCsv, renderMarkdown, renderTable } from '../../src/cli/format.js';
 import { rememberSecret } from '../../src/domain/redaction.js';
 
 describe('renderTable', () => {
@@ -57,29 +57,6 @@ describe('renderCsv and renderMarkdown', () => {
   it('md: a GitHub table with escaped pipes and display values', () => {
     const out = renderMarkdown([{ name: 'a|b', v: 2 }], columns);
     assert.equal(out, ['| Name | Value |', '| --- | ---: |', '| a\\|b | 2s |'].join('\n'));
-  });
-});
-
-describe('formatSeconds', () => {
-  it('reads as seconds, minutes or hours in at most 4 characters', () => {
-    const seconds = [null, 0, 4.25, 42, 59.6, 245, 599, 1250, 3569, 3570, 3725, 35_999, 36_000, 200_000];
-    const expected = [
-      '-',
-      '0s',
-      '4.3s',
-      '42s',
-      '1m00',
-      '4m05',
-      '9m59',
-      '21m',
-      '59m',
-      '1h00',
-      '1h02',
-      '10h',
-      '10h',
-      '56h',
-    ];
-    assert.deepEqual(seconds.map(formatSeconds), expected);
   });
 });
 

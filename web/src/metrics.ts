@@ -1,6 +1,7 @@
 // How each metric field reads: its label, its unit and which direction is better. Fields the metrics
 // module adds later are shown too, with a label and unit guessed from their snake_case name.
 
+import { formatDuration } from '../../src/domain/duration.js';
 import type { Figures } from './api.js';
 import { h } from './dom.js';
 
@@ -49,12 +50,8 @@ export function metricInfo(field: string): MetricInfo {
   return { label, unit: 'count', better: null };
 }
 
-export function formatSeconds(seconds: number): string {
-  if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m ${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
-  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
-}
+/** The one duration format of the CLI, markdown and dashboard. */
+export const formatSeconds = formatDuration;
 
 export function formatValue(field: string, value: unknown): string {
   if (typeof value === 'string') return value;
