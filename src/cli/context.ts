@@ -54,10 +54,14 @@ export class Cli {
     this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
-  /** Width tables fit: 80 columns, or the terminal's width when it is wider. */
+  /**
+   * Width tables fit on a terminal: its width, at least 80 columns. Piped to a file or another program,
+   * tables are never cut: names shortened to fit would no longer tell rows apart.
+   */
   tableWidth(): number {
     const { stdout } = this.io;
-    return stdout.isTTY && stdout.columns ? Math.max(80, stdout.columns) : 80;
+    if (!stdout.isTTY) return Number.POSITIVE_INFINITY;
+    return Math.max(80, stdout.columns ?? 80);
   }
 
   /** Status for people: stderr, silenced by -q. */

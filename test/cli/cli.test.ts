@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+import { runInProcess } from './in-process.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin', 'buildlens');
@@ -226,7 +227,7 @@ describe('buildlens against the sandbox', () => {
     );
   });
 
-  it('runs: newest first, classified, filtered by status; table fits 80 columns and is clean', async () => {
+  it('runs: newest first, classified, filtered by status; table whole when piped, fits a terminal, clean', async () => {
     const json = await buildlens(['--db', db, 'runs', '--format', 'json', '--limit', '100000']);
     assertOk(json);
     const runs = JSON.parse(json.stdout) as {
@@ -255,7 +256,14 @@ describe('buildlens against the sandbox', () => {
     assertOk(table);
     const lines = table.stdout.trimEnd().split('\n');
     assert.equal(lines.length, 501);
-    for (const line of lines) assert.ok([...line].length <= 80, `wider than 80: ${line}`);
+    // Piped, nothing is cut: every project name is whole.
+    assert.doesNotMatch(table.stdout, /…/);
+    assert.match(table.stdout, /Mobile Monorepo \(React Native\)/);
+    assert.match(lines[0] ?? '', /\brule\b/);
+    const terminal = await runInProcess(['--db', db, 'runs', '--limit', '500'], { columns: 80 });
+    assert.equal(terminal.code, 0, terminal.stderr);
+    for (const line of terminal.stdout.trimEnd().split('\n'))
+      assert.ok([...line].length <= 80, `wider than 80: ${line}`);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point
     const control = /[\u0000-\u0008\u000b-\u001f\u007f]/;
     assert.doesNotMatch(table.stdout, control, 'control characters in the table');
@@ -310,7 +318,6 @@ describe('buildlens against the sandbox', () => {
       /^project\s+runs\s+ok\s+fail\s+abrt\s+skip\s+run\s+rate\s+p50\s+p90\s+p95\s+max\s+q50\s+q95$/,
     );
     assert.match(table.stdout, new RegExp(`^total\\s+${t.runs}\\s+${t.success}\\s+${t.failure}\\s`, 'm'));
-    for (const line of lines) assert.ok([...line].length <= 80, `wider than 80: ${line}`);
 
     const csv = await buildlens(['--db', db, 'report', '--format', 'csv']);
     assertOk(csv);
@@ -331,33 +338,27 @@ describe('buildlens against the sandbox', () => {
     assert.match(mdLines.at(-1) ?? '', new RegExp(`^\\| total \\| ${t.runs} \\|`));
   });
 
-  it('report tables fit 80 columns and keep grouping columns readable; each legend names what it shows', async () => {
+  it('report tables fit an 80-column terminal and keep grouping columns readable; each legend names what it shows', async () => {
+    const onTerminal = async (args: string[]) => {
+      const result = await runInProcess(['--db', db, ...args], { columns: 80 });
+      assert.equal(result.code, 0, result.stderr);
+      return result;
+    };
     // Three grouping columns and the whole overview cannot share 80 columns: the overview is split.
-    const grouped = await buildlens(['--db', db, 'report', '--by', 'project,workflow,branch']);
-    assertOk(grouped);
+    const grouped = await onTerminal(['report', '--by', 'project,workflow,branch']);
     for (const line of grouped.stdout.split('\n'))
       assert.ok([...line].length <= 80, `wider than 80: ${line}`);
     assert.match(grouped.stdout, /^counts\n/);
     assert.match(grouped.stdout, /^duration\n/m);
     assert.match(grouped.stdout, /^queue\n/m);
     // Two grouping columns would shrink to a few letters each beside the whole overview: split too.
-    const twoColumns = await buildlens(['--db', db, 'report', '--by', 'project,workflow']);
-    assertOk(twoColumns);
+    const twoColumns = await onTerminal(['report', '--by', 'project,workflow']);
     assert.match(
       twoColumns.stdout,
       /^counts\nproject\s+workflow\s+runs\s+ok\s+fail\s+abrt\s+skip\s+run\s+rate\n/,
     );
     // Compared, the overview's queue table shows p50 and p95 only, and its legend says so.
-    const compared = await buildlens([
-      '--db',
-      db,
-      'report',
-      '--compare',
-      'previous',
-      '--since',
-      '2000-01-01',
-    ]);
-    assertOk(compared);
+    const compared = await onTerminal(['report', '--compare', 'previous', '--since', '2000-01-01']);
     assert.match(compared.stdout, /^project\s+q50\s+Δ\s+q95\s+Δ$/m);
     assert.match(compared.stdout, /^q50\/q95: queue time of started runs$/m);
     assert.doesNotMatch(compared.stdout, /q50\.\.qmax/);

@@ -2,28 +2,20 @@
 // real SQLite file: tables fit 80 columns, json carries the previous period, csv its prev_ fields, links whole.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { before, test } from 'node:test';
-import { runCli } from '../../src/cli/program.js';
 import type { ClassifiedRun } from '../../src/domain/model.js';
 import { writeBatch } from '../../src/store/batch.js';
 import { addConnection } from '../../src/store/connections.js';
 import { openStore } from '../../src/store/store.js';
+import { runInProcess } from '../cli/in-process.js';
 import { scratch } from '../store/engines.js';
 import { run } from '../store/fixtures.js';
 
 const db = join(scratch, 'report-cli', 'buildlens.db');
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (c) => out.push(String(c)));
-  stderr.on('data', (c) => err.push(String(c)));
-  const code = await runCli(['--db', db, ...args], { stdout, stderr, stdin: new PassThrough(), env: {} });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+/** On an 80-column terminal unless `columns` says otherwise (null: piped). */
+const cli = (args: string[], columns: number | null = 80) =>
+  runInProcess(['--db', db, ...args], columns === null ? {} : { columns });
 
 // 20 days × 5 runs on 2026-02-01..20: every 4th run fails; the runs of a day share a commit, so a day with
 // both outcomes on one workflow is a flaky commit. The first 2 runs of a day are on agent queue macos.

@@ -15,7 +15,7 @@ const MAX_LIMIT = 1_000_000;
 
 const minute = (value: Cell) => (typeof value === 'string' ? value.slice(0, 16).replace('T', ' ') : '');
 
-/** What fits in 80 columns; long names are shortened, the rest is in json and csv. */
+/** What a terminal shows; long names are shortened there, and the rest is in json and csv. */
 const TABLE_COLUMNS: Column[] = [
   { key: 'triggered_at', header: 'triggered (UTC)', display: minute, fixed: true },
   { key: 'project', header: 'project' },
@@ -26,6 +26,19 @@ const TABLE_COLUMNS: Column[] = [
   { key: 'duration_s', header: 'dur', align: 'right', display: formatSeconds },
   { key: 'queue_s', header: 'queue', align: 'right', display: formatSeconds },
 ];
+
+/** The table; where the terminal is too narrow for every column, without the rule (json and csv have it). */
+function runsTable(rows: Row[], width: number): string {
+  const table = renderTable(rows, TABLE_COLUMNS, width);
+  const fits = table.split('\n').every((line) => [...line].length <= width);
+  return fits
+    ? table
+    : renderTable(
+        rows,
+        TABLE_COLUMNS.filter((c) => c.key !== 'rule'),
+        width,
+      );
+}
 
 function tableRow(run: RunRecord): Row {
   return {
@@ -90,6 +103,6 @@ export function registerRuns(program: Command, cli: Cli): void {
           ),
         );
       else if (runs.length === 0) cli.info('no runs match');
-      else cli.print(renderTable(runs.map(tableRow), TABLE_COLUMNS, cli.tableWidth()));
+      else cli.print(runsTable(runs.map(tableRow), cli.tableWidth()));
     });
 }
