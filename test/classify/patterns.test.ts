@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { classifyRun } from '../../src/classify/classify.js';
+import { classifyRun, DEFAULT_RULES } from '../../src/classify/classify.js';
 import { parseRules, RulesError } from '../../src/classify/rules.js';
 import { startCli } from '../crash/cli.js';
 import { startRig } from '../faults/rig.js';
@@ -20,7 +20,7 @@ const RULES = `rules:\n  - name: slow-pattern\n    classification: infra_failure
 describe('rule patterns', () => {
   // Against REASON itself only in child processes below: a backtracking engine would hang this process.
   it('patterns keep their meaning: case-insensitive, anchors, classes', () => {
-    const rules = parseRules(RULES, 'rules.yaml');
+    const rules = [...parseRules(RULES, 'rules.yaml'), ...DEFAULT_RULES];
     const run = fixtureRun('b1', 0, { status: 'aborted', reason: 'Just Words here' });
     assert.equal(classifyRun(run, rules).classifiedBy, 'slow-pattern');
     assert.equal(
