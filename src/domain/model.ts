@@ -146,6 +146,11 @@ export interface Job {
   webUrl: string | null;
   /** Why the job stopped or never ran, as the provider gave it (Buildkite signal/broken reason, Bitrise start failure). */
   reason: string | null;
+  /**
+   * Names of the jobs of the same run this one waited for: a Bitrise DAG workflow's `depends_on`, or the
+   * workflows of the stage before in a staged pipeline ([] for the first); null when the provider does not say.
+   */
+  dependsOn: string[] | null;
 }
 
 /** The original provider object, kept so normalization and classification can be re-run offline. */

@@ -131,6 +131,7 @@ export function jobRow(connectionId: number, job: Job & Partial<ClassifiedJob>):
     cost: job.cost,
     web_url: job.webUrl,
     reason: text(job.reason),
+    depends_on: job.dependsOn === null ? null : JSON.stringify(job.dependsOn),
     classification: job.classification ?? null,
     classified_by: job.classifiedBy ?? null,
   };
@@ -170,6 +171,7 @@ export function jobFromRow(row: Selectable<JobsTable>): ClassifiedJob {
     cost: row.cost,
     webUrl: row.web_url,
     reason: row.reason,
+    dependsOn: row.depends_on === null ? null : (JSON.parse(row.depends_on) as string[]),
     classification: row.classification as Classification | null,
     classifiedBy: row.classified_by,
   };

@@ -79,6 +79,8 @@ export interface JobsTable {
   cost: number | null;
   web_url: string | null;
   reason: string | null;
+  /** JSON array of job names, or null (Job.dependsOn). */
+  depends_on: string | null;
   classification: string | null;
   classified_by: string | null;
   content_hash: string;

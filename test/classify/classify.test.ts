@@ -220,6 +220,7 @@ function job(overrides: Partial<Job>): Job {
     cost: null,
     webUrl: null,
     reason: null,
+    dependsOn: null,
     ...overrides,
   };
 }

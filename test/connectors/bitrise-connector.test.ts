@@ -429,3 +429,135 @@ test('check: 429 until the retries are spent is rate_limited', async () => {
     await new Promise<void>((ok) => server.close(() => ok()));
   }
 });
+
+/** A scripted Bitrise answering each path (with its query) from `answer`; null is a 404. */
+async function withScriptedBitrise(answer: (url: URL) => unknown, body: (url: string) => Promise<void>) {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const value =
+      url.pathname === '/v0.1/apps' ? { data: [{ slug: 'a1', title: 'App' }], paging: {} } : answer(url);
+    res.writeHead(value === null ? 404 : 200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(value ?? { message: 'Not Found' }));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  try {
+    await body(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v0.1`);
+  } finally {
+    await new Promise<void>((ok) => server.close(() => ok()));
+  }
+}
+
+const at = (minute: number) => `2026-03-04T11:${String(minute).padStart(2, '0')}:00.123456Z`;
+/** `isPipeline` null: an item without the field. */
+const listed = (slug: string, minute: number, isPipeline: boolean | null = true) => ({
+  slug,
+  triggered_at: at(minute),
+  finished_at: at(minute + 1),
+  ...(isPipeline === null ? {} : { is_pipeline: isPipeline }),
+});
+const dagShow = (id: string, minute: number) => ({
+  id,
+  name: 'ci',
+  status: 'succeeded',
+  triggered_at: at(minute),
+  started_at: at(minute),
+  finished_at: at(minute + 1),
+  type: 'dag',
+  workflows: [{ id: `${id}-w`, name: 'test', external_id: `${id}-b`, status: 'succeeded' }],
+});
+
+/** Pipelines list pages by `before` (absent: first page); builds list empty; shows by id. */
+function pipelinesScript(
+  pages: Record<string, { data: unknown[]; next?: string }>,
+  shows: Record<string, number>,
+) {
+  return (url: URL) => {
+    if (url.pathname.endsWith('/builds')) return { data: [], paging: {} };
+    const id = /\/pipelines\/(.+)$/.exec(url.pathname)?.[1];
+    if (id) return id in shows ? dagShow(id, shows[id] as number) : null;
+    const page = pages[url.searchParams.get('before') ?? 'first'] ?? { data: [] };
+    return { data: page.data, paging: { total_item_count: 0, page_item_limit: 0, next: page.next } };
+  };
+}
+
+test('pipelines list: a page repeating only the boundary item (inclusive before) ends the listing', async () => {
+  const shows = { p4: 40, p3: 30, p2: 20, p1: 10 };
+  await withScriptedBitrise(
+    pipelinesScript(
+      {
+        first: { data: [listed('p4', 40), listed('p3', 30)], next: at(30) },
+        [at(30)]: { data: [listed('p3', 30), listed('p2', 20), listed('p1', 10)], next: at(10) },
+        [at(10)]: { data: [listed('p1', 10)], next: at(10) },
+      },
+      shows,
+    ),
+    async (url) => {
+      const synced = await runSync(fakeConnector(url));
+      assert.deepEqual(synced.yieldedRuns.sort(), ['p1', 'p2', 'p3', 'p4']);
+      assert.deepEqual(synced.yieldedJobs.sort(), ['p1-b', 'p2-b', 'p3-b', 'p4-b']);
+    },
+  );
+});
+
+test('pipelines list: a server that ignores before is still a loop that stops the sync', async () => {
+  const firstPage = pipelinesScript(
+    { first: { data: [listed('p4', 40), listed('p3', 30)], next: at(30) } },
+    {
+      p4: 40,
+      p3: 30,
+    },
+  );
+  // Every list request gets the first page: its items are not at the boundary, so no inclusive cursor explains it.
+  const ignoringBefore = (url: URL) => {
+    if (url.pathname.endsWith('/pipelines')) url.searchParams.delete('before');
+    return firstPage(url);
+  };
+  await withScriptedBitrise(ignoringBefore, async (url) => {
+    const connector = fakeConnector(url);
+    await assert.rejects(runSync(connector), /served the same items twice/);
+    assert.ok(connector.requests() < 10);
+  });
+});
+
+test('an item that does not say whether it is a pipeline is asked for as one; a 404 makes it a build', async () => {
+  await withScriptedBitrise(
+    pipelinesScript({ first: { data: [listed('p2', 20, null), listed('b1', 10, null)] } }, { p2: 20 }),
+    async (url) => {
+      const synced = await runSync(fakeConnector(url));
+      assert.deepEqual(synced.yieldedRuns, ['p2']);
+    },
+  );
+});
+
+test('an unreadable list item is refused with the field named; the rest of its page is read', async () => {
+  const good = { slug: 'g1', build_number: 1, status: 1, triggered_at: '2026-03-04T11:00:00Z' };
+  const refused: unknown[] = [];
+  await withScriptedBitrise(
+    (url) =>
+      url.pathname.endsWith('/builds')
+        ? {
+            data: [
+              good,
+              { ...good, slug: 'g2', triggered_at: 'soon' },
+              { ...good, slug: 'g3', status: 'ok' },
+            ],
+            paging: {},
+          }
+        : { data: [], paging: {} },
+    async (url) => {
+      for await (const event of fakeConnector(url).sync({ state: null, pending: [], lookbackDays: 90 })) {
+        if (event.type === 'batch') {
+          assert.deepEqual(
+            event.runs.map((r) => r.key),
+            ['g1'],
+          );
+          refused.push(...(event.refused ?? []).map((r) => [r.kind, r.key, r.reason]));
+        }
+      }
+    },
+  );
+  assert.deepEqual(refused, [
+    ['build', 'g2', 'unreadable triggered_at: Invalid ISO datetime'],
+    ['build', 'g3', 'unreadable status: Invalid input: expected number, received string'],
+  ]);
+});

@@ -159,20 +159,72 @@ test('triggers: pull request and tag first, then triggered_by', () => {
   assert.equal(by(null), 'api');
 });
 
-test('wire: extra fields pass, wrong types are refused, unknown status codes pass', () => {
+test('wire: only ids, number, status and triggered time are required; other fields read as null', () => {
   assert.equal(
     build.parse({ ...abortedBuild, brand_new_field: { x: 1 } }).brand_new_field !== undefined,
     true,
   );
   assert.equal(build.safeParse({ ...abortedBuild, status: 5 }).success, true);
+  for (const required of ['slug', 'build_number', 'status', 'triggered_at']) {
+    const { [required]: _, ...without } = abortedBuild as Record<string, unknown>;
+    assert.equal(build.safeParse(without).success, false, `without ${required}`);
+  }
   assert.equal(build.safeParse({ ...abortedBuild, build_number: '42' }).success, false);
-  assert.equal(build.safeParse({ ...abortedBuild, finished_at: 'yesterday' }).success, false);
   assert.equal(build.safeParse({ ...abortedBuild, triggered_at: null }).success, false);
+  assert.equal(build.safeParse({ ...abortedBuild, triggered_at: 'yesterday' }).success, false);
+  // Everything else: absent, null or of another type is null, and the run is still read.
+  const odd = build.parse({
+    ...abortedBuild,
+    finished_at: 'yesterday',
+    branch: 42,
+    credit_cost: 'free',
+    machine_type_id: { name: 'standard' },
+    is_on_hold: 'no',
+    pull_request_id: [1],
+    triggered_workflow: null,
+    stack_identifier: undefined,
+  });
+  const run = normalizeBuild(APP, odd);
+  assert.deepEqual(
+    [run.finishedAt, run.branch, run.cost, run.machine, run.prId, run.workflow, run.stack, run.durationS],
+    [null, null, null, null, null, '(unnamed)', null, null],
+  );
+  const bare = normalizeBuild(
+    APP,
+    build.parse({ slug: 'b1', build_number: 1, status: 1, triggered_at: '2026-04-03T17:28:24Z' }),
+  );
+  assert.deepEqual(
+    [bare.status, bare.trigger, bare.machine, bare.cost, bare.queueS, bare.finishedAt],
+    ['succeeded', 'api', null, null, null, null],
+  );
   const list = listOf(build).parse({
     data: [abortedBuild],
     paging: { total_item_count: 19, page_item_limit: 50 },
   });
   assert.equal(list.paging?.next, undefined);
+});
+
+test('older builds name their machine in stack_config_type; machine_type_id wins when both are given', () => {
+  const { machine_type_id, credit_cost, ...legacy } = abortedBuild;
+  const old = runOf({ ...legacy, stack_config_type: 'standard1' });
+  assert.deepEqual([old.machine, old.cost], ['standard1', null]);
+  assert.equal(runOf({ ...abortedBuild, stack_config_type: 'standard1' }).machine, 'standard');
+});
+
+test('triggered_by names the actor after the source: webhook-github/<user>, manual-<user>', () => {
+  const of = (triggered_by: string | null) => {
+    const run = runOf({ ...abortedBuild, triggered_by });
+    return [run.trigger, run.actor];
+  };
+  assert.deepEqual(of('webhook-github/balazsczap'), ['push', 'balazsczap']);
+  assert.deepEqual(of('webhook-gitlab/jane.doe'), ['push', 'jane.doe']);
+  assert.deepEqual(of('webhook'), ['push', null]);
+  assert.deepEqual(of('manual-jane'), ['manual', 'jane']);
+  assert.deepEqual(of('schedule'), ['schedule', null]);
+  assert.deepEqual(of('curl'), ['api', null]);
+  assert.deepEqual(of(null), ['api', null]);
+  const pr = runOf({ ...abortedBuild, triggered_by: 'webhook-github/balazsczap', pull_request_id: 19170 });
+  assert.deepEqual([pr.trigger, pr.actor, pr.prId], ['pull_request', 'balazsczap', '19170']);
 });
 
 test('an app becomes a project', () => {
@@ -296,10 +348,11 @@ const expectedJob = (fields: Partial<Job>): Job => ({
   cost: null,
   webUrl: null,
   reason: null,
+  dependsOn: [],
   ...fields,
 });
 
-test('a pipeline is one run and its started workflow builds are its jobs', () => {
+test('a staged pipeline is one run, its workflows are its jobs, each waiting for the stage before', () => {
   const { run, jobs } = normalizePipeline(APP, pipelineShow.parse(pipeline));
   assert.deepEqual(run, {
     key: pipeline.id,
@@ -354,6 +407,15 @@ test('a pipeline is one run and its started workflow builds are its jobs', () =>
       webUrl: 'https://app.bitrise.io/build/aaaa000000000002',
       // The job's own reason; an empty one (build-ios) is none.
       reason: 'Build start failed: no machine available',
+      dependsOn: ['build-ios'],
+    }),
+    // Never started in a finished pipeline: a job without a build, known by its workflow id.
+    expectedJob({
+      key: 'w3',
+      name: 'lint',
+      status: 'aborted',
+      providerStatus: 'aborted',
+      dependsOn: ['build-ios'],
     }),
   ]);
 });
@@ -394,4 +456,98 @@ test('a running pipeline on hold: queued, no start, no duration; tag trigger fro
     ['queued', 'on_hold', null, null, 'tag', 'v2.0', null, null, null],
   );
   assert.deepEqual(jobs, []);
+});
+
+test('a rerun pipeline: its outcome is the latest attempt’s; earlier attempts’ builds are retried jobs', () => {
+  const workflow = (name: string, slug: string, status: string, dependsOn?: string[]) => ({
+    id: `wf-${name}-${slug}`,
+    name,
+    external_id: slug,
+    status,
+    started_at: '2025-03-02T09:00:00Z',
+    finished_at: '2025-03-02T09:10:00Z',
+    credit_cost: 4,
+    startFailureReason: '',
+    ...(dependsOn ? { depends_on: dependsOn } : {}),
+  });
+  const show = pipelineShow.parse({
+    ...pipeline,
+    type: 'dag',
+    status: 'succeeded',
+    abort_reason: '',
+    stages: undefined,
+    attempts: [
+      { id: 'a1', number_in_pipeline_build_scope: 1, status: 'failed', triggered_at: '2025-03-02T08:00:00Z' },
+      {
+        id: 'a2',
+        number_in_pipeline_build_scope: 2,
+        status: 'succeeded',
+        triggered_at: '2025-03-02T08:30:00Z',
+      },
+    ],
+    current_attempt_id: 'a2',
+    // A partial rebuild: the build kept its first build, the tests ran again.
+    workflows: [workflow('build', 'b-1', 'succeeded'), workflow('tests', 't-3', 'succeeded', ['build'])],
+  });
+  const earlierBuild = (slug: string, status: number, triggeredAt: string) =>
+    build.parse({
+      ...abortedBuild,
+      slug,
+      status,
+      abort_reason: null,
+      build_number: 7,
+      triggered_workflow: 'tests',
+      triggered_at: triggeredAt,
+      started_on_worker_at: '2025-03-02T08:05:00Z',
+      finished_at: '2025-03-02T08:09:00Z',
+      pipeline_workflow_id: 'wf-tests-old',
+    });
+  const earlier = [
+    earlierBuild('t-2', 2, '2025-03-02T08:20:00Z'),
+    earlierBuild('t-1', 2, '2025-03-02T08:00:01Z'),
+    // The current attempt's builds come back from the builds list too: they are not earlier executions.
+    earlierBuild('t-3', 1, '2025-03-02T08:30:01Z'),
+  ];
+  const { run, jobs } = normalizePipeline(APP, show, earlier);
+  assert.deepEqual([run.status, run.providerStatus], ['succeeded', 'succeeded']);
+  assert.deepEqual(
+    jobs.map((j) => [j.key, j.name, j.status, j.retried, j.retryOf, j.durationS, j.dependsOn]),
+    [
+      ['t-1', 'tests', 'failed', true, null, 240, null],
+      ['t-2', 'tests', 'failed', true, 't-1', 240, null],
+      ['b-1', 'build', 'succeeded', false, null, 600, []],
+      ['t-3', 'tests', 'succeeded', false, 't-2', 600, ['build']],
+    ],
+  );
+});
+
+test('a workflow still waiting in a running pipeline is not a job yet; a skipped one is', () => {
+  const { jobs } = normalizePipeline(
+    APP,
+    pipelineShow.parse({
+      ...pipeline,
+      status: 'running',
+      finished_at: null,
+      stages: undefined,
+      workflows: [
+        {
+          id: 'w1',
+          name: 'build',
+          external_id: 'b-1',
+          status: 'running',
+          started_at: '2025-03-02T08:00:05Z',
+        },
+        { id: 'w2', name: 'deploy', external_id: '', status: 'on_hold', depends_on: ['build'] },
+        { id: 'w3', name: 'docs', external_id: '', status: 'skipped', depends_on: ['build'] },
+        'not a workflow',
+      ],
+    }),
+  );
+  assert.deepEqual(
+    jobs.map((j) => [j.key, j.status]),
+    [
+      ['b-1', 'running'],
+      ['w3', 'skipped'],
+    ],
+  );
 });

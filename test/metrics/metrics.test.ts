@@ -220,6 +220,7 @@ function job(key: string, runKey: string, overrides: Partial<Job>): Job {
     cost: null,
     webUrl: `https://ci.example/jobs/${key}`,
     reason: null,
+    dependsOn: null,
     ...overrides,
   };
 }

@@ -81,6 +81,7 @@ export function job(key: string, runKey: string, overrides: Partial<Job> = {}): 
     cost: null,
     webUrl: null,
     reason: null,
+    dependsOn: null,
     ...overrides,
   };
 }

@@ -1,16 +1,18 @@
 // The Bitrise endpoints the connector reads, with complete pagination: every page is followed until the
-// API stops giving a cursor (never trusting total_item_count, §1.3), and a repeated cursor is an error.
-import type { z } from 'zod';
+// API stops giving a cursor (never trusting total_item_count, §1.3). List items are read one by one: an
+// item the connector cannot read is refused (kept apart, DESIGN.md "Refused run"), not a failed page.
+import { z } from 'zod';
 import { quoted } from '../../domain/text.js';
+import type { RefusedPayload } from '../contract.js';
 import { ApiError, type HttpClient, InvalidResponseError, type Query } from '../http.js';
-import { ListingItems } from '../paging.js';
+import { epochMicros } from '../time.js';
 import {
   type App,
   app,
   type Build,
   build,
   buildLog,
-  listOf,
+  listPage,
   objectOf,
   type PipelineListItem,
   type PipelineShow,
@@ -23,14 +25,31 @@ export const PAGE_LIMIT = 50;
 /** Far beyond any real history (50 items a page); only a server that never ends its paging gets here. */
 const MAX_PAGES = 100_000;
 
+/** An item as read, with the payload as it came (kept raw, so a later version can read it again). */
+export interface Read<T> {
+  item: T;
+  raw: unknown;
+}
+
+/** One page of a list: the items read, and those refused with the reason. */
+export interface Page<T> {
+  items: Read<T>[];
+  refused: RefusedPayload[];
+}
+
+/** A single object: read, or refused. */
+export type Fetched<T> = Read<T> | { refused: RefusedPayload };
+
 export interface BitriseApi {
-  apps(): AsyncGenerator<App[]>;
+  apps(): AsyncGenerator<Page<App>>;
   /** Standalone builds; `after`: Unix seconds, inclusive, on triggered_at. */
-  builds(appSlug: string, after: number): AsyncGenerator<Build[]>;
+  builds(appSlug: string, after: number): AsyncGenerator<Page<Build>>;
+  /** Every build numbered `number`: a pipeline's workflow builds, of every attempt, share its number. */
+  buildsNumbered(appSlug: string, number: number): AsyncGenerator<Page<Build>>;
   /** `after`: RFC 3339. Pages walk back in time: the cursor goes in `before`. */
-  pipelines(appSlug: string, after: string): AsyncGenerator<PipelineListItem[]>;
-  build(appSlug: string, buildSlug: string): Promise<Build>;
-  pipeline(appSlug: string, pipelineId: string): Promise<PipelineShow>;
+  pipelines(appSlug: string, after: string): AsyncGenerator<Page<PipelineListItem>>;
+  build(appSlug: string, buildSlug: string): Promise<Fetched<Build>>;
+  pipeline(appSlug: string, pipelineId: string): Promise<Fetched<PipelineShow>>;
   /** The build's log text: the archived raw log when there is one, else the preview chunks (§1.12). */
   buildLog(appSlug: string, buildSlug: string): Promise<string>;
 }
@@ -47,21 +66,59 @@ async function rawLogText(url: string): Promise<string | null> {
   }
 }
 
+/** Reads one list item; one that does not parse is refused, naming the field. */
+export function readItem<T>(
+  schema: z.ZodType<T>,
+  kind: string,
+  payload: unknown,
+): { item: T } | { refused: RefusedPayload } {
+  const parsed = schema.safeParse(payload);
+  if (parsed.success) return { item: parsed.data };
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.length ? issue.path.join('.') : 'item';
+  const ids = payload as { slug?: unknown; id?: unknown } | null;
+  const slug = ids?.slug ?? ids?.id;
+  return {
+    refused: {
+      kind,
+      key: typeof slug === 'string' && slug !== '' ? slug : null,
+      reason: `unreadable ${field}: ${issue?.message ?? 'invalid'}`,
+      payload,
+    },
+  };
+}
+
+function fetched<T>(schema: z.ZodType<T>, kind: string, payload: unknown): Fetched<T> {
+  const result = readItem(schema, kind, payload);
+  return 'item' in result ? { item: result.item, raw: payload } : result;
+}
+
+interface Listing<T> {
+  item: z.ZodType<T>;
+  /** Raw payload kind of a refused item. */
+  kind: string;
+  path: string;
+  query: Query;
+  /**
+   * `next`: the cursor is the next page's first slug. `before`: the pipelines list's time cursor, the last
+   * item's triggered_at. Whether `before` includes that time is unconfirmed (§2.1), so a page may repeat
+   * the boundary item: it is dropped by slug, and a page of nothing but it ends the listing.
+   */
+  cursor: 'next' | 'before';
+}
+
 export function createBitriseApi(http: HttpClient, log: (line: string) => void): BitriseApi {
-  async function* pages<T extends { slug: string }>(
-    item: z.ZodType<T>,
-    path: string,
-    query: Query,
-    cursorParam: string,
-  ) {
-    const list = listOf(item);
-    const seen = new Set<string>();
-    const items = new ListingItems();
+  async function* pages<T extends { slug: string; triggered_at?: string }>(
+    listing: Listing<T>,
+  ): AsyncGenerator<Page<T>> {
+    const { path, query } = listing;
+    const seenCursors = new Set<string>();
+    const seenSlugs = new Set<string>();
     let limit: number | undefined = PAGE_LIMIT;
     let cursor: string | undefined;
     const fetchPage = async (request: Query) => {
       try {
-        return await http.getParsed(list, path, request);
+        return await http.getParsed(listPage, path, request);
       } catch (error) {
         // A server that refuses our page size on the first page gets its own default instead.
         if (
@@ -71,32 +128,56 @@ export function createBitriseApi(http: HttpClient, log: (line: string) => void):
         }
         log(`${path}: limit=${limit} refused (${error.detail ?? '400'}); using the API's default page size`);
         limit = undefined;
-        return http.getParsed(list, path, { ...request, limit });
+        return http.getParsed(listPage, path, { ...request, limit });
       }
     };
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const request = { ...query, limit, [cursorParam]: cursor };
+    const read = (data: unknown[]) => {
+      const page: Page<T> & { repeated: T[] } = { items: [], refused: [], repeated: [] };
+      for (const payload of data) {
+        const result = readItem(listing.item, listing.kind, payload);
+        if ('item' in result) {
+          if (seenSlugs.has(result.item.slug)) page.repeated.push(result.item);
+          else page.items.push({ item: result.item, raw: payload });
+        } else if (result.refused.key === null || !seenSlugs.has(result.refused.key)) {
+          page.refused.push(result.refused);
+        }
+      }
+      return page;
+    };
+    const atBoundary = (item: T) =>
+      listing.cursor === 'before' &&
+      cursor !== undefined &&
+      item.triggered_at !== undefined &&
+      epochMicros(item.triggered_at) === epochMicros(cursor);
+    for (let n = 0; n < MAX_PAGES; n++) {
+      const request = { ...query, limit, [listing.cursor]: cursor };
       let body = await fetchPage(request);
-      if (items.repeats(body.data.map((i) => i.slug))) {
+      let page = read(body.data);
+      if (page.items.length === 0 && page.repeated.length > 0) {
+        // Only the item the cursor points at, again: `before` is inclusive and nothing older is left.
+        if (page.refused.length === 0 && page.repeated.every(atBoundary)) return;
         log(`${path}: a page repeated items already read; asking for it again`);
         body = await fetchPage(request);
-        if (items.repeats(body.data.map((i) => i.slug))) {
+        page = read(body.data);
+        if (page.items.length === 0 && page.repeated.length > 0) {
           throw new InvalidResponseError(
             `paging of ${path} served the same items twice; stopping so that no page is skipped`,
             http.curl('GET', path, { query: request }),
           );
         }
       }
-      yield body.data as T[];
+      for (const { item } of page.items) seenSlugs.add(item.slug);
+      for (const refused of page.refused) if (refused.key !== null) seenSlugs.add(refused.key);
+      yield { items: page.items, refused: page.refused };
       const next = body.paging?.next;
       if (!next) return;
-      if (seen.has(next)) {
+      if (seenCursors.has(next) || next === cursor) {
         throw new InvalidResponseError(
           `paging of ${path} returned the cursor ${quoted(next)} twice; stopping instead of looping`,
-          http.curl('GET', path, { query: { ...request, [cursorParam]: next } }),
+          http.curl('GET', path, { query: { ...request, [listing.cursor]: next } }),
         );
       }
-      seen.add(next);
+      seenCursors.add(next);
       cursor = next;
     }
     throw new InvalidResponseError(
@@ -106,22 +187,47 @@ export function createBitriseApi(http: HttpClient, log: (line: string) => void):
   }
 
   const appPath = (appSlug: string) => `/apps/${encodeURIComponent(appSlug)}`;
+  const buildsPath = (appSlug: string) => `${appPath(appSlug)}/builds`;
   return {
-    apps: () => pages(app, '/apps', {}, 'next'),
+    apps: () => pages({ item: app, kind: 'app', path: '/apps', query: {}, cursor: 'next' }),
     // Workflow builds of pipelines come with their pipeline; the filter only saves pages (sync checks too).
     builds: (appSlug, after) =>
-      pages(build, `${appPath(appSlug)}/builds`, { after, is_pipeline_build: false }, 'next'),
+      pages({
+        item: build,
+        kind: 'build',
+        path: buildsPath(appSlug),
+        query: { after, is_pipeline_build: false },
+        cursor: 'next',
+      }),
+    buildsNumbered: (appSlug, number) =>
+      pages({
+        item: build,
+        kind: 'build',
+        path: buildsPath(appSlug),
+        query: { build_number: number },
+        cursor: 'next',
+      }),
     pipelines: (appSlug, after) =>
-      pages(pipelineListItem, `${appPath(appSlug)}/pipelines`, { after }, 'before'),
-    build: async (appSlug, buildSlug) =>
-      (await http.getParsed(objectOf(build), `${appPath(appSlug)}/builds/${encodeURIComponent(buildSlug)}`))
-        .data,
-    pipeline: (appSlug, pipelineId) =>
-      http.getParsed(pipelineShow, `${appPath(appSlug)}/pipelines/${encodeURIComponent(pipelineId)}`),
+      pages({
+        item: pipelineListItem,
+        kind: 'pipeline',
+        path: `${appPath(appSlug)}/pipelines`,
+        query: { after },
+        cursor: 'before',
+      }),
+    build: async (appSlug, buildSlug) => {
+      const path = `${buildsPath(appSlug)}/${encodeURIComponent(buildSlug)}`;
+      const { data } = await http.getParsed(objectOf(z.unknown()), path);
+      return fetched(build, 'build', data);
+    },
+    pipeline: async (appSlug, pipelineId) => {
+      const path = `${appPath(appSlug)}/pipelines/${encodeURIComponent(pipelineId)}`;
+      return fetched(pipelineShow, 'pipeline', (await http.get(path)).body);
+    },
     buildLog: async (appSlug, buildSlug) => {
       const log = await http.getParsed(
         buildLog,
-        `${appPath(appSlug)}/builds/${encodeURIComponent(buildSlug)}/log`,
+        `${buildsPath(appSlug)}/${encodeURIComponent(buildSlug)}/log`,
       );
       const raw = log.expiring_raw_log_url ? await rawLogText(log.expiring_raw_log_url) : null;
       // The preview is only the latest chunks: a marker in it is still found, one before it is not.

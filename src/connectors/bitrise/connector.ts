@@ -30,7 +30,9 @@ export function createBitriseConnector(options: ConnectorOptions): Connector {
     sync: (input) =>
       syncBitrise(api, input, { concurrency: options.concurrency ?? 4, now: options.now ?? Date.now, log }),
     fetchLog: async (run, jobs) => {
-      const slugs = run.kind === 'pipeline' ? jobs.map((j) => j.key) : [run.key];
+      // A workflow that never started (skipped, refused a start) has no build and so no log.
+      const slugs =
+        run.kind === 'pipeline' ? jobs.filter((j) => j.startedAt !== null).map((j) => j.key) : [run.key];
       const logs: string[] = [];
       for (const slug of slugs) logs.push(await api.buildLog(run.projectKey, slug));
       return stripEscapes(logs.join('\n'));

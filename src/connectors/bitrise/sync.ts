@@ -5,10 +5,10 @@
 import { z } from 'zod';
 import type { Job, RawPayload, Run } from '../../domain/model.js';
 import { mergeLimited } from '../concurrency.js';
-import type { PendingRun, SyncEvent, SyncInput } from '../contract.js';
+import type { PendingRun, RefusedPayload, SyncEvent, SyncInput } from '../contract.js';
 import { ApiError } from '../http.js';
 import { epochMicros } from '../time.js';
-import type { BitriseApi } from './api.js';
+import type { BitriseApi, Fetched, Read } from './api.js';
 import { normalizeApp, normalizeBuild, normalizePipeline } from './normalize.js';
 import type { App, Build, PipelineShow } from './wire.js';
 
@@ -40,11 +40,12 @@ export async function* syncBitrise(
   settings: SyncSettings,
 ): AsyncGenerator<SyncEvent> {
   const state = readState(input.state, settings.log);
-  const apps = await listApps(api);
+  const reads = await listApps(api, settings.log);
+  const apps = reads.map((read) => read.item);
   yield {
     type: 'projects',
     projects: apps.map(normalizeApp),
-    raw: apps.map((app) => ({ kind: 'app', key: app.slug, payload: app })),
+    raw: reads.map(({ item, raw }) => ({ kind: 'app', key: item.slug, payload: raw })),
   };
 
   const pendingByApp = new Map<string, PendingRun[]>();
@@ -85,13 +86,16 @@ function readState(value: unknown, log: (line: string) => void): BitriseState {
   return { version: 1, apps: {} };
 }
 
-async function listApps(api: BitriseApi): Promise<App[]> {
-  const apps = new Map<string, App>();
-  for await (const page of api.apps()) for (const app of page) apps.set(app.slug, app);
+async function listApps(api: BitriseApi, log: (line: string) => void): Promise<Read<App>[]> {
+  const apps = new Map<string, Read<App>>();
+  for await (const page of api.apps()) {
+    for (const read of page.items) apps.set(read.item.slug, read);
+    for (const refused of page.refused) log(`an app could not be read and is skipped: ${refused.reason}`);
+  }
   return [...apps.values()];
 }
 
-type Batch = Extract<SyncEvent, { type: 'batch' }>;
+type Batch = Extract<SyncEvent, { type: 'batch' }> & { refused: RefusedPayload[] };
 
 /** One app: pipelines first (their workflow builds must be known before the builds list), then builds, then pending runs. */
 async function* readAppRuns(
@@ -108,45 +112,48 @@ async function* readAppRuns(
   const settledBefore = new Set(marks?.settled ?? []);
   let pipelinesMark = marks?.pipelines ?? null;
   let buildsMark = marks?.builds ?? null;
+  const reader = new PipelineReader(api, appSlug, jobKeys);
 
   const pipelinesAfter = new Date(readFrom(marks?.pipelines ?? null, lookbackStartMs)).toISOString();
   for await (const page of api.pipelines(appSlug, pipelinesAfter)) {
-    const batch = emptyBatch();
-    for (const item of page) {
+    const batch = emptyBatch(page.refused);
+    for (const { item } of page.items) {
       pipelinesMark = later(pipelinesMark, item.triggered_at);
       // Standalone builds come from the builds list, with their full fields.
-      if (!item.is_pipeline || returned.has(item.slug)) continue;
+      if (item.is_pipeline === false || returned.has(item.slug)) continue;
       returned.add(item.slug);
       if (item.finished_at && settledBefore.has(item.slug)) {
         finishedPipelines.push({ id: item.slug, triggeredAt: item.triggered_at });
         continue;
       }
-      const show = await api.pipeline(appSlug, item.slug);
-      addPipeline(batch, appSlug, show, jobKeys);
-      returned.add(show.id);
-      if (show.finished_at) finishedPipelines.push({ id: item.slug, triggeredAt: item.triggered_at });
+      const show = await reader.read(batch, item.slug, item.is_pipeline !== true);
+      if (show?.finished_at) finishedPipelines.push({ id: item.slug, triggeredAt: item.triggered_at });
     }
-    if (batch.runs.length > 0) yield batch;
+    if (!isEmpty(batch)) yield batch;
   }
 
   const buildsAfter = Math.floor(readFrom(marks?.builds ?? null, lookbackStartMs) / 1000);
   for await (const page of api.builds(appSlug, buildsAfter)) {
-    const batch = emptyBatch();
-    for (const build of page) {
-      buildsMark = later(buildsMark, build.triggered_at);
-      if (returned.has(build.slug) || isPipelineBuild(build, jobKeys)) continue;
-      returned.add(build.slug);
-      addBuild(batch, appSlug, build);
+    const batch = emptyBatch(page.refused);
+    for (const { item, raw } of page.items) {
+      buildsMark = later(buildsMark, item.triggered_at);
+      if (returned.has(item.slug) || isPipelineBuild(item, jobKeys)) continue;
+      returned.add(item.slug);
+      addBuild(batch, appSlug, item, raw);
     }
-    if (batch.runs.length > 0) yield batch;
+    if (!isEmpty(batch)) yield batch;
   }
 
-  let batch = emptyBatch();
+  let batch = emptyBatch([]);
   for (const run of pending) {
     if (returned.has(run.key)) continue;
     try {
-      if (run.kind === 'pipeline') addPipeline(batch, appSlug, await api.pipeline(appSlug, run.key), jobKeys);
-      else addBuild(batch, appSlug, await api.build(appSlug, run.key));
+      if (run.kind === 'pipeline') await reader.read(batch, run.key, false);
+      else {
+        const fetched = await api.build(appSlug, run.key);
+        if ('refused' in fetched) batch.refused.push(fetched.refused);
+        else addBuild(batch, appSlug, fetched.item, fetched.raw);
+      }
     } catch (error) {
       // Gone from the provider: nothing can update it, and failing every later sync would not help.
       if (!(error instanceof ApiError && error.status === 404)) throw error;
@@ -154,10 +161,10 @@ async function* readAppRuns(
     }
     if (batch.runs.length >= PENDING_BATCH) {
       yield batch;
-      batch = emptyBatch();
+      batch = emptyBatch([]);
     }
   }
-  if (batch.runs.length > 0) yield batch;
+  if (!isEmpty(batch)) yield batch;
 
   const overlapStart = pipelinesMark ? epochMicros(pipelinesMark) - OVERLAP_MS * 1000 : 0;
   return {
@@ -167,24 +174,72 @@ async function* readAppRuns(
   };
 }
 
-const emptyBatch = (): Batch => ({
+const emptyBatch = (refused: RefusedPayload[]): Batch => ({
   type: 'batch',
   runs: [] as Run[],
   jobs: [] as Job[],
   raw: [] as RawPayload[],
+  refused: [...refused],
 });
 
-function addPipeline(batch: Batch, appSlug: string, show: PipelineShow, jobKeys: Set<string>) {
-  const { run, jobs } = normalizePipeline(appSlug, show);
-  batch.runs.push(run);
-  batch.jobs.push(...jobs);
-  batch.raw.push({ kind: 'pipeline', key: show.id, payload: show });
-  for (const job of jobs) jobKeys.add(job.key);
+const isEmpty = (batch: Batch) => batch.runs.length === 0 && batch.refused.length === 0;
+
+/**
+ * Reads pipelines into batches: the show, and for a pipeline that was rerun the workflow builds of its
+ * earlier attempts, which share its number (the show lists only the current attempt's).
+ */
+class PipelineReader {
+  constructor(
+    private readonly api: BitriseApi,
+    private readonly appSlug: string,
+    private readonly jobKeys: Set<string>,
+  ) {}
+
+  /** The show read into the batch, or null when refused, or absent while `mayBeBuild` (not a pipeline). */
+  async read(batch: Batch, id: string, mayBeBuild: boolean): Promise<PipelineShow | null> {
+    let fetched: Fetched<PipelineShow>;
+    try {
+      fetched = await this.api.pipeline(this.appSlug, id);
+    } catch (error) {
+      // A list item that did not say whether it is a pipeline, and is not one: a standalone build.
+      if (mayBeBuild && error instanceof ApiError && error.status === 404) return null;
+      throw error;
+    }
+    if ('refused' in fetched) {
+      batch.refused.push(fetched.refused);
+      return null;
+    }
+    const show = fetched.item;
+    const earlier = await this.earlierAttemptBuilds(show);
+    const { run, jobs } = normalizePipeline(
+      this.appSlug,
+      show,
+      earlier.map((b) => b.item),
+    );
+    batch.runs.push(run);
+    batch.jobs.push(...jobs);
+    batch.raw.push({ kind: 'pipeline', key: show.id, payload: fetched.raw });
+    for (const { item, raw } of earlier)
+      batch.raw.push({ kind: 'pipeline_build', key: item.slug, payload: raw });
+    for (const job of jobs) this.jobKeys.add(job.key);
+    return show;
+  }
+
+  private async earlierAttemptBuilds(show: PipelineShow): Promise<Read<Build>[]> {
+    const attempts = (show.attempts ?? []).filter(Boolean).length;
+    if (attempts < 2 || show.number_in_app_scope === null || show.number_in_app_scope === undefined)
+      return [];
+    const builds: Read<Build>[] = [];
+    for await (const page of this.api.buildsNumbered(this.appSlug, show.number_in_app_scope)) {
+      builds.push(...page.items.filter(({ item }) => Boolean(item.pipeline_workflow_id)));
+    }
+    return builds;
+  }
 }
 
-function addBuild(batch: Batch, appSlug: string, build: Build) {
+function addBuild(batch: Batch, appSlug: string, build: Build, raw: unknown) {
   batch.runs.push(normalizeBuild(appSlug, build));
-  batch.raw.push({ kind: 'build', key: build.slug, payload: build });
+  batch.raw.push({ kind: 'build', key: build.slug, payload: raw });
 }
 
 /** A workflow build of a pipeline: Bitrise marks it with pipeline_workflow_id; a pipeline read here names it too. */

@@ -188,5 +188,7 @@ export function normalizeJob(runKey: string, job: WireJob): Job {
     webUrl: job.web_url ?? null,
     // Why a job was stopped (agent_stop, cancel, …) or never ran (branch_mismatch, conditional_failed, …).
     reason: job.signal_reason ?? job.broken_reason ?? null,
+    // Step dependencies are not in the job object.
+    dependsOn: null,
   };
 }

@@ -4,12 +4,14 @@ import * as initial from './001_initial.js';
 import * as classifiedJobs from './002_classified_jobs.js';
 import * as agentQueue from './003_agent_queue.js';
 import * as rollups from './004_rollups.js';
+import * as jobDependsOn from './006_job_depends_on.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
   '002_classified_jobs': classifiedJobs,
   '003_agent_queue': agentQueue,
   '004_rollups': rollups,
+  '006_job_depends_on': jobDependsOn,
 };
 
 export const migrationProvider: MigrationProvider = {

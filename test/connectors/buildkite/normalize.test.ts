@@ -219,6 +219,7 @@ describe('jobs', () => {
     cost: null,
     webUrl: 'https://buildkite.com/acme/web/builds/42#j-1',
     reason: null,
+    dependsOn: null,
   };
 
   test('a soft-failed job counts as succeeded and keeps its exit status', () => {
