@@ -1,8 +1,7 @@
 // Every Bitrise response captured from a real account (../shared/reference/real-payloads/bitrise-2026-04,
 // see its README), read as it is, normalized, and checked against values worked out by hand from the files.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { readItem } from '../../src/connectors/bitrise/api.js';
 import { normalizeBuild, normalizePipeline } from '../../src/connectors/bitrise/normalize.js';
@@ -14,14 +13,9 @@ import {
   pipelineShow,
 } from '../../src/connectors/bitrise/wire.js';
 import type { Job } from '../../src/domain/model.js';
+import { REAL_BITRISE, realPayload } from './real-payloads.js';
 
-export const REAL_BITRISE =
-  process.env.BITRISE_REAL_PAYLOADS ?? '/work/shared/reference/real-payloads/bitrise-2026-04';
 const APP = '46b6b9a78a418ee8';
-
-export function realPayload(file: string): unknown {
-  return JSON.parse(readFileSync(join(REAL_BITRISE, file), 'utf8'));
-}
 
 /** Files that are not an endpoint the connector reads, and why. */
 const NOT_READ: Record<string, string> = {
