@@ -2,7 +2,14 @@
 import { closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  Kysely,
+  DEFAULT_MIGRATION_TABLE as MIGRATION_TABLE,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import { type Dialect, migrationSchema } from './dialect.js';
 import { firstLine, StoreError } from './errors.js';
@@ -107,12 +114,51 @@ function redact(message: string, url: string): string {
   return password ? message.replaceAll(password, '***') : message;
 }
 
+/**
+ * Brings the schema to this version's latest migration. Atomic on both engines: PostgreSQL runs Kysely's
+ * migrations in a transaction; on SQLite Kysely runs each statement on its own, so a process killed
+ * half-way left tables without their migration's record ("table already exists" for ever after). There
+ * they run inside one `begin immediate` transaction (SQLite's DDL is transactional), taken only when
+ * something is pending, so a kill leaves the previous version intact and the next open completes it.
+ */
 async function migrate(store: Store): Promise<void> {
-  const migrator = new Migrator({
-    db: store.db,
-    provider: migrationProvider,
-    migrationTableSchema: await migrationSchema(store),
+  const schema = await migrationSchema(store);
+  const known = Object.keys(await migrationProvider.getMigrations());
+  const executed = await executedMigrations(store, schema);
+  const unknown = executed.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new StoreError(
+      `the database was written by a newer version of buildlens (it has migration ${unknown.sort().at(-1)}, ` +
+        `this version knows up to ${known.at(-1)}): upgrade buildlens`,
+    );
+  }
+  if (known.every((name) => executed.includes(name))) return;
+  const run = async (db: Kysely<Schema>) => {
+    const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw error;
+  };
+  if (store.dialect === 'postgres') return run(store.db);
+  await store.db.connection().execute(async (db) => {
+    await sql`begin immediate`.execute(db);
+    try {
+      await run(db);
+      await sql`commit`.execute(db);
+    } catch (error) {
+      await sql`rollback`.execute(db).catch(() => {});
+      throw error;
+    }
   });
-  const { error } = await migrator.migrateToLatest();
-  if (error) throw error;
+}
+
+/** Names of the migrations the database has run; none when it has no migration table yet. */
+async function executedMigrations(store: Store, schema: string | undefined): Promise<string[]> {
+  const table = sql.table(schema ? `${schema}.${MIGRATION_TABLE}` : MIGRATION_TABLE);
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ${table}`.execute(store.db);
+    return rows.map((row) => row.name);
+  } catch (error) {
+    if (/no such table|does not exist/.test(firstLine(error))) return [];
+    throw error;
+  }
 }

@@ -25,10 +25,20 @@ export interface CliRun {
   output(): string;
 }
 
-/** Starts `buildlens <args>` with the given environment (no inherited BUILDLENS_* settings) and stdin. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv, cwd: string, input = ''): CliRun {
+/**
+ * Starts `buildlens <args>` with the given environment (no inherited BUILDLENS_* settings) and stdin;
+ * `preload` modules are imported first (see statement-hook.ts).
+ */
+export function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  input = '',
+  preload: string[] = [],
+): CliRun {
   const { BUILDLENS_DB: _db, BUILDLENS_KEY: _key, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+  const imports = [TSX, ...preload].flatMap((module) => ['--import', module]);
+  const child = spawn(process.execPath, [...imports, MAIN, ...args], {
     cwd,
     env: { ...inherited, ...env },
   });

@@ -139,3 +139,17 @@ test('PostgreSQL: a store in another schema of the database does not stop migrat
     where table_schema = current_schema() and table_name in ('runs', 'kysely_migration')`.execute(second.db);
   assert.equal(tables.rows[0]?.n, 2);
 });
+
+test('a database a newer version migrated is named as such, not as corrupted', async () => {
+  const path = join(scratch, 'newer', 'buildlens.db');
+  const store = await openStore(path);
+  await sql`insert into kysely_migration (name, timestamp) values ('999_future', '2030-01-01T00:00:00Z')`.execute(
+    store.db,
+  );
+  await store.close();
+  const error = await openError(path);
+  assert.match(
+    error.message,
+    /^cannot open the store at .*: the database was written by a newer version of buildlens \(it has migration 999_future, this version knows up to \d{3}_\w+\): upgrade buildlens$/,
+  );
+});
