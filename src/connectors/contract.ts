@@ -36,6 +36,11 @@ export interface SyncInput {
   pending: PendingRun[];
   /** First sync only: how far back to backfill. */
   lookbackDays: number;
+  /**
+   * Only these projects (a webhook delivery's Bitrise app); all when absent. A connector that cannot read
+   * fewer may read all: the state it yields must still cover every project.
+   */
+  projects?: readonly string[];
 }
 
 /**

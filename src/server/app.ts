@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { redact } from '../domain/redaction.js';
 import type { Store } from '../store/store.js';
-import type { ServerContext } from './context.js';
+import { WebhookProcessor } from '../webhooks/processor.js';
+import { WebhookReceiver } from '../webhooks/receive.js';
+import type { ServerContext, ServerWebhooks } from './context.js';
 import { registerErrorHandling } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { connectionRoutes } from './routes/connections.js';
@@ -15,6 +17,7 @@ import { reportRoutes } from './routes/report.js';
 import { ruleRoutes } from './routes/rules.js';
 import { runRoutes } from './routes/runs.js';
 import { syncRoutes } from './routes/sync.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { zodValidatorCompiler } from './schema.js';
 import { registerSecurity } from './security.js';
 import { registerStatic } from './static.js';
@@ -31,6 +34,10 @@ export interface AppOptions {
   webRoot?: string;
   /** Where unexpected errors go (never to clients). */
   log?: (line: string) => void;
+  /** Processes webhook deliveries; by default one that is kicked by each delivery (no retry timer). */
+  webhookProcessor?: WebhookProcessor;
+  /** Clock for webhook signature ages (tests); the real one by default. */
+  now?: () => number;
 }
 
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -51,11 +58,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Responses are produced by our own typed code; their schemas document the API and are checked in tests.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   registerSecurity(app, { token: options.token, loopback: options.loopback });
-  const log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
-  registerErrorHandling(app, (line) => log(redact(line)));
+  const rawLog = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+  const log = (line: string) => rawLog(redact(line));
+  registerErrorHandling(app, log);
   registerOpenApi(app, version);
 
-  const context: ServerContext = { store: options.store, sync: options.sync, version };
+  const processor = options.webhookProcessor ?? new WebhookProcessor(options.store, { log });
+  const webhooks: ServerWebhooks = {
+    processor,
+    receiver: new WebhookReceiver(options.store, () => processor.kick(), options.now),
+  };
+  const context: ServerContext = { store: options.store, sync: options.sync, version, webhooks, log };
   for (const routes of [
     healthRoutes,
     connectionRoutes,
@@ -65,6 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ruleRoutes,
     syncRoutes,
     prometheusRoutes,
+    webhookRoutes,
   ]) {
     await app.register(routes, context);
   }

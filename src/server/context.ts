@@ -1,9 +1,19 @@
 // What every route group is given.
 import type { Store } from '../store/store.js';
+import type { WebhookProcessor } from '../webhooks/processor.js';
+import type { WebhookReceiver } from '../webhooks/receive.js';
 import type { SyncRunner } from './sync-runner.js';
+
+export interface ServerWebhooks {
+  receiver: WebhookReceiver;
+  processor: WebhookProcessor;
+}
 
 export interface ServerContext {
   store: Store;
   sync: SyncRunner;
   version: string;
+  webhooks: ServerWebhooks;
+  /** The server log (already redacted). */
+  log: (line: string) => void;
 }

@@ -10,10 +10,15 @@ import { redact } from '../domain/redaction.js';
 
 /**
  * Who may reach a route (DESIGN.md "Server access"): `open` routes answer anyone (liveness, the dashboard's
- * files, which hold no data); everything else needs the token when one is set. A route that declares
- * nothing, and a request that matches no route, needs the token: deny by default.
+ * files, which hold no data); `webhook` routes need no API token because the route itself authenticates
+ * every request by a connection's webhook secret or signature (src/webhooks/verify.ts); everything else
+ * needs the token when one is set. A route that declares nothing, and a request that matches no route,
+ * needs the token: deny by default.
  */
-export type Access = 'open' | 'token';
+export type Access = 'open' | 'token' | 'webhook';
+
+/** Access values that let a request through without the API token. */
+const WITHOUT_TOKEN: ReadonlySet<Access | undefined> = new Set(['open', 'webhook']);
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -95,7 +100,7 @@ export function registerSecurity(app: FastifyInstance, options: SecurityOptions)
         return deny(reply, 403, 'forbidden', 'cross-origin requests are not allowed');
     }
 
-    if (options.token === null || request.routeOptions.config?.access === 'open') return;
+    if (options.token === null || WITHOUT_TOKEN.has(request.routeOptions.config?.access)) return;
     const header = request.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : null;
     if (given === null || !tokenMatches(given, options.token)) {

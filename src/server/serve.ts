@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.js';
+import { WebhookProcessor } from '../webhooks/processor.js';
 import { buildApp } from './app.js';
 import { isLoopbackHost } from './security.js';
 import { SyncRunner } from './sync-runner.js';
@@ -25,6 +26,7 @@ export interface RunningServer {
   url: string;
   app: FastifyInstance;
   sync: SyncRunner;
+  webhooks: WebhookProcessor;
   close(): Promise<void>;
 }
 
@@ -41,25 +43,33 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       `refusing to listen on ${options.host} without a token: set BUILDLENS_SERVER_TOKEN, or use --host 127.0.0.1`,
     );
   const sync = new SyncRunner(options.store, { lookbackDays: options.lookbackDays });
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const webhooks = new WebhookProcessor(options.store, { log, sync: { lookbackDays: options.lookbackDays } });
   const app = await buildApp({
     store: options.store,
     sync,
     token,
     loopback,
     webRoot: options.webRoot,
-    log: options.log,
+    log,
+    webhookProcessor: webhooks,
   });
   await app.listen({ host: options.host, port: options.port });
   if (options.syncEveryMs !== null) sync.schedule(options.syncEveryMs);
+  // Deliveries stored before the last stop (or a crash) are processed now.
+  webhooks.start();
   const { address, port } = app.server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     url: `http://${host}:${port}`,
     app,
     sync,
+    webhooks,
     close: async () => {
       sync.stop();
+      webhooks.stop();
       await app.close();
+      await webhooks.idle();
     },
   };
 }

@@ -135,6 +135,32 @@ export interface RunRollupsTable extends RollupGrain {
   setup_sketch: string;
 }
 
+/** A connection's webhook (src/store/webhooks.ts). */
+export interface WebhooksTable {
+  connection_id: number;
+  secret_enc: string;
+  created_at: string;
+  missed_runs: Generated<number>;
+}
+
+/** One accepted delivery (src/store/inbox.ts); `state` is pending, done, ignored or failed. */
+export interface WebhookInboxTable {
+  id: Generated<number>;
+  connection_id: number;
+  received_at: string;
+  event: string;
+  digest: string;
+  signature: string | null;
+  subject: string | null;
+  /** 0 or 1. */
+  final: number;
+  body: string;
+  state: string;
+  attempts: Generated<number>;
+  processed_at: string | null;
+  error: string | null;
+}
+
 export interface Schema {
   connections: ConnectionsTable;
   projects: ProjectsTable;
@@ -144,4 +170,6 @@ export interface Schema {
   sync_state: SyncStateTable;
   run_rollups: RunRollupsTable;
   rollup_dirty: RollupGrain;
+  webhooks: WebhooksTable;
+  webhook_inbox: WebhookInboxTable;
 }

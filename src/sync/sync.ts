@@ -10,6 +10,7 @@ import type {
   ClassifiedRun,
   Connection,
   Job,
+  Project,
   Provider,
   RawPayload,
   Run,
@@ -21,6 +22,7 @@ import { withSyncLock } from '../store/lock.js';
 import { pendingRuns } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 import { readSyncState, recordSyncFailure, recordSyncStart, recordSyncSuccess } from '../store/sync-state.js';
+import { webhookReconciler } from '../webhooks/reconcile.js';
 
 export interface SyncProgress {
   projectsDone: number;
@@ -39,6 +41,11 @@ export interface SyncOptions {
   rules?: RuleSet;
   /** Builds the connector for a connection; the registry's by default. */
   createConnector?: (connection: Connection, token: string, options: Partial<ConnectorOptions>) => Connector;
+  /**
+   * Read only these projects (a webhook delivery's app). Such a partial sync is not recorded as the
+   * connection's last sync and does not reconcile webhook deliveries: it is part of processing them.
+   */
+  projects?: readonly string[];
 }
 
 export interface SyncSummary extends BatchResult {
@@ -48,10 +55,12 @@ export interface SyncSummary extends BatchResult {
   /** API requests made, retries included. */
   requests: number;
   durationMs: number;
+  /** With a webhook set up: runs this sync found finished that no delivery had announced. */
+  webhookMissed?: number;
 }
 
 /** The figures of a sync summary. */
-export type SyncCounts = Omit<SyncSummary, 'connection' | 'provider'>;
+export type SyncCounts = Omit<SyncSummary, 'connection' | 'provider' | 'webhookMissed'>;
 
 /** Figures of a sync that did nothing yet: where summaries and their totals start. */
 export function noCounts(): SyncCounts {
@@ -93,14 +102,18 @@ async function syncLocked(
 
   const rules = options.rules ?? rulesForStore(store, undefined);
   const classifier = new RunClassifier(connector, connection.provider, rules);
+  const partial = options.projects !== undefined;
+  const reconciler = partial ? null : await webhookReconciler(store, connection.id);
 
-  await recordSyncStart(store, connection.id, new Date(now()));
+  if (!partial) await recordSyncStart(store, connection.id, new Date(now()));
   try {
     const { state } = await readSyncState(store, connection.id);
     const pending = await pendingRuns(store, connection.id);
-    const events = connector.sync({ state, pending, lookbackDays: options.lookbackDays ?? 90 });
+    const input = { state, pending, lookbackDays: options.lookbackDays ?? 90 };
+    const events = connector.sync(options.projects ? { ...input, projects: options.projects } : input);
     for await (const event of events) {
       if (event.type === 'projects') classifier.learnProjects(event.projects);
+      if (event.type === 'batch' && reconciler) await reconciler.inspect(event.runs, event.jobs);
       const written = await commit(store, connection.id, event, classifier);
       add(summary, written);
       if (event.type === 'projects') {
@@ -117,13 +130,44 @@ async function syncLocked(
     const line = firstLine(error);
     const message = token ? line.replaceAll(token, '***') : line;
     // The sync's own error matters more than a failure to record it.
-    await recordSyncFailure(store, connection.id, message, new Date(now())).catch(() => {});
+    if (!partial) await recordSyncFailure(store, connection.id, message, new Date(now())).catch(() => {});
     throw error;
   }
   summary.requests = connector.requests();
   summary.durationMs = Math.round(performance.now() - startedMs);
-  await recordSyncSuccess(store, connection.id, summary, new Date(now()));
+  if (reconciler) summary.webhookMissed = await reconciler.record();
+  if (!partial) await recordSyncSuccess(store, connection.id, summary, new Date(now()));
   return summary;
+}
+
+/**
+ * Writes runs that did not come from a connector's sync (a webhook delivery's) through the same path:
+ * classified with the rules in force, written in one batch.
+ */
+export async function commitRuns(
+  store: Store,
+  connection: Connection,
+  token: string,
+  batch: { projects: Project[]; runs: Run[]; jobs: Job[]; raw: RawPayload[] },
+  options: SyncOptions = {},
+): Promise<BatchResult> {
+  const connector = (options.createConnector ?? createConnector)(connection, token, {
+    ...options.connector,
+    now: options.now ?? Date.now,
+  });
+  const classifier = new RunClassifier(
+    connector,
+    connection.provider,
+    options.rules ?? rulesForStore(store, undefined),
+  );
+  classifier.learnProjects(batch.projects);
+  const { runs, jobs, logs } = await classifier.classify(batch.runs, batch.jobs);
+  return writeBatch(store, connection.id, {
+    projects: batch.projects,
+    runs,
+    jobs,
+    raw: [...batch.raw, ...logs],
+  });
 }
 
 /** Writes what one event carries; a checkpoint is its own transaction, after the batches before it. */

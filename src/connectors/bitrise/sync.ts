@@ -40,7 +40,9 @@ export async function* syncBitrise(
   settings: SyncSettings,
 ): AsyncGenerator<SyncEvent> {
   const state = readState(input.state, settings.log);
-  const reads = await listApps(api, settings.log);
+  const listed = await listApps(api, settings.log);
+  const only = input.projects;
+  const reads = only ? listed.filter((read) => only.includes(read.item.slug)) : listed;
   const apps = reads.map((read) => read.item);
   yield {
     type: 'projects',
@@ -55,7 +57,7 @@ export async function* syncBitrise(
     pendingByApp.set(run.projectKey, runs);
   }
   for (const key of pendingByApp.keys()) {
-    if (!apps.some((app) => app.slug === key)) {
+    if (!listed.some((read) => read.item.slug === key)) {
       settings.log(`app ${key} is no longer listed: its unfinished runs stay as they are`);
     }
   }

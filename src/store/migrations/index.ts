@@ -5,6 +5,7 @@ import * as classifiedJobs from './002_classified_jobs.js';
 import * as agentQueue from './003_agent_queue.js';
 import * as rollups from './004_rollups.js';
 import * as jobDependsOn from './006_job_depends_on.js';
+import * as webhooks from './011_webhooks.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003_agent_queue': agentQueue,
   '004_rollups': rollups,
   '006_job_depends_on': jobDependsOn,
+  '011_webhooks': webhooks,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,89 @@
+// A connection's webhook: its secret (encrypted with the store's key, like tokens), when it was set up, and
+// how many runs the reconciling syncs have found that no delivery brought.
+
+import type { Connection, Provider } from '../domain/model.js';
+import { rememberSecret } from '../domain/redaction.js';
+import { NotFoundError } from './errors.js';
+import { decryptSecret, encryptSecret, keyFileFor, loadKey } from './secrets.js';
+import type { Store } from './store.js';
+
+export interface Webhook {
+  connectionId: number;
+  connection: string;
+  provider: Provider;
+  /** Buildkite organization the connection reads; null for every one. */
+  org: string | null;
+  secret: string;
+  createdAt: string;
+  missedRuns: number;
+}
+
+/** Saves (or replaces) the webhook secret of the named connection. */
+export async function setWebhookSecret(
+  store: Store,
+  connection: Pick<Connection, 'id' | 'name'>,
+  secret: string,
+  now: Date = new Date(),
+): Promise<void> {
+  rememberSecret(secret);
+  const secretEnc = encryptSecret(loadKey(keyFileFor(store)), secret);
+  await store.db
+    .insertInto('webhooks')
+    .values({ connection_id: connection.id, secret_enc: secretEnc, created_at: now.toISOString() })
+    .onConflict((oc) => oc.column('connection_id').doUpdateSet({ secret_enc: secretEnc }))
+    .execute();
+}
+
+/** The webhook of the named connection with its decrypted secret; null when none is set up. */
+export async function findWebhook(store: Store, name: string): Promise<Webhook | null> {
+  const row = await store.db
+    .selectFrom('webhooks')
+    .innerJoin('connections', 'connections.id', 'webhooks.connection_id')
+    .select([
+      'webhooks.connection_id',
+      'connections.name',
+      'connections.provider',
+      'connections.org',
+      'webhooks.secret_enc',
+      'webhooks.created_at',
+      'webhooks.missed_runs',
+    ])
+    .where('connections.name', '=', name)
+    .executeTakeFirst();
+  if (!row) return null;
+  const secret = decryptSecret(loadKey(keyFileFor(store)), row.secret_enc, `the webhook secret of "${name}"`);
+  rememberSecret(secret);
+  return {
+    connectionId: row.connection_id,
+    connection: row.name,
+    provider: row.provider as Provider,
+    org: row.org,
+    secret,
+    createdAt: row.created_at,
+    missedRuns: row.missed_runs,
+  };
+}
+
+export async function getWebhook(store: Store, name: string): Promise<Webhook> {
+  const webhook = await findWebhook(store, name);
+  if (!webhook)
+    throw new NotFoundError(
+      `connection "${name}" has no webhook: set one up with "buildlens connect webhook ${name}"`,
+    );
+  return webhook;
+}
+
+/** When each connection's webhook was set up, by connection id (only connections that have one). */
+export async function webhookSince(store: Store): Promise<Map<number, string>> {
+  const rows = await store.db.selectFrom('webhooks').select(['connection_id', 'created_at']).execute();
+  return new Map(rows.map((r) => [r.connection_id, r.created_at]));
+}
+
+export async function addMissedRuns(store: Store, connectionId: number, count: number): Promise<void> {
+  if (count === 0) return;
+  await store.db
+    .updateTable('webhooks')
+    .set((eb) => ({ missed_runs: eb('missed_runs', '+', count) }))
+    .where('connection_id', '=', connectionId)
+    .execute();
+}

@@ -1,0 +1,134 @@
+// Works through the inbox in the background: started when a delivery is stored, when the server starts
+// (deliveries stored before a crash are finished then) and on a timer (deliveries whose processing failed
+// are tried again). One pass at a time per process; a delivery is marked processed only after what it
+// brought is committed, so a kill in between means processing it again, which writes nothing new.
+
+import { getConnection, listConnections } from '../store/connections.js';
+import { inWriteTransaction } from '../store/dialect.js';
+import { firstLine } from '../store/errors.js';
+import {
+  deferDeliveries,
+  pendingDeliveries,
+  pruneInbox,
+  type StoredDelivery,
+  settleDeliveries,
+} from '../store/inbox.js';
+import { SyncLockedError } from '../store/lock.js';
+import { refreshRollups } from '../store/rollups.js';
+import type { Store } from '../store/store.js';
+import type { SyncOptions } from '../sync/sync.js';
+import { applyBitrise, applyBuildkite, type Outcome } from './apply.js';
+
+const PAGE = 500;
+const RETRY_EVERY_MS = 30_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
+export interface ProcessorOptions {
+  /** Settings of the syncs and connectors processing uses (tests pin the clock and timeouts). */
+  sync?: SyncOptions;
+  log?: (line: string) => void;
+  retryEveryMs?: number;
+}
+
+export class WebhookProcessor {
+  private pass: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private processed = 0;
+  private prunedAt = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: ProcessorOptions = {},
+  ) {}
+
+  /** Processes what the inbox holds now, then retries failed deliveries on a timer. */
+  start(): void {
+    this.kick();
+    this.timer = setInterval(() => this.kick(), this.options.retryEveryMs ?? RETRY_EVERY_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Starts a pass, or asks the one under way for another when it ends (a delivery came meanwhile). */
+  kick(): void {
+    if (this.pass) {
+      this.again = true;
+      return;
+    }
+    this.pass = this.drain()
+      .catch((error: unknown) => this.log(`webhook processing stopped: ${firstLine(error)}`))
+      .finally(() => {
+        this.pass = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Resolves when no pass is under way. */
+  async idle(): Promise<void> {
+    while (this.pass) await this.pass;
+  }
+
+  /** Deliveries processed (written or ignored) since the process started. */
+  processedCount(): number {
+    return this.processed;
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  private async drain(): Promise<void> {
+    let after = 0;
+    for (;;) {
+      const rows = await pendingDeliveries(this.store, PAGE, after);
+      const last = rows.at(-1);
+      if (!last) break;
+      after = last.id;
+      const byConnection = new Map<number, StoredDelivery[]>();
+      for (const row of rows)
+        byConnection.set(row.connectionId, [...(byConnection.get(row.connectionId) ?? []), row]);
+      for (const [connectionId, group] of byConnection) await this.processGroup(connectionId, group);
+    }
+    if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
+      this.prunedAt = Date.now();
+      await pruneInbox(this.store);
+    }
+  }
+
+  private async processGroup(connectionId: number, rows: StoredDelivery[]): Promise<void> {
+    const ids = rows.map((r) => r.id);
+    const connection = (await listConnections(this.store)).find((c) => c.id === connectionId);
+    // Removed meanwhile: its deliveries went with it.
+    if (!connection) return;
+    let outcome: Outcome;
+    try {
+      const options = this.options.sync ?? {};
+      if (connection.provider === 'buildkite') {
+        const { token } = await getConnection(this.store, connection.name);
+        outcome = await applyBuildkite(this.store, connection, token, rows, options);
+      } else {
+        outcome = await applyBitrise(this.store, connection, rows, options);
+      }
+    } catch (error) {
+      // A sync of the connection is running: it reads what these deliveries announced; try after it.
+      if (error instanceof SyncLockedError) return;
+      const line = firstLine(error);
+      this.log(`webhook deliveries of "${connection.name}" not processed yet: ${line}`);
+      await deferDeliveries(this.store, ids, line);
+      return;
+    }
+    await settleDeliveries(this.store, outcome.done, 'done');
+    for (const { id, why } of outcome.ignored) await settleDeliveries(this.store, [id], 'ignored', why);
+    this.processed += outcome.done.length + outcome.ignored.length;
+    if (outcome.done.length > 0 && connection.provider === 'buildkite')
+      await inWriteTransaction(this.store, (db) => refreshRollups(db, connection.id));
+  }
+}

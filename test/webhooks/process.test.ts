@@ -1,0 +1,147 @@
+// Processing Buildkite deliveries from the inbox on both engines: the delivery's own build and job objects
+// become the run and its jobs (no API call: the connection's URL answers nothing), an older event arriving
+// late never moves the run back, and processing a delivery twice writes nothing new.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { addConnection } from '../../src/store/connections.js';
+import { acceptDelivery } from '../../src/store/inbox.js';
+import type { Store } from '../../src/store/store.js';
+import { setWebhookSecret } from '../../src/store/webhooks.js';
+import { WebhookProcessor } from '../../src/webhooks/processor.js';
+import { storeTest } from '../store/engines.js';
+
+// Buildkite's documentation examples (buildkite/docs, builds.md and jobs.md), unchanged.
+const FIXTURES = '/work/shared/reference/real-payloads/buildkite-docs-2026-08';
+const REST_BUILD = JSON.parse(readFileSync(`${FIXTURES}/get_build.json`, 'utf8')) as Record<
+  string,
+  unknown
+> & {
+  jobs: Record<string, unknown>[];
+  pipeline: Record<string, unknown>;
+};
+const JOB = REST_BUILD.jobs[0] as Record<string, unknown>;
+
+function delivery(event: string, build: Record<string, unknown>, job?: Record<string, unknown>) {
+  const { jobs: _jobs, pipeline, ...rest } = REST_BUILD;
+  return {
+    event,
+    body: JSON.stringify({ event, build: { ...rest, ...build }, pipeline, ...(job ? { job } : {}) }),
+  };
+}
+
+async function setUp(store: Store) {
+  const connection = await addConnection(store, {
+    name: 'bk',
+    provider: 'buildkite',
+    baseUrl: 'http://127.0.0.1:9/v2',
+    org: 'my-great-org',
+    token: 'provider-token-never-used-0123',
+  });
+  await setWebhookSecret(store, connection, 'webhook-secret-for-process-tests-01');
+  const processor = new WebhookProcessor(store, { log: (line) => assert.fail(line) });
+  let at = 0;
+  const receive = async (d: { event: string; body: string }) => {
+    await acceptDelivery(store, {
+      connectionId: connection.id,
+      ...d,
+      signature: null,
+      subject: REST_BUILD.id as string,
+      final: d.event === 'build.finished',
+      receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, at++)),
+    });
+  };
+  return { processor, receive };
+}
+
+const runOf = (store: Store) =>
+  store.db
+    .selectFrom('runs')
+    .select(['key', 'status', 'provider_status', 'classification', 'duration_s'])
+    .execute();
+const jobsOf = (store: Store) => store.db.selectFrom('jobs').select(['key', 'status']).execute();
+
+const RUNNING = { state: 'running', finished_at: null };
+const SCHEDULED = { state: 'scheduled', started_at: null, finished_at: null };
+const JOB_RUNNING = { ...JOB, state: 'running', finished_at: null, exit_status: null };
+
+storeTest('Buildkite deliveries become the run and its jobs, without asking the API', async (store) => {
+  const { processor, receive } = await setUp(store);
+  await receive(delivery('build.scheduled', SCHEDULED));
+  await receive(delivery('job.started', RUNNING, JOB_RUNNING));
+  processor.kick();
+  await processor.idle();
+  assert.deepEqual(await runOf(store), [
+    {
+      key: REST_BUILD.id,
+      status: 'running',
+      provider_status: 'running',
+      classification: null,
+      duration_s: null,
+    },
+  ]);
+  assert.deepEqual(await jobsOf(store), [{ key: JOB.id, status: 'running' }]);
+
+  await receive(delivery('job.finished', RUNNING, JOB));
+  await receive(delivery('build.finished', {}));
+  processor.kick();
+  await processor.idle();
+  assert.deepEqual(await runOf(store), [
+    {
+      key: REST_BUILD.id,
+      status: 'succeeded',
+      provider_status: 'passed',
+      classification: 'success',
+      duration_s: 180,
+    },
+  ]);
+  assert.deepEqual(await jobsOf(store), [{ key: JOB.id, status: 'succeeded' }]);
+  const states = await store.db.selectFrom('webhook_inbox').select('state').execute();
+  assert.deepEqual(
+    states.map((s) => s.state),
+    ['done', 'done', 'done', 'done'],
+  );
+});
+
+storeTest('an older event arriving after a newer one never moves the run back', async (store) => {
+  const { processor, receive } = await setUp(store);
+  // Reordered: the end first, then the events before it.
+  await receive(delivery('build.finished', {}));
+  await receive(delivery('job.finished', RUNNING, JOB));
+  processor.kick();
+  await processor.idle();
+  await receive(delivery('build.running', RUNNING));
+  await receive(delivery('job.started', RUNNING, JOB_RUNNING));
+  await receive(delivery('build.scheduled', SCHEDULED));
+  processor.kick();
+  await processor.idle();
+  assert.deepEqual(await runOf(store), [
+    {
+      key: REST_BUILD.id,
+      status: 'succeeded',
+      provider_status: 'passed',
+      classification: 'success',
+      duration_s: 180,
+    },
+  ]);
+  assert.deepEqual(await jobsOf(store), [{ key: JOB.id, status: 'succeeded' }]);
+});
+
+storeTest('a ping and deliveries of another organization are ignored, with the reason', async (store) => {
+  const { processor, receive } = await setUp(store);
+  await receive({ event: 'ping', body: JSON.stringify({ event: 'ping', service: { id: 's' } }) });
+  const other = delivery('build.finished', {
+    url: 'https://api.buildkite.com/v2/organizations/other/pipelines/p/builds/2',
+  });
+  await receive({
+    event: other.event,
+    body: other.body.replaceAll('/organizations/my-great-org/', '/organizations/other/'),
+  });
+  processor.kick();
+  await processor.idle();
+  const rows = await store.db.selectFrom('webhook_inbox').select(['state', 'error']).orderBy('id').execute();
+  assert.deepEqual(rows, [
+    { state: 'ignored', error: 'ping carries no build' },
+    { state: 'ignored', error: 'for organization other; the connection reads my-great-org' },
+  ]);
+  assert.deepEqual(await runOf(store), []);
+});
