@@ -47,6 +47,17 @@ export interface HttpClientOptions {
   onResponse?: (status: number, headers: Headers) => void;
   /** Diagnostics: one line per retry (never the token). */
   log?: (line: string) => void;
+  /** Largest body read; a longer one stops being read at this size (default: see maxResponseBytes). */
+  maxResponseBytes?: number;
+}
+
+/**
+ * The default cap on a response body: far above any real page (a 100-build page is about 1 MB), low enough
+ * that an endless or hostile body cannot exhaust memory. $BUILDLENS_MAX_RESPONSE_MB overrides it.
+ */
+export function maxResponseBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const mb = Number(env.BUILDLENS_MAX_RESPONSE_MB);
+  return (Number.isFinite(mb) && mb > 0 ? mb : 64) * 1024 * 1024;
 }
 
 /** Every error the client throws: a one-line message without the token, and the curl to reproduce it. */
@@ -79,6 +90,8 @@ export class TimeoutError extends HttpError {}
 export class RateLimitedError extends HttpError {}
 /** A body that is not JSON, or JSON that is not the shape the connector relies on. */
 export class InvalidResponseError extends HttpError {}
+/** A body larger than the cap: not retried (the same request would send it again). */
+export class ResponseTooLargeError extends HttpError {}
 
 /** JSON without a field the connector relies on, or with one it cannot read: says which, and where. */
 export class UnexpectedShapeError extends InvalidResponseError {
@@ -121,6 +134,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const backoffMs = options.backoffMs ?? 500;
   const maxWaitMs = options.maxWaitMs ?? 60_000;
   const maxTotalWaitMs = options.maxTotalWaitMs ?? 300_000;
+  const maxBytes = options.maxResponseBytes ?? maxResponseBytes();
   const authorization = options.authScheme ? `${options.authScheme} ${options.token}` : options.token;
   const curlAuthorization = `${options.authScheme ? `${options.authScheme} ` : ''}$${options.tokenEnv}`;
   let sent = 0;
@@ -198,7 +212,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
           signal: AbortSignal.timeout(timeoutMs),
         });
-        const text = await res.text();
+        const text = await readBody(res, maxBytes, what, curl);
         options.onResponse?.(res.status, res.headers);
         if (res.ok) {
           const body = parseJson(text, what, curl);
@@ -274,6 +288,41 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     curl: (method, pathOrUrl, opts = {}) => curlFor(method, resolve(pathOrUrl, opts.query), opts.body),
     requests: () => sent,
   };
+}
+
+/**
+ * The body as text, read chunk by chunk and abandoned as soon as it passes `maxBytes` (or announces more
+ * in Content-Length), so an endless body costs at most the cap in memory.
+ */
+async function readBody(res: Response, maxBytes: number, what: string, curl: string): Promise<string> {
+  const tooLarge = () => {
+    const mb = Math.round((maxBytes / 1024 / 1024) * 10) / 10;
+    return new ResponseTooLargeError(
+      `${what} answered with a body over ${mb} MB; stopped reading it (no real page is that large; ` +
+        `BUILDLENS_MAX_RESPONSE_MB raises the limit)`,
+      curl,
+    );
+  };
+  const announced = Number(res.headers.get('content-length'));
+  if (announced > maxBytes) {
+    await res.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 /** `Retry-After` is either delay-seconds or an HTTP date. */

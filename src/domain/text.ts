@@ -22,10 +22,27 @@ export function quoted(text: string, max = 200): string {
   return JSON.stringify(line.length > max ? `${line.slice(0, max)}…` : line);
 }
 
-/** A normalized text column: no escape sequences or controls; newlines kept only where `lines` says. */
+/**
+ * Longest normalized text column, in characters: far above any real commit message or reason, small
+ * enough that one hostile field cannot make every page of runs huge. The raw payload keeps the whole text.
+ */
+export const STORED_TEXT_MAX = 16 * 1024;
+
+/**
+ * A normalized text column: no escape sequences or controls; newlines kept only where `lines` says; cut at
+ * STORED_TEXT_MAX characters with a trailing `…`.
+ */
 export function storedText(text: string, lines = false): string {
-  const clean = text.replace(ANSI_SEQUENCE, '').replace(/\r\n?/g, '\n');
-  return lines
+  // Cut before cleaning too, so a 200 MB field costs no 200 MB regular-expression passes.
+  const head = text.length > 2 * STORED_TEXT_MAX ? text.slice(0, 2 * STORED_TEXT_MAX) : text;
+  const clean = head.replace(ANSI_SEQUENCE, '').replace(/\r\n?/g, '\n');
+  const safe = lines
     ? clean.replace(CONTROLS_BUT_LINES, '')
     : clean.replace(LINE_BREAKS, ' ').replace(CONTROLS, '');
+  if (safe.length <= STORED_TEXT_MAX && head === text) return safe;
+  // Never half a surrogate pair.
+  const end = /[\ud800-\udbff]/.test(safe.charAt(STORED_TEXT_MAX - 1))
+    ? STORED_TEXT_MAX - 1
+    : STORED_TEXT_MAX;
+  return `${safe.slice(0, end)}…`;
 }

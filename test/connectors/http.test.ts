@@ -8,7 +8,9 @@ import {
   createHttpClient,
   type HttpClientOptions,
   InvalidResponseError,
+  maxResponseBytes,
   RateLimitedError,
+  ResponseTooLargeError,
   retryAfterMs,
   TimeoutError,
   UnreachableError,
@@ -282,4 +284,45 @@ test('absolute URLs are followed only on the API host', async () => {
   assert.ok(error instanceof InvalidResponseError);
   assert.match(error.message, /refusing to follow http:\/\/example\.com/);
   assert.equal(http.requests(), 0);
+});
+
+test('an endless body stops being read at the cap: its own error, one request, not retried', async () => {
+  const path = route((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    const chunk = Buffer.alloc(256 * 1024, 0x20);
+    const pump = () => {
+      while (!res.destroyed && res.write(chunk)) {}
+      if (!res.destroyed) res.once('drain', pump);
+    };
+    res.write('{"data": [');
+    pump();
+  });
+  const http = client({ maxResponseBytes: 4 * 1024 * 1024, timeoutMs: 120_000 });
+  await assert.rejects(
+    http.get(path),
+    (error: Error) =>
+      error instanceof ResponseTooLargeError &&
+      /^GET .* answered with a body over 4 MB; stopped reading it .*BUILDLENS_MAX_RESPONSE_MB/.test(
+        error.message,
+      ),
+  );
+  assert.equal(hits.get(path)?.length, 1, 'not retried');
+  assert.equal(http.requests(), 1);
+});
+
+test('a body announced larger than the cap is not read at all; the cap is configurable', async () => {
+  const big = JSON.stringify({ data: 'x'.repeat(3 * 1024 * 1024) });
+  const path = route((_req, res) => {
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Content-Length': String(Buffer.byteLength(big)),
+    });
+    res.end(big);
+  });
+  await assert.rejects(client({ maxResponseBytes: 1024 * 1024 }).get(path), ResponseTooLargeError);
+  assert.equal(hits.get(path)?.length, 1);
+  const read = await client({ maxResponseBytes: 8 * 1024 * 1024 }).get(path);
+  assert.equal((read.body as { data: string }).data.length, 3 * 1024 * 1024);
+  assert.equal(maxResponseBytes({ BUILDLENS_MAX_RESPONSE_MB: '200' }), 200 * 1024 * 1024);
+  assert.equal(maxResponseBytes({}), 64 * 1024 * 1024);
 });
