@@ -13,6 +13,8 @@ export function addFilterOptions(command: Command): Command {
     .option('--project <name>', 'only this app / pipeline, by name or id (repeatable)', collectList)
     .option('--workflow <name>', 'only this workflow / pipeline name (repeatable)', collectList)
     .option('--branch <name>', 'only this branch (repeatable)', collectList)
+    .option('--default-branch', "only runs on their project's default branch (see `projects list`)")
+    .option('--no-default-branch', "only runs on other branches than their project's default")
     .option(
       '--trigger <kind>',
       'only runs started by push, pull_request, tag, manual, schedule or api (repeatable)',

@@ -85,6 +85,7 @@ export interface FilterOptions {
   project?: string[];
   workflow?: string[];
   branch?: string[];
+  defaultBranch?: boolean;
   trigger?: string[];
   pr?: boolean;
   machine?: string[];
@@ -116,6 +117,7 @@ export function parseFilter(options: FilterOptions): RunFilter {
   if (options.trigger?.length)
     filter.trigger = options.trigger.map((t) => parseChoice(t, '--trigger', TRIGGERS));
   if (options.pr !== undefined) filter.pr = options.pr;
+  if (options.defaultBranch !== undefined) filter.defaultBranch = options.defaultBranch;
   if (options.since !== undefined) filter.since = parseInstant(options.since, '--since');
   if (options.until !== undefined) filter.until = parseInstant(options.until, '--until');
   if (filter.since && filter.until && filter.since >= filter.until)

@@ -5,6 +5,7 @@ import { registerClassify } from './commands/classify.js';
 import { registerConnect } from './commands/connect.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFlaky } from './commands/flaky.js';
+import { registerProjects } from './commands/projects.js';
 import { registerReport } from './commands/report.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSandbox } from './commands/sandbox.js';
@@ -47,6 +48,7 @@ function buildProgram(cli: Cli): Command {
   registerClassify(program, cli);
   registerFlaky(program, cli);
   registerReport(program, cli);
+  registerProjects(program, cli);
   registerServe(program, cli);
   registerDemo(program, cli);
   return program;

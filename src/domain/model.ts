@@ -70,6 +70,8 @@ export interface Project {
   owner: string | null;
   repoUrl: string | null;
   webUrl: string | null;
+  /** The provider's default branch (Buildkite pipeline `default_branch`); Bitrise apps carry none. */
+  defaultBranch?: string | null;
 }
 
 /**
@@ -193,4 +195,6 @@ export interface RunFilter {
   since?: string;
   /** Exclusive upper bound on triggered_at (ISO 8601). */
   until?: string;
+  /** true: runs on their project's default branch only; false: runs on any other branch. */
+  defaultBranch?: boolean;
 }

@@ -12,6 +12,7 @@ import { registerOpenApi } from './openapi.js';
 import { connectionRoutes } from './routes/connections.js';
 import { flakyRoutes } from './routes/flaky.js';
 import { healthRoutes } from './routes/health.js';
+import { projectRoutes } from './routes/projects.js';
 import { prometheusRoutes } from './routes/prometheus.js';
 import { reportRoutes } from './routes/report.js';
 import { ruleRoutes } from './routes/rules.js';
@@ -72,6 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   for (const routes of [
     healthRoutes,
     connectionRoutes,
+    projectRoutes,
     runRoutes,
     reportRoutes,
     flakyRoutes,

@@ -12,9 +12,9 @@ const NO_CONNECTION = '(no connection of the chosen providers)';
 export async function resolveFilter(store: Store, query: FilterQuery): Promise<RunFilter> {
   if (query.since && query.until && query.since >= query.until)
     throw new BadRequest('since must be earlier than until');
-  const { provider, agent_queue: agentQueue, ...rest } = query;
+  const { provider, agent_queue: agentQueue, default_branch: defaultBranch, ...rest } = query;
   const filter: RunFilter = Object.fromEntries(
-    Object.entries({ ...rest, agentQueue }).filter(([, value]) => value !== undefined),
+    Object.entries({ ...rest, agentQueue, defaultBranch }).filter(([, value]) => value !== undefined),
   ) as RunFilter;
   if (!provider?.length) return filter;
   const ofProvider = (await listConnections(store))

@@ -51,6 +51,13 @@ export const filterQuery = z.object({
   project: repeated(z.string().min(1)).optional(),
   workflow: repeated(z.string().min(1)).optional(),
   branch: repeated(z.string().min(1)).optional(),
+  default_branch: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional()
+    .describe(
+      "true: runs on their project's default branch only (set, the provider's, else inferred); false: the other branches",
+    ),
   trigger: repeated(z.enum(TRIGGERS)).optional(),
   pr: z
     .enum(['true', 'false'])

@@ -69,7 +69,7 @@ export async function writeBatch(
 /** Projects are few and carry no hash: the update is skipped in SQL when nothing differs. */
 async function upsertProjects(db: Kysely<Schema>, rows: Insertable<Schema['projects']>[]): Promise<void> {
   const unique = lastPerKey(rows, (r) => r.key);
-  for (const chunk of chunks(unique, 6)) {
+  for (const chunk of chunks(unique, 7)) {
     await db
       .insertInto('projects')
       .values(chunk)
@@ -81,10 +81,11 @@ async function upsertProjects(db: Kysely<Schema>, rows: Insertable<Schema['proje
             owner: eb.ref('excluded.owner'),
             repo_url: eb.ref('excluded.repo_url'),
             web_url: eb.ref('excluded.web_url'),
+            default_branch: eb.ref('excluded.default_branch'),
           }))
           .where((eb) =>
             eb.or(
-              (['name', 'owner', 'repo_url', 'web_url'] as const).map((c) =>
+              (['name', 'owner', 'repo_url', 'web_url', 'default_branch'] as const).map((c) =>
                 eb(`projects.${c}`, 'is distinct from', eb.ref(`excluded.${c}`)),
               ),
             ),

@@ -34,6 +34,7 @@ export function projectRow(connectionId: number, project: Project): Insertable<P
     owner: project.owner,
     repo_url: project.repoUrl,
     web_url: project.webUrl,
+    default_branch: text(project.defaultBranch ?? null),
   };
 }
 

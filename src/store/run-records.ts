@@ -2,6 +2,7 @@
 // /api/runs and /api/projects answer with. One definition, so the CLI and the API cannot drift apart.
 import { z } from 'zod';
 import { CLASSIFICATIONS, PROVIDERS, RUN_STATUSES, TRIGGERS } from '../domain/model.js';
+import { DEFAULT_BRANCH_SOURCES } from './default-branch.js';
 import { type ListedProject, listProjects } from './projects.js';
 import { type ListedRun, listRuns, type RunQuery } from './runs.js';
 import type { Store } from './store.js';
@@ -17,6 +18,15 @@ export const projectRecord = z.object({
   owner: text,
   repo_url: text,
   web_url: text.describe('The project’s page on the provider’s website'),
+  default_branch: text.describe(
+    'The branch default-branch views select; null when none is set, given by the provider or inferable',
+  ),
+  default_branch_source: z
+    .enum(DEFAULT_BRANCH_SOURCES)
+    .nullable()
+    .describe(
+      'setting: set with `buildlens projects default-branch`; provider: the pipeline’s; inferred: the most-built of main, master, develop, trunk on push runs',
+    ),
 });
 export type ProjectRecord = z.infer<typeof projectRecord>;
 
@@ -74,6 +84,8 @@ export function toProjectRecord(p: ListedProject): ProjectRecord {
     owner: p.owner,
     repo_url: p.repoUrl,
     web_url: p.webUrl,
+    default_branch: p.defaultBranch,
+    default_branch_source: p.defaultBranchSource,
   };
 }
 

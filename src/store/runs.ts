@@ -10,6 +10,7 @@ import {
   type RunStatus,
   UNFINISHED_STATUSES,
 } from '../domain/model.js';
+import { onDefaultBranch } from './default-branch.js';
 import { InvalidInputError } from './errors.js';
 import { runFromRow } from './rows.js';
 import type { Store } from './store.js';
@@ -75,6 +76,7 @@ export function runFilterConditions(filter: RunQuery): RawBuilder<boolean>[] {
   anyOf('r.classification', filter.classification);
   if (filter.since) conditions.push(sql<boolean>`r.triggered_us >= ${isoToMicros(filter.since)}`);
   if (filter.until) conditions.push(sql<boolean>`r.triggered_us < ${isoToMicros(filter.until)}`);
+  if (filter.defaultBranch !== undefined) conditions.push(onDefaultBranch(filter.defaultBranch));
   return conditions;
 }
 

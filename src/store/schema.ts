@@ -18,6 +18,10 @@ export interface ProjectsTable {
   owner: string | null;
   repo_url: string | null;
   web_url: string | null;
+  /** The provider's default branch (Buildkite pipelines); null where it has none. */
+  default_branch: string | null;
+  /** The default branch a person set (`buildlens projects default-branch`); wins over the provider's. */
+  default_branch_setting: string | null;
 }
 
 export interface RunsTable {

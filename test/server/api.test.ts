@@ -78,6 +78,7 @@ test('the OpenAPI document describes every API route with a response schema', as
     ['get', '/api/connections'],
     ['post', '/api/connections/{name}/verify'],
     ['get', '/api/projects'],
+    ['put', '/api/projects/{connection}/{project}/default-branch'],
     ['get', '/api/runs'],
     ['get', '/api/report'],
     ['get', '/api/meta'],
@@ -102,6 +103,7 @@ test('the OpenAPI document describes every API route with a response schema', as
     'by',
     'compare',
     'connection',
+    'default_branch',
     'exact',
     'machine',
     'metrics',
@@ -439,6 +441,61 @@ test('rules and projects', async () => {
   assert.deepEqual(
     projects.map((p) => `${p.connection}/${p.name}`).sort(),
     reported.map((r) => `${r.connection}/${r.project}`).sort(),
+  );
+});
+
+test('default branches: the pipeline’s or inferred, set per project, and the default_branch filter', async () => {
+  type Project = {
+    connection: string;
+    name: string;
+    default_branch: string | null;
+    default_branch_source: string | null;
+  };
+  const before = (await api.call('GET', '/api/projects')).body as Project[];
+  assert.ok(
+    before
+      .filter((p) => p.connection === 'buildkite-sandbox')
+      .every((p) => p.default_branch_source === 'provider'),
+    'Buildkite pipelines carry theirs',
+  );
+  const app = before.find(
+    (p) => p.connection === 'bitrise-sandbox' && p.default_branch_source === 'inferred',
+  );
+  assert.ok(app, 'a Bitrise app’s default branch is inferred from its push runs');
+  const path = '/api/projects/{connection}/{project}/default-branch';
+  const url = `/api/projects/bitrise-sandbox/${encodeURIComponent(app.name)}/default-branch`;
+  try {
+    const set = await api.call('PUT', path, { url, payload: { branch: 'release/9' } });
+    assert.equal(set.status, 200);
+    assert.deepEqual(
+      [(set.body as Project).default_branch, (set.body as Project).default_branch_source],
+      ['release/9', 'setting'],
+    );
+    const query = `default_branch=true&connection=bitrise-sandbox&project=${encodeURIComponent(app.name)}`;
+    const none = (await api.call('GET', '/api/report', { url: `/api/report?${query}` })).body as ReportBody;
+    assert.equal(none.total.runs, 0, 'no run on the branch set');
+    assert.deepEqual(none.filter.default_branch, true);
+    const missing = await api.call('PUT', path, {
+      url: '/api/projects/bitrise-sandbox/nope/default-branch',
+      payload: { branch: 'main' },
+    });
+    assert.equal(missing.status, 404);
+    const empty = await api.call('PUT', path, { url, payload: { branch: ' ' } });
+    assert.equal(empty.status, 400);
+  } finally {
+    const unset = await api.call('PUT', path, { url, payload: { branch: null } });
+    assert.equal((unset.body as Project).default_branch_source, 'inferred');
+  }
+  const onDefault = (await api.call('GET', '/api/report', { url: '/api/report?default_branch=true' }))
+    .body as ReportBody;
+  const others = (await api.call('GET', '/api/report', { url: '/api/report?default_branch=false' }))
+    .body as ReportBody;
+  const all = (await api.call('GET', '/api/report', { url: '/api/report' })).body as ReportBody;
+  assert.ok(Number(onDefault.total.runs) > 0 && Number(others.total.runs) > 0);
+  assert.equal(
+    Number(onDefault.total.runs) + Number(others.total.runs),
+    all.total.runs,
+    'the two views split the runs',
   );
 });
 

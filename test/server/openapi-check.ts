@@ -13,7 +13,7 @@ type Document = {
 export interface Caller {
   /** Injects a request, checks the answer against the document, and returns status and parsed body. */
   call(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT',
     template: string,
     options?: Omit<InjectOptions, 'method' | 'url'> & { url?: string },
   ): Promise<{ status: number; body: unknown; text: string; headers: Record<string, unknown> }>;

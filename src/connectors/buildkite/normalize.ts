@@ -12,6 +12,7 @@ export function normalizePipeline(orgSlug: string, pipeline: Pipeline): Project 
     owner: orgSlug,
     repoUrl: pipeline.repository ?? null,
     webUrl: pipeline.web_url ?? null,
+    defaultBranch: pipeline.default_branch || null,
   };
 }
 

@@ -1,25 +1,13 @@
-// Projects and runs as the store holds them, in the records `buildlens runs --format json` prints: runs
-// filtered and paged newest first with a cursor.
+// Runs as the store holds them, in the records `buildlens runs --format json` prints: filtered and paged
+// newest first with a cursor.
 import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
-import { listProjectRecords, listRunRecords, projectRecord, runRecordPage } from '../../store/run-records.js';
+import { listRunRecords, runRecordPage } from '../../store/run-records.js';
 import type { ServerContext } from '../context.js';
 import { resolveFilter } from '../filter.js';
 import { runQuery } from '../schema.js';
 
 export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, { store }) => {
-  app.get(
-    '/api/projects',
-    {
-      schema: {
-        summary: 'Every project (Bitrise app, Buildkite pipeline) of every connection',
-        tags: ['runs'],
-        response: { 200: projectRecord.array() },
-      },
-    },
-    () => listProjectRecords(store),
-  );
-
   app.get(
     '/api/runs',
     {

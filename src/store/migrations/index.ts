@@ -6,6 +6,7 @@ import * as agentQueue from './003_agent_queue.js';
 import * as rollups from './004_rollups.js';
 import * as jobDependsOn from './006_job_depends_on.js';
 import * as webhooks from './011_webhooks.js';
+import * as defaultBranch from './010_default_branch.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004_rollups': rollups,
   '006_job_depends_on': jobDependsOn,
   '011_webhooks': webhooks,
+  '010_default_branch': defaultBranch,
 };
 
 export const migrationProvider: MigrationProvider = {

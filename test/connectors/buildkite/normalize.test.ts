@@ -333,7 +333,7 @@ describe('agent queues', () => {
   });
 });
 
-test('a pipeline is a project owned by its organization', () => {
+test('a pipeline is a project owned by its organization, with its default branch', () => {
   assert.deepEqual(
     normalizePipeline('acme', {
       id: 'p-1',
@@ -341,6 +341,7 @@ test('a pipeline is a project owned by its organization', () => {
       name: 'Web',
       repository: 'git@github.com:acme/web.git',
       web_url: 'https://buildkite.com/acme/web',
+      default_branch: 'trunk',
     }),
     {
       key: 'p-1',
@@ -348,6 +349,12 @@ test('a pipeline is a project owned by its organization', () => {
       owner: 'acme',
       repoUrl: 'git@github.com:acme/web.git',
       webUrl: 'https://buildkite.com/acme/web',
+      defaultBranch: 'trunk',
     },
+  );
+  // Absent or empty: none known (a Bitrise-like project, inferred from its runs).
+  assert.equal(
+    normalizePipeline('acme', { id: 'p-2', slug: 'api', name: 'API', default_branch: '' }).defaultBranch,
+    null,
   );
 });
