@@ -192,8 +192,8 @@ test('flaky --by job|workflow through the CLI: a ranked table with dated example
   const lines = table.stdout.split('\n');
   assert.equal(lines[0], 'flaky jobs (2)');
   assert.match(lines[1] ?? '', /^#\s+project\s+workflow\s+job\s+rate\s+flaky\s+execs\s+lost\s+last seen$/);
-  assert.match(lines[2] ?? '', /^1\s+web\s+web\s+lint\s+50\.0%\s+3\s+6\s+1m15\s+2026-03-02$/);
-  assert.match(lines[3] ?? '', /^2\s+ios\s+ios\s+build\s+50\.0%\s+1\s+2\s+3m20\s+2026-03-03$/);
+  assert.match(lines[2] ?? '', /^1\s+web\s+web\s+lint\s+50\.0%\s+3\s+6\s+1m 15s\s+2026-03-02$/);
+  assert.match(lines[3] ?? '', /^2\s+ios\s+ios\s+build\s+50\.0%\s+1\s+2\s+3m 20s\s+2026-03-03$/);
   assert.ok(lines.includes('  #1 2026-03-02 12:00 UTC · run #2'), table.stdout);
   assert.ok(lines.includes(`    failed: ${url('L1')}`), 'links whole');
   assert.ok(lines.includes(`    passed on retry: ${url('L3')}`));
