@@ -5,8 +5,8 @@ import * as classifiedJobs from './002_classified_jobs.js';
 import * as agentQueue from './003_agent_queue.js';
 import * as rollups from './004_rollups.js';
 import * as jobDependsOn from './006_job_depends_on.js';
-import * as webhooks from './011_webhooks.js';
 import * as defaultBranch from './010_default_branch.js';
+import * as webhooks from './011_webhooks.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
@@ -14,8 +14,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '003_agent_queue': agentQueue,
   '004_rollups': rollups,
   '006_job_depends_on': jobDependsOn,
-  '011_webhooks': webhooks,
   '010_default_branch': defaultBranch,
+  '011_webhooks': webhooks,
 };
 
 export const migrationProvider: MigrationProvider = {
