@@ -60,6 +60,11 @@ export interface Connection {
   /** Buildkite organization slug; null means every organization the token can read. */
   org: string | null;
   createdAt: string;
+  /**
+   * From when the store holds every run of this connection (ISO 8601): the start of its first backfill,
+   * moved earlier by a later, longer one. Null until a sync of it completes. DESIGN.md "Coverage".
+   */
+  coveredFrom: string | null;
 }
 
 /** A Bitrise app or a Buildkite pipeline. `key` is the provider's stable id within the connection. */

@@ -3,6 +3,7 @@
 // --format json` prints and the HTTP API answers with.
 import type { RunFilter } from '../domain/model.js';
 import { InvalidInputError } from '../store/errors.js';
+import { type Comparison, compareCoverage, type SelectionCoverage, selectionCoverage } from './coverage.js';
 import { type ReportQuery, report } from './report.js';
 import {
   type Dimension,
@@ -13,8 +14,11 @@ import {
   type ReportSource,
 } from './vocabulary.js';
 
-/** A row and, when compared, the same group's figures in the previous period (null: no runs there). */
-export type ComparedRow = ReportRow & { previous?: ReportMetrics | null };
+/**
+ * A row and, when compared, whether the store covers the previous period for the row's connections and, only
+ * when it does, the same group's figures there (null: no runs there, or not covered).
+ */
+export type ComparedRow = ReportRow & { previous?: ReportMetrics | null; comparison?: Comparison };
 
 type SnakeCase<S extends string> = S extends `${infer Head}${infer Tail}`
   ? `${Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`}${SnakeCase<Tail>}`
@@ -39,6 +43,8 @@ export interface ReportDocument {
   filter: FilterFields;
   /** The filter of the previous period, when compared. */
   previous_filter?: FilterFields;
+  /** From when the store holds the runs of the connections the filter may read. */
+  coverage: SelectionCoverage;
   rows: ComparedRow[];
   total: ComparedRow;
 }
@@ -81,21 +87,50 @@ export async function reportDocument(source: ReportSource, query: DocumentQuery)
       report(source, { filter, by, metrics, exact: query.exact }),
       report(source, { filter, by: [], metrics, exact: query.exact }),
     ]);
-  const [rows, [total]] = await run(query.filter);
+  const [[rows, [total]], coverage] = await Promise.all([
+    run(query.filter),
+    selectionCoverage(source, query.filter),
+  ]);
   if (total === undefined) throw new Error('the total report returned no row');
   const document: ReportDocument = {
     by,
     ...(metrics.length > 0 ? { metrics } : {}),
     filter: filterFields(query.filter),
+    coverage,
     rows,
     total,
   };
   if (query.compare !== 'previous') return document;
 
-  const previousFilter = previousPeriod(query.filter, (query.now ?? Date.now)());
-  const [previousRows, [previousTotal]] = await run(previousFilter);
+  const nowMs = (query.now ?? Date.now)();
+  const previousFilter = previousPeriod(query.filter, nowMs);
   const dimensions = groupDimensions(by);
+  const [previousRows, [previousTotal]] = await run(previousFilter);
+  const connectionsOf = connectionsByGroup(
+    dimensions,
+    dimensions.includes('connection')
+      ? [...rows, ...previousRows]
+      : await Promise.all(
+          [query.filter, previousFilter].map((filter) =>
+            report(source, { filter, by: [...dimensions, 'connection'], exact: query.exact }),
+          ),
+        ).then((reports) => reports.flat()),
+  );
+  const startOf = new Map(coverage.connections.map((c) => [c.connection, c.covered_from]));
+  const period = { since: previousFilter.since as string, until: previousFilter.until as string };
+  const year = new Date(query.filter.until ?? nowMs).getUTCFullYear();
+  const compared = (row: ReportRow, previous: ReportMetrics | null, names: Set<string>): ComparedRow => {
+    // A total over no runs at all is about every connection the filter may read.
+    const connections = names.size > 0 ? [...names] : [...startOf.keys()];
+    const comparison = compareCoverage(
+      period,
+      connections.map((name) => startOf.get(name) ?? null),
+      year,
+    );
+    return { ...row, previous: comparison.coverage === 'covered' ? previous : null, comparison };
+  };
   const before = new Map(previousRows.map((r) => [labelsOf(r, dimensions), metricsOf(r, dimensions)]));
+  const everyConnection = new Set([...connectionsOf.values()].flatMap((names) => [...names]));
   // A day or week of this period has no namesake in the previous one: such rows are not compared.
   const timeBucketed = dimensions.includes('day') || dimensions.includes('week');
   return {
@@ -103,7 +138,24 @@ export async function reportDocument(source: ReportSource, query: DocumentQuery)
     previous_filter: filterFields(previousFilter),
     rows: timeBucketed
       ? rows
-      : rows.map((r) => ({ ...r, previous: before.get(labelsOf(r, dimensions)) ?? null })),
-    total: { ...total, previous: previousTotal ?? null },
+      : rows.map((r) => {
+          const labels = labelsOf(r, dimensions);
+          return compared(r, before.get(labels) ?? null, connectionsOf.get(labels) ?? new Set());
+        }),
+    total: compared(total, previousTotal ?? null, everyConnection),
   };
+}
+
+/**
+ * The connections with runs in each group (by its labels), from rows grouped by connection as well: those
+ * whose coverage decides whether the group can be compared.
+ */
+function connectionsByGroup(dimensions: Dimension[], rows: ReportRow[]): Map<string, Set<string>> {
+  const connections = new Map<string, Set<string>>();
+  for (const row of rows) {
+    if (row.runs === 0 || !row.connection) continue;
+    const labels = labelsOf(row, dimensions);
+    connections.set(labels, (connections.get(labels) ?? new Set()).add(row.connection));
+  }
+  return connections;
 }

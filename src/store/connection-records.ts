@@ -16,6 +16,10 @@ export const connectionRecord = z.object({
   url: z.string().describe('The provider API base URL'),
   org: z.string().nullable(),
   created_at: z.string(),
+  covered_from: z
+    .string()
+    .nullable()
+    .describe('From when the store holds every run of this connection; null before a sync completes'),
   last_sync_started_at: z.string().nullable(),
   last_sync_at: z.string().nullable().describe('When the last sync finished'),
   last_sync_result: z
@@ -49,6 +53,7 @@ export function toConnectionRecord(c: Connection, sync: SyncState, locked: boole
     url: c.baseUrl,
     org: c.org,
     created_at: c.createdAt,
+    covered_from: c.coveredFrom,
     last_sync_started_at: sync.lastStartedAt,
     last_sync_at: sync.lastFinishedAt,
     last_sync_result: syncResult(sync, locked),

@@ -27,7 +27,7 @@ export interface NewConnection {
 }
 
 // The token stays out of every read except getConnection's.
-const COLUMNS = ['id', 'name', 'provider', 'base_url', 'org', 'created_at'] as const;
+const COLUMNS = ['id', 'name', 'provider', 'base_url', 'org', 'created_at', 'covered_from'] as const;
 
 function toConnection(row: Omit<Selectable<ConnectionsTable>, 'token_enc'>): Connection {
   return {
@@ -37,6 +37,7 @@ function toConnection(row: Omit<Selectable<ConnectionsTable>, 'token_enc'>): Con
     baseUrl: row.base_url,
     org: row.org,
     createdAt: row.created_at,
+    coveredFrom: row.covered_from,
   };
 }
 

@@ -9,6 +9,8 @@ export interface ConnectionsTable {
   org: string | null;
   token_enc: string;
   created_at: string;
+  /** From when the store holds this connection's runs (ISO 8601); null before its first complete sync. */
+  covered_from: Generated<string | null>;
 }
 
 export interface ProjectsTable {

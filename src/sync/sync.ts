@@ -17,6 +17,7 @@ import type {
 } from '../domain/model.js';
 import { type BatchResult, writeBatch } from '../store/batch.js';
 import { getConnection, listConnections } from '../store/connections.js';
+import { recordCoverage } from '../store/coverage.js';
 import { firstLine, NotFoundError } from '../store/errors.js';
 import { withSyncLock } from '../store/lock.js';
 import { pendingRuns } from '../store/runs.js';
@@ -106,10 +107,15 @@ async function syncLocked(
   const reconciler = partial ? null : await webhookReconciler(store, connection.id);
 
   if (!partial) await recordSyncStart(store, connection.id, new Date(now()));
+  let backfillFrom: string | null = null;
   try {
     const { state } = await readSyncState(store, connection.id);
     const pending = await pendingRuns(store, connection.id);
-    const input = { state, pending, lookbackDays: options.lookbackDays ?? 90 };
+    const lookbackDays = options.lookbackDays ?? 90;
+    // Without a checkpoint the connector backfills the lookback window, which the store then covers (a
+    // sync of some projects only covers no connection).
+    if (state === null && !partial) backfillFrom = new Date(now() - lookbackDays * 86_400_000).toISOString();
+    const input = { state, pending, lookbackDays };
     const events = connector.sync(options.projects ? { ...input, projects: options.projects } : input);
     for await (const event of events) {
       if (event.type === 'projects') classifier.learnProjects(event.projects);
@@ -136,7 +142,10 @@ async function syncLocked(
   summary.requests = connector.requests();
   summary.durationMs = Math.round(performance.now() - startedMs);
   if (reconciler) summary.webhookMissed = await reconciler.record();
-  if (!partial) await recordSyncSuccess(store, connection.id, summary, new Date(now()));
+  if (!partial) {
+    await recordCoverage(store, connection.id, backfillFrom, new Date(now()));
+    await recordSyncSuccess(store, connection.id, summary, new Date(now()));
+  }
   return summary;
 }
 

@@ -11,6 +11,7 @@ import { reportDocument } from '../../src/metrics/report-document.js';
 import { METRIC_GROUPS, type ReportRow } from '../../src/metrics/vocabulary.js';
 import { writeBatch } from '../../src/store/batch.js';
 import { addConnection } from '../../src/store/connections.js';
+import { recordCoverage } from '../../src/store/coverage.js';
 import type { Store } from '../../src/store/store.js';
 import { freshStore } from '../store/engines.js';
 import { STATUS_OF } from '../store/fixtures.js';
@@ -249,6 +250,10 @@ async function load(store: Store): Promise<void> {
     org: 'acme',
     token: 'token-b',
   });
+  // Both backfilled from February: every period these tests compare is covered (test/metrics/coverage.test.ts
+  // has the rest).
+  for (const connection of [bitrise, buildkite])
+    await recordCoverage(store, connection.id, '2026-02-01T00:00:00.000Z', new Date());
   await writeBatch(store, bitrise.id, {
     projects: [{ key: 'app-ios', name: 'iOS App', owner: null, repoUrl: null, webUrl: null }],
     runs: IOS.map((s) => run('app-ios', 'primary', s)),

@@ -6,6 +6,7 @@ import { before, test } from 'node:test';
 import type { ClassifiedRun } from '../../src/domain/model.js';
 import { writeBatch } from '../../src/store/batch.js';
 import { addConnection } from '../../src/store/connections.js';
+import { recordCoverage } from '../../src/store/coverage.js';
 import { openStore } from '../../src/store/store.js';
 import { runInProcess } from '../cli/in-process.js';
 import { scratch } from '../store/engines.js';
@@ -28,6 +29,7 @@ before(async () => {
     org: null,
     token: 'x',
   });
+  await recordCoverage(store, connection.id, '2026-01-01T00:00:00.000Z', new Date());
   const runs: ClassifiedRun[] = [];
   for (let d = 0; d < 20; d++) {
     for (let i = 0; i < 5; i++) {
@@ -104,7 +106,10 @@ test('json: each row and the total carry the previous period; csv: prev_ fields'
   assert.deepEqual(document.metrics, ['flaky']);
   const csv = await cli(['report', '--format', 'csv', '--compare', 'previous', ...PERIOD]);
   const header = csv.stdout.split('\n')[0] ?? '';
-  assert.match(header, /^project,connection,runs,.*,queue_s_p95,prev_runs,prev_success,/);
+  assert.match(
+    header,
+    /^project,connection,runs,.*,queue_s_p95,coverage,covered_from,prev_runs,prev_success,/,
+  );
 });
 
 test('--by agent_queue and --agent-queue', async () => {

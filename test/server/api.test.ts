@@ -9,14 +9,16 @@ import { after, before, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { DEFAULT_RULES } from '../../src/classify/classify.js';
 import { runCli } from '../../src/cli/program.js';
+import { dayWords } from '../../src/metrics/coverage.js';
 import { flakyList } from '../../src/metrics/flaky.js';
 import { flakyRanking } from '../../src/metrics/flaky-ranking.js';
 import { report } from '../../src/metrics/report.js';
+import type { ReportDocument } from '../../src/metrics/report-document.js';
 import { DIMENSIONS, METRIC_FIELDS } from '../../src/metrics/vocabulary.js';
 import { registerErrorHandling } from '../../src/server/errors.js';
 import type { SyncRunner } from '../../src/server/sync-runner.js';
 import type { ConnectionRecord } from '../../src/store/connection-records.js';
-import { addConnection } from '../../src/store/connections.js';
+import { addConnection, listConnections } from '../../src/store/connections.js';
 import { InvalidInputError, StoreError } from '../../src/store/errors.js';
 import { SyncLockedError } from '../../src/store/lock.js';
 import { listProjectRecords, RUN_RECORD_FIELDS } from '../../src/store/run-records.js';
@@ -56,12 +58,7 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-type ReportBody = {
-  by: string[];
-  filter: Record<string, unknown>;
-  rows: Record<string, unknown>[];
-  total: Record<string, unknown>;
-};
+type ReportBody = Pick<ReportDocument, 'by' | 'filter' | 'coverage' | 'rows' | 'total'>;
 
 test('the OpenAPI document describes every API route with a response schema', async () => {
   const { body } = await api.call('GET', '/api/openapi.json');
@@ -362,10 +359,20 @@ test('report: metric groups and the previous period, as the metrics module compu
   assert.deepEqual(document.metrics, ['flaky', 'rates']);
   assert.equal(document.previous_filter.until, since);
   const metrics = ['flaky', 'rates'] as const;
-  const [previousTotal] = await report(store, { filter: document.previous_filter, by: [], metrics });
-  assert.deepEqual(document.total.previous, previousTotal);
+  // The sandbox was backfilled 90 days: the store does not hold the year before, so nothing is compared.
+  const coveredFrom = (await listConnections(store))
+    .flatMap((c) => (c.coveredFrom === null ? [] : [c.coveredFrom]))
+    .sort()
+    .at(-1);
+  assert.deepEqual(document.total.comparison, {
+    coverage: 'not_covered',
+    covered_from: coveredFrom,
+    note: `no data before ${dayWords(coveredFrom as string, new Date(until).getUTCFullYear())}`,
+  });
+  assert.equal(document.total.previous, null, 'never a change against a period the store does not hold');
+  assert.ok(document.rows.every((r) => r.previous === null && r.comparison?.coverage === 'not_covered'));
   const [total] = await report(store, { filter: { since, until }, by: [], metrics });
-  const { previous: _, ...current } = document.total;
+  const { previous: _, comparison: _c, ...current } = document.total;
   assert.deepEqual(current, total);
   assert.ok(document.rows.length > 1 && document.rows.every((r) => typeof r.trigger === 'string'));
   assert.ok('flaky_rate' in document.total && 'abort_rate' in document.total);

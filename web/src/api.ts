@@ -1,6 +1,7 @@
 // Talking to the server: JSON over fetch, the bearer token when the server asks for one, and errors as
 // sentences a person can read.
 
+import type { Comparison, SelectionCoverage } from '../../src/metrics/coverage.js';
 import type { FlakyList } from '../../src/metrics/flaky.js';
 import type { SyncStatusRecord as SyncStatus } from '../../src/server/routes/sync.js';
 import type { ConnectionRecord } from '../../src/store/connection-records.js';
@@ -15,14 +16,19 @@ export interface Figures {
   readonly [field: string]: unknown;
 }
 
-/** A report row: one label per dimension, metric fields, and when compared the previous period's. */
+/**
+ * A report row: one label per dimension, metric fields, and when compared whether the previous period is
+ * covered and, only then, its figures.
+ */
 export interface ReportRow extends Figures {
   readonly previous?: Figures | null;
+  readonly comparison?: Comparison;
 }
 
 export interface ReportDocument {
   by: string[];
   filter: Record<string, unknown>;
+  coverage: SelectionCoverage;
   rows: ReportRow[];
   total: ReportRow;
 }

@@ -2,7 +2,7 @@
 // module adds later are shown too, with a label and unit guessed from their snake_case name.
 
 import { formatDuration } from '../../src/domain/duration.js';
-import type { Figures } from './api.js';
+import type { Figures, ReportRow } from './api.js';
 import { h } from './dom.js';
 
 export type Unit = 'count' | 'ratio' | 'seconds' | 'credits';
@@ -71,7 +71,10 @@ export function formatValue(field: string, value: unknown): string {
 const asNumber = (value: unknown) => (typeof value === 'number' ? value : null);
 
 /** ▲/▼ and the change against the previous period, coloured good or bad where that is known. */
-export function trend(field: string, current: Figures | undefined, previous: Figures | null | undefined) {
+export function trend(field: string, current: ReportRow | undefined, previous: Figures | null | undefined) {
+  // A previous period the store does not wholly cover is no baseline, and the page says why.
+  const note = current?.comparison?.note;
+  if (note) return h('span', { class: 'trend none', title: 'not compared with the previous period' }, note);
   const now = asNumber(current?.[field]);
   const before = asNumber(previous?.[field]);
   // A previous period without runs (before the history starts) is no baseline.

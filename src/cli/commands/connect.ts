@@ -116,6 +116,7 @@ function registerAdd(connect: Command, cli: Cli): void {
           baseUrl,
           org,
           createdAt: new Date().toISOString(),
+          coveredFrom: null,
         };
         if (options.verify) {
           const result = await verifyConnection(draft, token);

@@ -2,6 +2,7 @@
 // previous period of the same length.
 import type { Command } from 'commander';
 import type { RunFilter } from '../../domain/model.js';
+import { lineText } from '../../domain/text.js';
 import { type ComparedRow, type ReportDocument, reportDocument } from '../../metrics/report-document.js';
 import {
   BASE_METRICS,
@@ -154,11 +155,16 @@ function sectionsOf(extra: MetricGroup[], split: boolean): Section[] {
   return [...overview, ...extra.map(group)];
 }
 
-/** A row flattened for the output formats: metrics, their change, and `prev_<field>` for csv. */
+/**
+ * A row flattened for the output formats: metrics, their change, and for csv `prev_<field>` and whether the
+ * previous period is covered.
+ */
 function flatRow(row: ComparedRow, fields: string[]): Row {
-  const { previous, ...current } = row;
+  const { previous, comparison, ...current } = row;
   const flat: Row = { ...(current as Row) };
   if (previous === undefined) return flat;
+  flat.coverage = comparison?.coverage ?? null;
+  flat.covered_from = comparison?.covered_from ?? null;
   for (const key of fields) {
     const before = (previous as Record<string, Cell> | null)?.[key] ?? null;
     flat[`prev_${key}`] = before;
@@ -236,10 +242,17 @@ export async function renderReport(store: Store, view: ReportView): Promise<stri
     flatRow(r as ComparedRow, fields),
   );
   if (view.format === 'csv') {
-    const prev = compared ? fields.map((key) => ({ key: `prev_${key}`, header: key })) : [];
+    const prev = compared
+      ? ['coverage', 'covered_from', ...fields.map((key) => `prev_${key}`)].map((key) => ({
+          key,
+          header: key,
+        }))
+      : [];
     return renderCsv(table, [...labels, ...fields.map((key) => ({ key, header: key })), ...prev]);
   }
-  if (view.format === 'md') return renderMarkdown(table, [...labels, ...metricColumns(fields, compared)]);
+  const notes = comparisonNotes(document, labels);
+  if (view.format === 'md')
+    return [renderMarkdown(table, [...labels, ...metricColumns(fields, compared)]), ...notes].join('\n\n');
   const period = document.previous_filter;
   const against = period ? ` (Δ against ${period.since?.slice(0, 10)} to ${period.until?.slice(0, 10)})` : '';
   const render = (section: Section) =>
@@ -248,7 +261,28 @@ export async function renderReport(store: Store, view: ReportView): Promise<stri
   const tables = shown.map((section) =>
     shown.length > 1 ? `${section.title}${against}\n${render(section)}` : render(section),
   );
-  return `${tables.join('\n\n')}\n\n${shown.flatMap((section) => section.legend).join('\n')}`;
+  const legend = [...notes, ...shown.flatMap((section) => section.legend)];
+  return `${tables.join('\n\n')}\n\n${legend.join('\n')}`;
+}
+
+/**
+ * Rows whose previous period the store does not wholly cover, grouped by why: they have no Δ, and this says
+ * so ("no Δ for total, API Service: no data before 12 Sep").
+ */
+function comparisonNotes(document: ReportDocument, labels: Column[]): string[] {
+  const rows: [string, ComparedRow][] = [
+    ...document.rows.map((r): [string, ComparedRow] => [
+      lineText(labels.map((c) => r[c.key as Dimension] ?? '(none)').join(' / ')),
+      r,
+    ]),
+    ['total', document.total],
+  ];
+  const byNote = new Map<string, string[]>();
+  for (const [label, row] of rows) {
+    const note = row.comparison?.note;
+    if (note) byNote.set(note, [...(byNote.get(note) ?? []), label]);
+  }
+  return [...byNote].map(([note, names]) => `no Δ for ${names.join(', ')}: ${note}`);
 }
 
 export function registerReport(program: Command, cli: Cli): void {

@@ -3,6 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { CLASSIFICATIONS, PROVIDERS } from '../../domain/model.js';
+import { COVERAGE_STATUSES } from '../../metrics/coverage.js';
 import { reportDocument } from '../../metrics/report-document.js';
 import { DIMENSIONS, METRIC_FIELDS, METRIC_GROUPS } from '../../metrics/vocabulary.js';
 import type { ServerContext } from '../context.js';
@@ -47,9 +48,23 @@ const reportMetrics = z
   })
   .catchall(figure);
 
+const comparison = z
+  .object({
+    coverage: z
+      .enum(COVERAGE_STATUSES)
+      .describe('covered: the store holds the whole previous period for the row’s connections'),
+    covered_from: z.string().nullable().describe('From when the store holds every run of those connections'),
+    note: z.string().nullable().describe('Why there is no change, e.g. "no data before 12 Sep"'),
+  })
+  .describe('Whether the previous period can be compared; only covered rows carry `previous`');
+
 const reportRow = reportMetrics
   .extend({
-    previous: reportMetrics.nullable().optional().describe('The same group over the previous period'),
+    previous: reportMetrics
+      .nullable()
+      .optional()
+      .describe('The same group over the previous period; null: no runs there, or not covered'),
+    comparison: comparison.optional(),
   })
   .catchall(figure)
   .describe('Group labels (one field per dimension) and metric fields, snake_case');
@@ -59,6 +74,12 @@ const reportBody = z.object({
   metrics: z.array(z.enum(METRIC_GROUPS)).optional(),
   filter: z.record(z.string(), z.unknown()),
   previous_filter: z.record(z.string(), z.unknown()).optional(),
+  coverage: z
+    .object({
+      from: z.string().nullable().describe('From when the store holds the runs of every connection below'),
+      connections: z.array(z.object({ connection: z.string(), covered_from: z.string().nullable() })),
+    })
+    .describe('The connections the filter may read and from when the store holds their runs'),
   rows: z.array(reportRow),
   total: reportRow,
 });

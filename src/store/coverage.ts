@@ -1,0 +1,41 @@
+// Moving a connection's `covered_from` (DESIGN.md "Coverage") when a sync of it completes. A backfill covers
+// its whole window, so it can only move the mark earlier; any other completed sync sets a mark that is
+// still missing (its first backfill failed half-way) to its earliest stored run, which the store holds.
+import { sql } from 'kysely';
+import type { Store } from './store.js';
+
+/**
+ * After a completed sync of the connection: `backfillFrom` is the start of the window it backfilled, or
+ * null when it read on from a checkpoint. `at` stands in when the connection has no run at all.
+ */
+export async function recordCoverage(
+  store: Store,
+  connectionId: number,
+  backfillFrom: string | null,
+  at: Date,
+): Promise<void> {
+  if (backfillFrom !== null) {
+    await store.db
+      .updateTable('connections')
+      .set({ covered_from: backfillFrom })
+      .where('id', '=', connectionId)
+      .where((eb) => eb.or([eb('covered_from', 'is', null), eb('covered_from', '>', backfillFrom)]))
+      .execute();
+    return;
+  }
+  const first = await store.db
+    .selectFrom('runs')
+    .select(sql<number | string | null>`min(triggered_us)`.as('first_us'))
+    .where('connection_id', '=', connectionId)
+    .executeTakeFirst();
+  const from =
+    first?.first_us === null || first?.first_us === undefined
+      ? at.toISOString()
+      : new Date(Math.floor(Number(first.first_us) / 1000)).toISOString();
+  await store.db
+    .updateTable('connections')
+    .set({ covered_from: from })
+    .where('id', '=', connectionId)
+    .where('covered_from', 'is', null)
+    .execute();
+}
