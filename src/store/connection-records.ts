@@ -2,7 +2,7 @@
 // /api/connections answers with, each with its last sync. Never a token: the CLI adds a masked one itself.
 import { z } from 'zod';
 import { type Connection, PROVIDERS } from '../domain/model.js';
-import { listConnections } from './connections.js';
+import { listConnections, readStoredToken } from './connections.js';
 import { syncLockHolder } from './lock.js';
 import type { Store } from './store.js';
 import { readSyncState, type SyncState, syncSummaryRecord } from './sync-state.js';
@@ -32,6 +32,10 @@ export const connectionRecord = z.object({
     .record(z.string(), z.unknown())
     .nullable()
     .describe('What the last successful sync did, as `buildlens --json sync` prints per connection'),
+  token_error: z
+    .string()
+    .nullable()
+    .describe('Why the stored token cannot be read (key missing or wrong); null when it can'),
 });
 export type ConnectionRecord = z.infer<typeof connectionRecord>;
 
@@ -46,7 +50,12 @@ export function syncResult(sync: SyncState, locked: boolean): SyncResult {
   return sync.lastError === null ? 'ok' : 'failed';
 }
 
-export function toConnectionRecord(c: Connection, sync: SyncState, locked: boolean): ConnectionRecord {
+export function toConnectionRecord(
+  c: Connection,
+  sync: SyncState,
+  locked: boolean,
+  tokenError: string | null,
+): ConnectionRecord {
   return {
     name: c.name,
     provider: c.provider,
@@ -62,15 +71,21 @@ export function toConnectionRecord(c: Connection, sync: SyncState, locked: boole
       sync.lastSummary !== null && typeof sync.lastSummary === 'object'
         ? syncSummaryRecord(sync.lastSummary)
         : null,
+    token_error: tokenError,
   };
 }
 
-/** Every connection by name, with its last sync. */
+/** Every connection by name, with its last sync and whether its token can be read. */
 export async function listConnectionRecords(store: Store): Promise<ConnectionRecord[]> {
   const connections = await listConnections(store);
   return Promise.all(
     connections.map(async (c) =>
-      toConnectionRecord(c, await readSyncState(store, c.id), (await syncLockHolder(store, c.id)) !== null),
+      toConnectionRecord(
+        c,
+        await readSyncState(store, c.id),
+        (await syncLockHolder(store, c.id)) !== null,
+        (await readStoredToken(store, c.name)).error,
+      ),
     ),
   );
 }

@@ -154,13 +154,9 @@ function registerList(connect: Command, cli: Cli): void {
       await cli.withStore(async (store) => {
         const rows = [];
         for (const record of await listConnectionRecords(store)) {
-          const { token, error } = await readStoredToken(store, record.name);
-          // The API's record plus the masked token, which only the CLI shows; an unreadable one says why.
-          rows.push({
-            ...record,
-            token: token === null ? 'unreadable' : maskToken(token),
-            token_error: error,
-          });
+          const { token } = await readStoredToken(store, record.name);
+          // The API's record plus the masked token, which only the CLI shows.
+          rows.push({ ...record, token: token === null ? 'unreadable' : maskToken(token) });
         }
         const unreadable = rows.filter((r) => r.token_error !== null);
         if (unreadable.length > 0 && !cli.options.json)
