@@ -42,11 +42,20 @@ export class Cli {
   /** The streams given, behind redaction: no secret reaches stdout or stderr. */
   readonly io: Io;
 
+  /** The stream given, without redaction: only printSecretText writes to it. */
+  private readonly plainStdout: Output;
+
   constructor(
     io: Io,
     readonly options: GlobalOptions,
   ) {
+    this.plainStdout = io.stdout;
     this.io = { ...io, stdout: redacting(io.stdout), stderr: redacting(io.stderr) };
+  }
+
+  /** Data that holds a secret the user asked to see (a new webhook secret): stdout, not redacted. */
+  printSecretText(text: string): void {
+    this.plainStdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
   /** Data the user asked for: stdout. */

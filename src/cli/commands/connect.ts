@@ -19,6 +19,7 @@ import type { Cli } from '../context.js';
 import { ConnectionFailure, UsageError } from '../errors.js';
 import { type Column, renderTable } from '../format.js';
 import { parseBaseUrl, parseProvider } from '../parse.js';
+import { registerWebhook } from './webhook.js';
 
 const DEFAULTS: Record<Provider, { url: string; tokenEnv: string }> = {
   bitrise: { url: DEFAULT_BITRISE_URL, tokenEnv: 'BITRISE_TOKEN' },
@@ -243,4 +244,5 @@ export function registerConnect(program: Command, cli: Cli): void {
   registerVerify(connect, cli);
   registerSetToken(connect, cli);
   registerRemove(connect, cli);
+  registerWebhook(connect, cli);
 }
