@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream';
 import { redact } from '../domain/redaction.js';
 import { keyFileFor, keyFileWarning } from '../store/secrets.js';
-import { openStore, type Store } from '../store/store.js';
+import { damagedStoreError, openStore, type Store } from '../store/store.js';
 
 /** Where a command writes: a stream's `write`, and whether it is a terminal (and how wide). */
 export interface Output {
@@ -95,6 +95,8 @@ export class Cli {
     if (warning) this.warn(warning);
     try {
       return await work(store);
+    } catch (error) {
+      throw damagedStoreError(error, store) ?? error;
     } finally {
       await store.close();
     }

@@ -1,7 +1,7 @@
 // The HTTP server: security and errors first, then one plugin per group of routes, then the dashboard.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { redact } from '../domain/redaction.js';
 import type { Store } from '../store/store.js';
 import { WebhookProcessor } from '../webhooks/processor.js';
@@ -20,7 +20,7 @@ import { runRoutes } from './routes/runs.js';
 import { syncRoutes } from './routes/sync.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { zodValidatorCompiler } from './schema.js';
-import { registerSecurity } from './security.js';
+import { registerSecurity, setSecurityHeaders } from './security.js';
 import { registerStatic } from './static.js';
 import type { SyncRunner } from './sync-runner.js';
 
@@ -52,6 +52,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT_BYTES,
     // Our own errors are one-line and safe to show; Fastify's defaults would be replaced anyway.
     return503OnClosing: true,
+    // A URL that cannot be decoded (invalid UTF-8 in a percent-encoding) is refused before any hook runs:
+    // it still gets our error shape and the security headers.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      setSecurityHeaders(reply);
+      const bad = error.code === 'FST_ERR_BAD_URL';
+      reply.code(bad ? 400 : 500).send({
+        error: bad ? 'bad_request' : 'internal_error',
+        message: bad ? 'the URL is not valid: a percent-encoded part is not UTF-8' : 'internal error',
+      });
+    },
   });
   app.setValidatorCompiler(zodValidatorCompiler);
   // JSON bodies only: a plain-text or form POST (what a foreign page can send without asking) gets a 415.

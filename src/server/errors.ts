@@ -2,6 +2,7 @@
 // see a stack trace; unexpected errors are logged here and answered with a plain 500. Input the client can
 // fix is a 400; a store that cannot serve (a full disk, an unreadable key) is a 503 with its one line.
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { RulesError } from '../classify/rules.js';
 import { InvalidInputError, NotFoundError, StoreError } from '../store/errors.js';
 import { SyncLockedError } from '../store/lock.js';
 
@@ -29,6 +30,8 @@ const CODES: Record<number, string> = {
 };
 
 function statusOf(error: FastifyError): number {
+  // A broken rules file is the server's configuration, not the request: its one line says what to fix.
+  if (error instanceof RulesError) return 503;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof BadRequest || error instanceof InvalidInputError) return 400;
   if (error instanceof Conflict || error instanceof SyncLockedError) return 409;

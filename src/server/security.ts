@@ -69,6 +69,12 @@ const HEADERS: Record<string, string> = {
   'permissions-policy': 'camera=(), microphone=(), geolocation=()',
 };
 
+/** The headers every answer carries, our framework-level errors included. */
+export function setSecurityHeaders(reply: FastifyReply): void {
+  for (const [name, value] of Object.entries(HEADERS)) reply.header(name, value);
+  reply.header('cache-control', 'no-store');
+}
+
 function hostName(hostHeader: string | undefined): string {
   if (!hostHeader) return '';
   const bracketed = /^(\[[^\]]*\])/.exec(hostHeader);
@@ -86,9 +92,8 @@ export function registerSecurity(app: FastifyInstance, options: SecurityOptions)
   );
 
   app.addHook('onRequest', async (request, reply) => {
-    for (const [name, value] of Object.entries(HEADERS)) reply.header(name, value);
     // Answers are data unless a route says otherwise (the dashboard's files set their own caching).
-    reply.header('cache-control', 'no-store');
+    setSecurityHeaders(reply);
 
     if (options.loopback && !isLoopbackHost(hostName(request.headers.host).toLowerCase()))
       return deny(reply, 403, 'forbidden', 'this server answers only to localhost / 127.0.0.1 host names');

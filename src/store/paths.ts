@@ -17,6 +17,12 @@ export function resolveLocation(location?: string, env: NodeJS.ProcessEnv = proc
   if (location === '')
     throw new StoreError('the database location is empty: give a file path or a postgres:// URL');
   const resolved = location || env.BUILDLENS_DB || join(userDataDir(env), 'buildlens.db');
+  // SQLite would make these an in-memory database (gone when the command ends) or a file named after them.
+  if (resolved === ':memory:' || /^file:/i.test(resolved)) {
+    throw new StoreError(
+      `"${resolved}" is not supported: buildlens keeps its data in a database file; give a file path or a postgres:// URL`,
+    );
+  }
   // Any other URL would otherwise become a folder named after its scheme with a SQLite file in it.
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(resolved)?.[1];
   if (scheme !== undefined && !isPostgresUrl(resolved)) {

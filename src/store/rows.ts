@@ -22,6 +22,15 @@ function text<T extends string | null>(value: T, lines = false): T {
   return (value === null ? null : storedText(value, lines)) as T;
 }
 
+/**
+ * Credits a run can plausibly cost: a negative one is no cost, and a huge one (1.79e308) would make every
+ * sum Infinity, printed as `Infinity` in CSV and `null` in JSON. Anything else is stored as null.
+ */
+const MAX_COST = 1e9;
+function cost(value: number | null): number | null {
+  return value !== null && Number.isFinite(value) && value >= 0 && value <= MAX_COST ? value : null;
+}
+
 function hashOf(content: unknown): string {
   return createHash('sha256').update(JSON.stringify(content)).digest('base64url');
 }
@@ -64,7 +73,7 @@ export function runRow(connectionId: number, run: ClassifiedRun): Insertable<Run
     queue_s: run.queueS,
     duration_s: run.durationS,
     setup_s: run.setupS,
-    cost: run.cost,
+    cost: cost(run.cost),
     machine: text(run.machine),
     stack: text(run.stack),
     agent_queue: text(run.agentQueue),
@@ -129,7 +138,7 @@ export function jobRow(connectionId: number, job: Job & Partial<ClassifiedJob>):
     soft_failed: job.softFailed ? 1 : 0,
     retried: job.retried ? 1 : 0,
     retry_of: job.retryOf,
-    cost: job.cost,
+    cost: cost(job.cost),
     web_url: job.webUrl,
     reason: text(job.reason),
     depends_on: job.dependsOn === null ? null : JSON.stringify(job.dependsOn),

@@ -1,5 +1,5 @@
 // Opening the store: SQLite file by default, PostgreSQL for a postgres:// URL. Migrations run on open.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, type Stats, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import {
@@ -36,6 +36,8 @@ export async function openStore(location?: string): Promise<Store> {
     await migrate(store);
   } catch (error) {
     await store.close().catch(() => {});
+    const damaged = damagedStoreError(error, store);
+    if (damaged) throw damaged;
     throw new StoreError(`cannot open the store at ${store.location}: ${redact(firstLine(error), resolved)}`);
   }
   return store;
@@ -44,6 +46,9 @@ export async function openStore(location?: string): Promise<Store> {
 function openSqlite(path: string): Store {
   let database: Database.Database | undefined;
   try {
+    // Opening a FIFO waits for a writer for ever; a device or socket is no database either.
+    const kind = fileKind(path);
+    if (kind !== null) throw new StoreError(`cannot open the store at ${path}: it is ${kind}, not a file`);
     makeDirs(dirname(path));
     // Created here so the mode is 0600 from the start; SQLite gives its -wal and -shm files the same mode.
     closeSync(openSync(path, 'a', 0o600));
@@ -53,10 +58,29 @@ function openSqlite(path: string): Store {
     database.pragma('foreign_keys = ON');
   } catch (error) {
     database?.close();
-    throw new StoreError(`cannot open the store at ${path}: ${sqliteReason(error)}`);
+    if (error instanceof StoreError) throw error;
+    throw (
+      damagedStoreError(error, { dialect: 'sqlite', location: path }) ??
+      new StoreError(`cannot open the store at ${path}: ${sqliteReason(error)}`)
+    );
   }
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
   return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
+}
+
+/** What a path that exists but is not a regular file is ("a FIFO"); null for a file or nothing. */
+function fileKind(path: string): string | null {
+  let stat: Stats;
+  try {
+    stat = statSync(path);
+  } catch {
+    return null;
+  }
+  if (stat.isFile()) return null;
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isSocket()) return 'a socket';
+  return 'a device';
 }
 
 function sqliteReason(error: unknown): string {
@@ -90,6 +114,24 @@ function openPostgres(url: string): Store {
   pool.on('error', () => {});
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', location, close: () => db.destroy() };
+}
+
+const RESTORE = (path: string) =>
+  `check it with sqlite3 ${path} "PRAGMA integrity_check" and restore it from a backup, with its buildlens.key`;
+
+/**
+ * SQLite's report of a damaged file (any command may meet it, on whichever page is damaged) as the one line
+ * that says so and what to do; null for any other error.
+ */
+export function damagedStoreError(
+  error: unknown,
+  store: Pick<Store, 'dialect' | 'location'>,
+): StoreError | null {
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  if (store.dialect !== 'sqlite' || !code.startsWith('SQLITE_CORRUPT')) return null;
+  return new StoreError(
+    `the database file ${store.location} is damaged (${firstLine(error)}): ${RESTORE(store.location)}`,
+  );
 }
 
 /** The URL with its password elided, or the bare scheme when it cannot be parsed. */

@@ -1,0 +1,166 @@
+// Smaller hardening of the store and server: what `--db` may name, a damaged file, a URL that is not
+// UTF-8, a broken rules file under the server, implausible costs, and no core dumps from the launcher.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runRow } from '../../src/store/rows.js';
+import { openStore } from '../../src/store/store.js';
+import { startCli } from '../crash/cli.js';
+import { startRig, syncOnce } from '../faults/rig.js';
+import { run as fixtureRun } from '../store/fixtures.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'buildlens-hardening-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+const env = { XDG_DATA_HOME: join(dir, 'data'), NO_COLOR: '1' };
+
+/** The CLI in a child process, killed after a minute (what it takes to tell a hang from an answer). */
+async function cli(args: string[], cwd = dir) {
+  const run = startCli(args, env, cwd);
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), 60_000);
+  const result = await run.done;
+  clearTimeout(timer);
+  return result;
+}
+
+test('--db naming a FIFO, :memory: or a file: URI is refused in one line; nothing is created', async () => {
+  const fifo = join(dir, 'pipe');
+  execFileSync('mkfifo', [fifo]);
+  const piped = await cli(['--db', fifo, 'connect', 'list']);
+  assert.equal(piped.signal, null, 'it did not hang');
+  assert.equal(piped.code, 2, piped.stderr);
+  assert.equal(
+    piped.stderr,
+    `buildlens: cannot open the store at ${fifo}: it is a FIFO (named pipe), not a file\n`,
+  );
+
+  const cwd = mkdtempSync(join(dir, 'cwd-'));
+  for (const location of [':memory:', 'file:team.db?mode=memory', 'file::memory:']) {
+    const result = await cli(['--db', location, 'connect', 'list'], cwd);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      /^buildlens: ".*" is not supported: buildlens keeps its data in a database file; give a file path or a postgres:\/\/ URL\n$/,
+    );
+    assert.deepEqual(readdirSync(cwd), [], `nothing created for ${location}`);
+  }
+});
+
+test('a damaged database file: commands say so, exit 2, and name PRAGMA integrity_check', async (t) => {
+  const rig = await startRig({ now: Date.now() });
+  t.after(() => rig.close());
+  assert.ok((await syncOnce(rig, 'buildkite')).ok);
+  await rig.store.close();
+  // Every page but the first (the schema) overwritten: what a disk or a copy gone wrong leaves.
+  const size = statSync(rig.dbPath).size;
+  const fd = openSync(rig.dbPath, 'r+');
+  writeSync(fd, Buffer.alloc(size - 4096, 0x5a), 0, size - 4096, 4096);
+  closeSync(fd);
+  for (const args of [['connect', 'list'], ['runs'], ['report'], ['sync']]) {
+    const result = await cli(['--db', rig.dbPath, '-q', ...args]);
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assert.equal(
+      result.stderr,
+      `buildlens: the database file ${rig.dbPath} is damaged (database disk image is malformed): check it with sqlite3 ${rig.dbPath} "PRAGMA integrity_check" and restore it from a backup, with its buildlens.key\n`,
+      args.join(' '),
+    );
+  }
+  rig.store = await openStore(join(rig.dir, 'other.db'));
+});
+
+/** A raw request, so the path goes out exactly as written. */
+function rawGet(
+  port: number,
+  path: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((ok, fail) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => {
+        body += chunk;
+      });
+      res.on('end', () => ok({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+test('serve: a URL that is not UTF-8 and a broken rules file get our error shape and headers; no core dumps', async (t) => {
+  const work = mkdtempSync(join(dir, 'serve-'));
+  const db = join(work, 'buildlens.db');
+  writeFileSync(join(work, 'rules.yaml'), 'rules:\n  - name: r\n    classification: nonsense\n');
+  // Core dumps allowed where the launcher starts: it must turn them off itself.
+  const child = spawn(
+    'sh',
+    [
+      '-c',
+      'ulimit -c unlimited 2>/dev/null || ulimit -c 4096; exec "$0" "$@"',
+      process.execPath,
+      join(ROOT, 'bin', 'buildlens'),
+      '--db',
+      db,
+      'serve',
+      '--port',
+      '0',
+    ],
+    { cwd: work, env: { ...process.env, ...env } },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  let output = '';
+  child.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
+  let port = 0;
+  for (let i = 0; !port && i < 600; i++) {
+    port = Number(/http:\/\/127\.0\.0\.1:(\d+)\//.exec(output)?.[1] ?? 0);
+    if (!port) await sleep(100);
+  }
+  assert.ok(port, output);
+
+  const limits = readFileSync(`/proc/${child.pid}/limits`, 'utf8');
+  assert.match(limits, /^Max core file size\s+0\s+0\s+bytes/m, limits);
+
+  for (const path of ['/api/runs%ff', '/%c3%28', '/api/%80']) {
+    const answer = await rawGet(port, path);
+    assert.equal(answer.status, 400, path);
+    assert.deepEqual(JSON.parse(answer.body), {
+      error: 'bad_request',
+      message: 'the URL is not valid: a percent-encoded part is not UTF-8',
+    });
+    assert.equal(answer.headers['x-content-type-options'], 'nosniff', path);
+    assert.match(String(answer.headers['content-security-policy']), /default-src 'self'/);
+  }
+
+  const rules = await rawGet(port, '/api/rules');
+  assert.equal(rules.status, 503, rules.body);
+  const body = JSON.parse(rules.body) as { error: string; message: string };
+  assert.equal(body.error, 'unavailable');
+  assert.match(body.message, /rules\.yaml: rule 1 \("r"\): classification: /);
+});
+
+test('a credit cost that is negative, infinite or absurdly large is stored as no cost', () => {
+  for (const cost of [1.79e308, -5, Number.POSITIVE_INFINITY, 1e12]) {
+    assert.equal(runRow(1, fixtureRun('b1', 0, { cost })).cost, null, String(cost));
+  }
+  assert.equal(runRow(1, fixtureRun('b1', 0, { cost: 12.5 })).cost, 12.5);
+  assert.equal(runRow(1, fixtureRun('b1', 0, { cost: 0 })).cost, 0);
+});
