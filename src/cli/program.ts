@@ -5,6 +5,7 @@ import { registerClassify } from './commands/classify.js';
 import { registerConnect } from './commands/connect.js';
 import { registerDemo } from './commands/demo.js';
 import { registerFlaky } from './commands/flaky.js';
+import { registerLevels } from './commands/levels.js';
 import { registerProjects } from './commands/projects.js';
 import { registerReport } from './commands/report.js';
 import { registerRuns } from './commands/runs.js';
@@ -45,6 +46,7 @@ function buildProgram(cli: Cli): Command {
   registerConnect(program, cli);
   registerSync(program, cli);
   registerRuns(program, cli);
+  registerLevels(program, cli);
   registerClassify(program, cli);
   registerFlaky(program, cli);
   registerReport(program, cli);

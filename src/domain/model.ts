@@ -160,6 +160,29 @@ export interface Job {
   dependsOn: string[] | null;
 }
 
+/**
+ * A unit inside a job or a standalone build: a Bitrise step of a build's log summary, a Buildkite command
+ * job seen as its pipeline step. Waits for a person and gates (Buildkite block, wait, trigger) are not steps.
+ */
+export interface Step {
+  /** Unique within the connection (Bitrise `<build slug>/<step uuid>`, Buildkite job id). */
+  key: string;
+  runKey: string;
+  /** The job it ran in; null for a Bitrise standalone build's steps (the run is its only job). */
+  jobKey: string | null;
+  /** What steps are grouped by across runs: the Bitrise step title, the Buildkite step key, else its label. */
+  name: string;
+  /** The Bitrise library step (`git-clone`, `script`); the Buildkite step key. */
+  stepId: string | null;
+  /** Order within its job, from 0. */
+  position: number;
+  status: RunStatus;
+  providerStatus: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationS: number | null;
+}
+
 /** The original provider object, kept so normalization and classification can be re-run offline. */
 export interface RawPayload {
   /** e.g. `app`, `build`, `pipeline`, `bk_pipeline`, `bk_build`. */

@@ -12,6 +12,7 @@ import { registerOpenApi } from './openapi.js';
 import { connectionRoutes } from './routes/connections.js';
 import { flakyRoutes } from './routes/flaky.js';
 import { healthRoutes } from './routes/health.js';
+import { levelRoutes } from './routes/levels.js';
 import { projectRoutes } from './routes/projects.js';
 import { prometheusRoutes } from './routes/prometheus.js';
 import { reportRoutes } from './routes/report.js';
@@ -85,6 +86,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     connectionRoutes,
     projectRoutes,
     runRoutes,
+    levelRoutes,
     reportRoutes,
     flakyRoutes,
     ruleRoutes,

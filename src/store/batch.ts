@@ -1,10 +1,11 @@
 // Writing what a connector yields: one transaction per batch, skipping rows whose content is unchanged,
 // and moving the checkpoint only together with the rows it covers.
 import type { Insertable, Kysely } from 'kysely';
-import type { ClassifiedJob, ClassifiedRun, Job, Project, RawPayload } from '../domain/model.js';
+import type { ClassifiedJob, ClassifiedRun, Job, Project, RawPayload, Step } from '../domain/model.js';
+import { refreshCriticalPaths } from './critical-paths.js';
 import { inWriteTransaction } from './dialect.js';
 import { markGrains, refreshRollups } from './rollups.js';
-import { jobRow, projectRow, rawRow, runRow } from './rows.js';
+import { jobRow, projectRow, rawRow, runRow, stepRow } from './rows.js';
 import type { Schema } from './schema.js';
 import type { Store } from './store.js';
 import { updateSyncState } from './sync-state.js';
@@ -14,6 +15,7 @@ export interface Batch {
   runs: ClassifiedRun[];
   /** Classified by the sync; jobs without a classification are stored unclassified. */
   jobs: (Job & Partial<ClassifiedJob>)[];
+  steps?: Step[];
   raw: RawPayload[];
 }
 
@@ -22,6 +24,8 @@ export interface BatchResult {
   runsUpdated: number;
   jobsNew: number;
   jobsUpdated: number;
+  stepsNew: number;
+  stepsUpdated: number;
 }
 
 // Bound parameters per statement: below SQLite's 32766 (and PostgreSQL's 65535).
@@ -40,6 +44,7 @@ export async function writeBatch(
   const projects = (batch.projects ?? []).map((p) => projectRow(connectionId, p));
   const runs = batch.runs.map((r) => runRow(connectionId, r));
   const jobs = batch.jobs.map((j) => jobRow(connectionId, j));
+  const steps = (batch.steps ?? []).map((s) => stepRow(connectionId, s));
   const raw = batch.raw.map((r) => rawRow(connectionId, r));
   return inWriteTransaction(store, async (db) => {
     await upsertProjects(db, projects);
@@ -51,7 +56,14 @@ export async function writeBatch(
     const runKeys = changedRuns.rows.map((r) => r.key);
     for (const chunk of chunks(runKeys, 1)) await markGrains(db, connectionId, chunk);
     const runCounts = countOf(changedRuns);
-    const jobCounts = countOf(await upsertChanged(db, 'jobs', ['key'], jobs));
+    const changedJobs = await upsertChanged(db, 'jobs', ['key'], jobs);
+    const jobCounts = countOf(changedJobs);
+    await refreshCriticalPaths(
+      db,
+      connectionId,
+      changedJobs.rows.map((j) => j.run_key as string),
+    );
+    const stepCounts = countOf(await upsertChanged(db, 'steps', ['key'], steps));
     await upsertChanged(db, 'raw_payloads', ['kind', 'key'], raw);
     if (checkpoint !== undefined) {
       await updateSyncState(db, connectionId, { state: JSON.stringify(checkpoint) });
@@ -62,6 +74,8 @@ export async function writeBatch(
       runsUpdated: runCounts.updated,
       jobsNew: jobCounts.inserted,
       jobsUpdated: jobCounts.updated,
+      stepsNew: stepCounts.inserted,
+      stepsUpdated: stepCounts.updated,
     };
   });
 }
@@ -95,7 +109,7 @@ async function upsertProjects(db: Kysely<Schema>, rows: Insertable<Schema['proje
   }
 }
 
-type HashedTable = 'runs' | 'jobs' | 'raw_payloads';
+type HashedTable = 'runs' | 'jobs' | 'steps' | 'raw_payloads';
 interface HashedRow {
   connection_id: number;
   key: string;

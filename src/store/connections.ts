@@ -29,7 +29,7 @@ export interface NewConnection {
 // The token stays out of every read except getConnection's.
 const COLUMNS = ['id', 'name', 'provider', 'base_url', 'org', 'created_at', 'covered_from'] as const;
 
-function toConnection(row: Omit<Selectable<ConnectionsTable>, 'token_enc'>): Connection {
+function toConnection(row: Pick<Selectable<ConnectionsTable>, (typeof COLUMNS)[number]>): Connection {
   return {
     id: row.id,
     name: row.name,

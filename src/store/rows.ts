@@ -11,10 +11,11 @@ import type {
   RawPayload,
   Run,
   RunStatus,
+  Step,
   Trigger,
 } from '../domain/model.js';
 import { storedText } from '../domain/text.js';
-import type { JobsTable, ProjectsTable, RawPayloadsTable, RunsTable } from './schema.js';
+import type { JobsTable, ProjectsTable, RawPayloadsTable, RunsTable, StepsTable } from './schema.js';
 import { isoToMicros } from './time.js';
 
 /** Provider text as a normalized column keeps it: no escape sequences or controls (raw payloads keep all). */
@@ -184,5 +185,39 @@ export function jobFromRow(row: Selectable<JobsTable>): ClassifiedJob {
     dependsOn: row.depends_on === null ? null : (JSON.parse(row.depends_on) as string[]),
     classification: row.classification as Classification | null,
     classifiedBy: row.classified_by,
+  };
+}
+
+export function stepRow(connectionId: number, step: Step): Insertable<StepsTable> {
+  const content = {
+    key: step.key,
+    run_key: step.runKey,
+    job_key: step.jobKey,
+    name: text(step.name),
+    step_id: text(step.stepId),
+    position: step.position,
+    status: step.status,
+    provider_status: step.providerStatus,
+    started_at: step.startedAt,
+    finished_at: step.finishedAt,
+    started_us: step.startedAt === null ? null : isoToMicros(step.startedAt),
+    duration_s: step.durationS,
+  };
+  return { connection_id: connectionId, ...content, content_hash: hashOf(content) };
+}
+
+export function stepFromRow(row: Selectable<StepsTable>): Step {
+  return {
+    key: row.key,
+    runKey: row.run_key,
+    jobKey: row.job_key,
+    name: row.name,
+    stepId: row.step_id,
+    position: row.position,
+    status: row.status as RunStatus,
+    providerStatus: row.provider_status,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    durationS: row.duration_s,
   };
 }

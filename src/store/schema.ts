@@ -11,6 +11,8 @@ export interface ConnectionsTable {
   created_at: string;
   /** From when the store holds this connection's runs (ISO 8601); null before its first complete sync. */
   covered_from: Generated<string | null>;
+  /** 0 or 1: whether a sync reads step lists the provider serves apart (Bitrise log summaries). */
+  fetch_steps: Generated<number>;
 }
 
 export interface ProjectsTable {
@@ -89,6 +91,25 @@ export interface JobsTable {
   depends_on: string | null;
   classification: string | null;
   classified_by: string | null;
+  content_hash: string;
+  /** 0 or 1, derived from the run's jobs (src/domain/critical-path.ts); outside the content hash. */
+  on_critical_path: Generated<number>;
+}
+
+export interface StepsTable {
+  connection_id: number;
+  key: string;
+  run_key: string;
+  job_key: string | null;
+  name: string;
+  step_id: string | null;
+  position: number;
+  status: string;
+  provider_status: string;
+  started_at: string | null;
+  finished_at: string | null;
+  started_us: number | null;
+  duration_s: number | null;
   content_hash: string;
 }
 
@@ -172,6 +193,7 @@ export interface Schema {
   projects: ProjectsTable;
   runs: RunsTable;
   jobs: JobsTable;
+  steps: StepsTable;
   raw_payloads: RawPayloadsTable;
   sync_state: SyncStateTable;
   run_rollups: RunRollupsTable;

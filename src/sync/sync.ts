@@ -65,7 +65,17 @@ export type SyncCounts = Omit<SyncSummary, 'connection' | 'provider' | 'webhookM
 
 /** Figures of a sync that did nothing yet: where summaries and their totals start. */
 export function noCounts(): SyncCounts {
-  return { projects: 0, runsNew: 0, runsUpdated: 0, jobsNew: 0, jobsUpdated: 0, requests: 0, durationMs: 0 };
+  return {
+    projects: 0,
+    runsNew: 0,
+    runsUpdated: 0,
+    jobsNew: 0,
+    jobsUpdated: 0,
+    stepsNew: 0,
+    stepsUpdated: 0,
+    requests: 0,
+    durationMs: 0,
+  };
 }
 
 /**
@@ -270,6 +280,8 @@ function add(summary: SyncSummary, written: BatchResult | null): void {
   summary.runsUpdated += written.runsUpdated;
   summary.jobsNew += written.jobsNew;
   summary.jobsUpdated += written.jobsUpdated;
+  summary.stepsNew += written.stepsNew;
+  summary.stepsUpdated += written.stepsUpdated;
 }
 
 /** Syncs the named connections (all when `names` is empty) one after another; stops at the first failure. */

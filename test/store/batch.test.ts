@@ -57,6 +57,8 @@ storeTest('the same batch twice: second write counts nothing and changes nothing
     runsUpdated: 0,
     jobsNew: 2,
     jobsUpdated: 0,
+    stepsNew: 0,
+    stepsUpdated: 0,
   });
   const before = await snapshot(store);
   assert.equal(before.runs.length, 3);
@@ -67,6 +69,8 @@ storeTest('the same batch twice: second write counts nothing and changes nothing
     runsUpdated: 0,
     jobsNew: 0,
     jobsUpdated: 0,
+    stepsNew: 0,
+    stepsUpdated: 0,
   });
   assert.deepEqual(await snapshot(store), before);
 });
@@ -95,7 +99,14 @@ storeTest('changed rows count as updated, new ones as new, unchanged ones not at
     id,
     batchOf([run('r1', 0), run('r2', 1), run('r3', 2)], [job('j1', 'r1'), job('j2', 'r3')]),
   );
-  assert.deepEqual(result, { runsNew: 1, runsUpdated: 1, jobsNew: 1, jobsUpdated: 1 });
+  assert.deepEqual(result, {
+    runsNew: 1,
+    runsUpdated: 1,
+    jobsNew: 1,
+    jobsUpdated: 1,
+    stepsNew: 0,
+    stepsUpdated: 0,
+  });
   const { runs } = await listRuns(store, {}, { limit: 10 });
   const r1 = runs.find((r) => r.key === 'r1');
   assert.equal(r1?.status, 'succeeded');
@@ -107,7 +118,14 @@ storeTest('changed rows count as updated, new ones as new, unchanged ones not at
     jobs: [],
     raw: [],
   });
-  assert.deepEqual(reclassified, { runsNew: 0, runsUpdated: 1, jobsNew: 0, jobsUpdated: 0 });
+  assert.deepEqual(reclassified, {
+    runsNew: 0,
+    runsUpdated: 1,
+    jobsNew: 0,
+    jobsUpdated: 0,
+    stepsNew: 0,
+    stepsUpdated: 0,
+  });
 });
 
 storeTest('the same key twice in one batch is written once, the later version wins', async (store) => {
@@ -120,7 +138,14 @@ storeTest('the same key twice in one batch is written once, the later version wi
     jobs: [],
     raw: [raw('build', 'r1', { v: 1 }), raw('build', 'r1', { v: 2 })],
   });
-  assert.deepEqual(result, { runsNew: 1, runsUpdated: 0, jobsNew: 0, jobsUpdated: 0 });
+  assert.deepEqual(result, {
+    runsNew: 1,
+    runsUpdated: 0,
+    jobsNew: 0,
+    jobsUpdated: 0,
+    stepsNew: 0,
+    stepsUpdated: 0,
+  });
   const { runs } = await listRuns(store, {}, { limit: 10 });
   assert.deepEqual(
     runs.map((r) => [r.key, r.status]),
@@ -236,6 +261,8 @@ storeTest('agent queues and job reasons round-trip; the agent queue filter selec
     runsUpdated: 0,
     jobsNew: 0,
     jobsUpdated: 0,
+    stepsNew: 0,
+    stepsUpdated: 0,
   });
   const moved = await writeBatch(store, id, {
     runs: [{ ...runs[0], agentQueue: 'default' } as ClassifiedRun],
@@ -255,6 +282,8 @@ storeTest('a batch larger than one statement can bind is split and counted exact
     runsUpdated: 0,
     jobsNew: 1500,
     jobsUpdated: 0,
+    stepsNew: 0,
+    stepsUpdated: 0,
   });
   const changed = runs.map((r, i) => (i % 3 === 0 ? { ...r, branch: 'other' } : r));
   assert.deepEqual(await writeBatch(store, id, { runs: changed, jobs, raw: [] }), {
@@ -262,6 +291,8 @@ storeTest('a batch larger than one statement can bind is split and counted exact
     runsUpdated: 500,
     jobsNew: 0,
     jobsUpdated: 0,
+    stepsNew: 0,
+    stepsUpdated: 0,
   });
   const count = await store.db
     .selectFrom('runs')

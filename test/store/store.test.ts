@@ -52,6 +52,7 @@ test('a new SQLite store creates its directories and 0600 files, in WAL mode', a
         'rollup_dirty',
         'run_rollups',
         'runs',
+        'steps',
         'sync_state',
       ],
     );

@@ -106,6 +106,8 @@ storeTest(
       runsUpdated: 0,
       jobsNew: 2,
       jobsUpdated: 0,
+      stepsNew: 0,
+      stepsUpdated: 0,
       requests: 3,
     });
     assert.deepEqual(progress, [

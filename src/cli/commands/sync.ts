@@ -83,7 +83,8 @@ export async function runSync(
 function summaryLine(s: SyncSummary): string {
   return (
     `${s.connection}: ${s.projects} ${PROJECT_UNIT[s.provider]}, runs ${s.runsNew} new / ${s.runsUpdated} updated, ` +
-    `jobs ${s.jobsNew} new / ${s.jobsUpdated} updated, ${s.requests} requests, ${(s.durationMs / 1000).toFixed(1)} s` +
+    `jobs ${s.jobsNew} new / ${s.jobsUpdated} updated, steps ${s.stepsNew} new / ${s.stepsUpdated} updated, ` +
+    `${s.requests} requests, ${(s.durationMs / 1000).toFixed(1)} s` +
     (s.webhookMissed === undefined ? '' : `, ${s.webhookMissed} runs the webhooks missed`)
   );
 }

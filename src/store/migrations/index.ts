@@ -8,6 +8,7 @@ import * as jobDependsOn from './006_job_depends_on.js';
 import * as coverage from './009_coverage.js';
 import * as defaultBranch from './010_default_branch.js';
 import * as webhooks from './011_webhooks.js';
+import * as steps from './012_steps.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '009_coverage': coverage,
   '010_default_branch': defaultBranch,
   '011_webhooks': webhooks,
+  '012_steps': steps,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,55 @@
+// A run's jobs and steps, in the records `buildlens jobs|steps --run KEY --json` print.
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { jobRecord, listJobRecords } from '../../store/job-records.js';
+import { listStepRecords, stepRecord } from '../../store/step-records.js';
+import type { ServerContext } from '../context.js';
+import { repeated } from '../schema.js';
+
+/** Every job of one run is returned: a run has hundreds of jobs at most, not millions. */
+const ALL = 1_000_000;
+
+const runParams = z.object({ key: z.string().min(1).max(200) });
+const runLevelQuery = z
+  .object({
+    connection: repeated(z.string().min(1)).optional().describe('when a key is in several connections'),
+  })
+  .strict();
+
+export const levelRoutes: FastifyPluginAsync<ServerContext> = async (app, { store }) => {
+  app.get(
+    '/api/runs/:key/jobs',
+    {
+      schema: {
+        summary: 'A run’s jobs in the order they started, with the critical path marked',
+        tags: ['runs'],
+        params: runParams,
+        querystring: runLevelQuery,
+        response: { 200: jobRecord.array() },
+      },
+    },
+    async (request) => {
+      const { key } = request.params as z.infer<typeof runParams>;
+      const { connection } = request.query as z.infer<typeof runLevelQuery>;
+      return listJobRecords(store, { run: key, ...(connection ? { connection } : {}) }, ALL);
+    },
+  );
+
+  app.get(
+    '/api/runs/:key/steps',
+    {
+      schema: {
+        summary: 'A run’s steps, job by job, in the order they ran',
+        tags: ['runs'],
+        params: runParams,
+        querystring: runLevelQuery,
+        response: { 200: stepRecord.array() },
+      },
+    },
+    async (request) => {
+      const { key } = request.params as z.infer<typeof runParams>;
+      const { connection } = request.query as z.infer<typeof runLevelQuery>;
+      return listStepRecords(store, { run: key, ...(connection ? { connection } : {}) }, ALL);
+    },
+  );
+};

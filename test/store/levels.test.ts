@@ -1,0 +1,201 @@
+// Jobs and steps below a run: steps are upserted idempotently like runs, jobs carry their run's critical
+// path (kept true when a retry arrives), and `jobs`/`steps` print what /api/runs/{key}/jobs|steps answer.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Step } from '../../src/domain/model.js';
+import { buildApp } from '../../src/server/app.js';
+import { SyncRunner } from '../../src/server/sync-runner.js';
+import { writeBatch } from '../../src/store/batch.js';
+import { addConnection } from '../../src/store/connections.js';
+import { listJobRecords } from '../../src/store/job-records.js';
+import { listStepRecords } from '../../src/store/step-records.js';
+import type { Store } from '../../src/store/store.js';
+import { syncConnection } from '../../src/sync/sync.js';
+import { runInProcess } from '../cli/in-process.js';
+import { openApiCaller } from '../server/openapi-check.js';
+import { freshStore, scratch, storeTest } from './engines.js';
+import { job, project, run } from './fixtures.js';
+
+const at = (minute: number, second = 0) =>
+  new Date(Date.UTC(2026, 1, 10, 9, minute, second)).toISOString().replace('.000Z', 'Z');
+
+function step(key: string, jobKey: string | null, position: number, overrides: Partial<Step> = {}): Step {
+  return {
+    key,
+    runKey: 'p1',
+    jobKey,
+    name: `step ${position}`,
+    stepId: 'script',
+    position,
+    status: 'succeeded',
+    providerStatus: 'success',
+    startedAt: at(1, position * 10),
+    finishedAt: at(1, position * 10 + 9),
+    durationS: 9,
+    ...overrides,
+  };
+}
+
+/** A DAG pipeline: build → (unit, ui) → deploy after unit only; ui's first execution was retried. */
+function pipeline() {
+  const r = run('p1', 0, { kind: 'pipeline', workflow: 'ci' });
+  const jobs = [
+    job('b-build', 'p1', { name: 'build', startedAt: at(1), finishedAt: at(3), dependsOn: [] }),
+    job('b-unit', 'p1', { name: 'unit', startedAt: at(3), finishedAt: at(8), dependsOn: ['build'] }),
+    job('b-ui1', 'p1', {
+      name: 'ui',
+      status: 'failed',
+      startedAt: at(3),
+      finishedAt: at(5),
+      retried: true,
+      dependsOn: ['build'],
+    }),
+    job('b-ui2', 'p1', {
+      name: 'ui',
+      startedAt: at(5),
+      finishedAt: at(12),
+      retryOf: 'b-ui1',
+      dependsOn: ['build'],
+    }),
+    job('b-deploy', 'p1', { name: 'deploy', startedAt: at(9), finishedAt: at(10), dependsOn: ['unit'] }),
+  ];
+  const steps = [
+    step('b-build/1', 'b-build', 0, { name: 'Git clone', stepId: 'git-clone' }),
+    step('b-build/2', 'b-build', 1, { name: 'Build', status: 'failed', providerStatus: 'failed' }),
+    step('b-unit/1', 'b-unit', 0, { name: 'Unit tests' }),
+  ];
+  return { runs: [r], jobs, steps, raw: [] };
+}
+
+async function connection(store: Store): Promise<number> {
+  const c = await addConnection(store, {
+    name: 'ci',
+    provider: 'bitrise',
+    baseUrl: 'http://127.0.0.1:1',
+    org: null,
+    token: 'token-for-the-level-tests-0123',
+  });
+  return c.id;
+}
+
+storeTest(
+  'steps are upserted idempotently: the same batch twice writes and counts nothing',
+  async (store) => {
+    const id = await connection(store);
+    await writeBatch(store, id, { projects: [project('app1')], runs: [], jobs: [], raw: [] });
+    const first = await writeBatch(store, id, pipeline());
+    assert.equal(first.stepsNew, 3);
+    const again = await writeBatch(store, id, pipeline());
+    assert.deepEqual([again.stepsNew, again.stepsUpdated, again.jobsNew, again.jobsUpdated], [0, 0, 0, 0]);
+    const changed = pipeline();
+    changed.steps[2] = { ...(changed.steps[2] as Step), status: 'failed', providerStatus: 'failed' };
+    const third = await writeBatch(store, id, changed);
+    assert.deepEqual([third.stepsNew, third.stepsUpdated], [0, 1]);
+    const rows = await store.db.selectFrom('steps').selectAll().orderBy('key').execute();
+    assert.equal(rows.length, 3);
+    assert.equal(rows.find((r) => r.key === 'b-unit/1')?.status, 'failed');
+  },
+);
+
+storeTest('jobs carry their run’s critical path, worked out again when a retry arrives', async (store) => {
+  const id = await connection(store);
+  const batch = pipeline();
+  // Before the retry of ui is known: its failed execution is the final one, and unit → deploy ends last.
+  const beforeRetry = {
+    ...batch,
+    jobs: batch.jobs
+      .filter((j) => j.key !== 'b-ui2')
+      .map((j) => (j.key === 'b-ui1' ? { ...j, retried: false } : j)),
+  };
+  await writeBatch(store, id, beforeRetry);
+  const marked = async () =>
+    (await listJobRecords(store, { run: 'p1' }, 100)).filter((j) => j.on_critical_path).map((j) => j.name);
+  assert.deepEqual(await marked(), ['build', 'unit', 'deploy']);
+  await writeBatch(store, id, batch);
+  assert.deepEqual(await marked(), ['build', 'ui']);
+  const ui = (await listJobRecords(store, { run: 'p1' }, 100)).filter((j) => j.name === 'ui');
+  assert.deepEqual(
+    ui.map((j) => [j.key, j.on_critical_path, j.retried]),
+    [
+      ['b-ui1', false, true],
+      ['b-ui2', true, false],
+    ],
+  );
+});
+
+storeTest(
+  'job and step records: a run’s in the order they ran, statuses filtered, unknown run refused',
+  async (store) => {
+    const id = await connection(store);
+    await writeBatch(store, id, pipeline());
+    await writeBatch(store, id, {
+      runs: [run('later', 30)],
+      jobs: [],
+      steps: [step('later/1', null, 0, { runKey: 'later', startedAt: at(31), finishedAt: at(32) })],
+      raw: [],
+    });
+    const jobs = await listJobRecords(store, { run: 'p1' }, 100);
+    assert.deepEqual(
+      jobs.map((j) => j.key),
+      ['b-build', 'b-ui1', 'b-unit', 'b-ui2', 'b-deploy'],
+    );
+    assert.deepEqual(jobs[0]?.depends_on, []);
+    assert.deepEqual(jobs.at(-1)?.depends_on, ['unit']);
+    const steps = await listStepRecords(store, {}, 100);
+    // Newest run first; within a run, job by job in start order, each job's steps in order.
+    assert.deepEqual(
+      steps.map((s) => s.key),
+      ['later/1', 'b-build/1', 'b-build/2', 'b-unit/1'],
+    );
+    assert.equal(steps[0]?.job, null);
+    assert.equal(steps[1]?.job, 'build');
+    const failed = await listStepRecords(store, { levelStatus: ['failed'] }, 100);
+    assert.deepEqual(
+      failed.map((s) => s.name),
+      ['Build'],
+    );
+    assert.deepEqual(
+      (await listStepRecords(store, { job: 'b-unit' }, 100)).map((s) => s.key),
+      ['b-unit/1'],
+    );
+    await assert.rejects(listJobRecords(store, { run: 'nope' }, 10), /no run "nope"/);
+    await assert.rejects(listStepRecords(store, { job: 'nope' }, 10), /no job "nope"/);
+  },
+);
+
+test('the CLI’s jobs/steps --run KEY --json print what /api/runs/{key}/jobs|steps answer', async (t) => {
+  const store = await freshStore(t, 'sqlite');
+  assert.ok(store);
+  const id = await connection(store);
+  await writeBatch(store, id, { projects: [project('app1')], ...pipeline() });
+  const app = await buildApp({
+    store,
+    sync: new SyncRunner(store, { syncOne: (s, name) => syncConnection(s, name) }),
+    token: null,
+    loopback: true,
+    log: () => {},
+  });
+  t.after(() => app.close());
+  const api = await openApiCaller(app);
+  const env = { BUILDLENS_DB: store.location, XDG_DATA_HOME: join(scratch, 'data') };
+  for (const level of ['jobs', 'steps'] as const) {
+    const cli = await runInProcess([level, '--run', 'p1', '--json'], { env });
+    assert.equal(cli.code, 0, cli.stderr);
+    const answer = await api.call('GET', `/api/runs/{key}/${level}`, { url: `/api/runs/p1/${level}` });
+    assert.equal(answer.status, 200);
+    assert.deepEqual(JSON.parse(cli.stdout), answer.body);
+  }
+  const missing = await api.call('GET', '/api/runs/{key}/jobs', { url: '/api/runs/nope/jobs' });
+  assert.equal(missing.status, 404);
+  const table = await runInProcess(['jobs', '--run', 'p1'], { env });
+  assert.match(table.stdout, /ui\s+succeeded\s+\*/);
+  const csv = await runInProcess(['steps', '--run', 'p1', '--format', 'csv'], { env });
+  assert.equal(
+    csv.stdout.split('\n')[0],
+    'connection,provider,project_key,workflow,run_key,run_triggered_at,job_key,job,key,name,step_id,position,status,provider_status,started_at,finished_at,duration_s',
+  );
+  const unknown = await runInProcess(['steps', '--run', 'nope'], { env });
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^buildlens: no run "nope" matches/);
+});
