@@ -197,6 +197,8 @@ describe('buildlens against the sandbox', () => {
       'runs_updated',
       'jobs_new',
       'jobs_updated',
+      'steps_new',
+      'steps_updated',
       'requests',
       'duration_ms',
     ]);
