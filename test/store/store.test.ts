@@ -54,6 +54,8 @@ test('a new SQLite store creates its directories and 0600 files, in WAL mode', a
         'runs',
         'steps',
         'sync_state',
+        'webhook_inbox',
+        'webhooks',
       ],
     );
   } finally {
