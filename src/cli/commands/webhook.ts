@@ -84,7 +84,7 @@ export function registerWebhook(connect: Command, cli: Cli): void {
           registration = await registerBitriseWebhooks(connection, token, url, webhook.secret);
 
         // The secret is the one thing printed unredacted, and only when made or asked for.
-        const SECRET = '\u0000secret\u0000';
+        const SECRET = '@@buildlens-webhook-secret@@';
         let text: string;
         if (cli.options.json) {
           const document = {
