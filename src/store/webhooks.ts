@@ -87,3 +87,21 @@ export async function addMissedRuns(store: Store, connectionId: number, count: n
     .where('connection_id', '=', connectionId)
     .execute();
 }
+
+/** Every connection with a webhook: its name, when it was set up and the runs reconciliation found missed. */
+export async function listWebhooks(
+  store: Store,
+): Promise<{ connectionId: number; connection: string; createdAt: string; missedRuns: number }[]> {
+  const rows = await store.db
+    .selectFrom('webhooks')
+    .innerJoin('connections', 'connections.id', 'webhooks.connection_id')
+    .select(['webhooks.connection_id', 'connections.name', 'webhooks.created_at', 'webhooks.missed_runs'])
+    .orderBy('connections.name')
+    .execute();
+  return rows.map((r) => ({
+    connectionId: r.connection_id,
+    connection: r.name,
+    createdAt: r.created_at,
+    missedRuns: r.missed_runs,
+  }));
+}

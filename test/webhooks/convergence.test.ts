@@ -144,5 +144,18 @@ storeTest(
     console.log(`reconciliation: ${reconciliation.webhookMissed} runs the webhooks missed`);
     assert.ok(missed.length > 0, 'the faults lost some ends');
     assert.equal(reconciliation.webhookMissed, missed.length);
+
+    // /metrics shows the loss: runs missed, deliveries refused, nothing left in the inbox.
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const refused = sent.filter((d) => ['bad_signature', 'stale', 'replayed'].includes(d.fault ?? '')).length;
+    assert.match(
+      metrics,
+      new RegExp(`^buildlens_webhook_missed_runs_total\\{connection="bk"\\} ${missed.length}$`, 'm'),
+    );
+    assert.match(
+      metrics,
+      new RegExp(`^buildlens_webhook_refused_total\\{connection="bk"\\} ${refused}$`, 'm'),
+    );
+    assert.match(metrics, /^buildlens_webhook_inbox_deliveries\{connection="bk",state="pending"\} 0$/m);
   },
 );

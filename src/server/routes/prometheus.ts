@@ -8,6 +8,7 @@ import { listConnections } from '../../store/connections.js';
 import { readSyncState } from '../../store/sync-state.js';
 import type { ServerContext } from '../context.js';
 import { type Family, renderExposition, type Sample } from '../exposition.js';
+import { webhookFamilies } from '../webhook-metrics.js';
 
 const WINDOW_DAYS = 30;
 const CLASSES = ['success', 'failure', 'aborted', 'skipped', 'running'] as const;
@@ -39,7 +40,10 @@ function samples(
   );
 }
 
-export const prometheusRoutes: FastifyPluginAsync<ServerContext> = async (app, { store, sync, version }) => {
+export const prometheusRoutes: FastifyPluginAsync<ServerContext> = async (
+  app,
+  { store, sync, version, webhooks },
+) => {
   app.get(
     '/metrics',
     {
@@ -118,6 +122,7 @@ export const prometheusRoutes: FastifyPluginAsync<ServerContext> = async (app, {
             value: failures.get(c.name) ?? 0,
           })),
         },
+        ...(await webhookFamilies(store, webhooks)),
       ];
       reply.type('text/plain; version=0.0.4; charset=utf-8');
       return renderExposition(families);
