@@ -44,12 +44,24 @@ const HOLD_EXPIRED = /on hold|hold (period )?expired/i;
 const ABORTED_WITH_SUCCESS = new Set(['4', 'succeeded_with_abort']);
 
 const aborted = (run: Run) => run.status === 'aborted';
+/**
+ * Buildkite states that say a job failed before the block: a blocked build keeps the state of what ran so
+ * far (ci-apis.md §3.13), `passed` when every job that ran passed.
+ */
+const FAILED_BEFORE_BLOCK = new Set(['failed', 'failing']);
 const reasonMatches = (pattern: RegExp) => (run: Run) => aborted(run) && pattern.test(run.reason ?? '');
 
 /** Defaults from provider facts (ci-apis.md §1.10 and §5); user rules go before these. */
 export const DEFAULT_RULES: readonly ClassificationRule[] = [
   { name: 'default:succeeded', matches: (r) => r.status === 'succeeded', classification: 'success' },
   { name: 'default:failed', matches: (r) => r.status === 'failed', classification: 'failure' },
+  // A blocked build waits on a person: classified from what ran so far (DESIGN.md "Blocked build").
+  {
+    name: 'default:blocked-after-failure',
+    matches: (r) => r.status === 'blocked' && FAILED_BEFORE_BLOCK.has(r.providerStatus),
+    classification: 'failure',
+  },
+  { name: 'default:blocked', matches: (r) => r.status === 'blocked', classification: 'success' },
   // Buildkite skipped (superseded while queued) and not_run (every step skipped).
   { name: 'default:skipped', matches: (r) => r.status === 'skipped', classification: 'skipped' },
   { name: 'default:no-changes', matches: reasonMatches(NO_CHANGES), classification: 'skipped' },
@@ -74,11 +86,13 @@ export const DEFAULT_RULES: readonly ClassificationRule[] = [
 const UNFINISHED: ClassificationResult = { classification: null, classifiedBy: null };
 
 /**
- * Skipped runs are final even without a finish time (Buildkite not_run). A status buildlens does not know
- * is never classified, whatever its times say (DESIGN.md "Unknown status"): no rule can tell what it means.
+ * Skipped runs are final even without a finish time (Buildkite not_run); a blocked build is classified from
+ * what ran so far, whether or not it reports a finish time. A status buildlens does not know is never
+ * classified, whatever its times say (DESIGN.md "Unknown status"): no rule can tell what it means.
  */
 const isFinished = (item: { finishedAt: string | null; status: string }) =>
-  item.status !== 'unknown' && (item.finishedAt !== null || item.status === 'skipped');
+  item.status !== 'unknown' &&
+  (item.finishedAt !== null || item.status === 'skipped' || item.status === 'blocked');
 
 function markerHolds(rule: ClassificationRule, context: RunContext): boolean {
   if (!rule.logMarker) return true;

@@ -30,6 +30,11 @@ export const RUN_STATUSES: readonly RunStatus[] = [
 ];
 /** Statuses a run can still leave: a sync must re-fetch runs in these until they finish. */
 export const UNFINISHED_STATUSES: readonly RunStatus[] = ['queued', 'running', 'blocked'];
+/**
+ * A blocked build waits on a person and may go on: it is re-fetched for this many days after it was
+ * created, then left as it is (DESIGN.md "Blocked build").
+ */
+export const BLOCKED_RECHECK_DAYS = 14;
 
 /** What the metrics use, for finished runs (null while a run is unfinished). */
 export type Classification =

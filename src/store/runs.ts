@@ -3,6 +3,7 @@ import { type RawBuilder, sql } from 'kysely';
 import { z } from 'zod';
 import type { PendingRun } from '../connectors/contract.js';
 import {
+  BLOCKED_RECHECK_DAYS,
   type Classification,
   type ClassifiedRun,
   type Provider,
@@ -16,12 +17,26 @@ import { runFromRow } from './rows.js';
 import type { Store } from './store.js';
 import { isoToMicros } from './time.js';
 
-export async function pendingRuns(store: Store, connectionId: number): Promise<PendingRun[]> {
+/**
+ * The runs a sync must re-fetch at `now`: every queued or running one, and blocked ones created in the last
+ * BLOCKED_RECHECK_DAYS days (older blocked builds are left as they are).
+ */
+export async function pendingRuns(store: Store, connectionId: number, now: Date): Promise<PendingRun[]> {
+  const recheckFrom = now.getTime() * 1000 - BLOCKED_RECHECK_DAYS * 86_400_000_000;
   const rows = await store.db
     .selectFrom('runs')
     .select(['key', 'project_key', 'kind', 'number'])
     .where('connection_id', '=', connectionId)
-    .where('status', 'in', [...UNFINISHED_STATUSES])
+    .where((eb) =>
+      eb.or([
+        eb(
+          'status',
+          'in',
+          UNFINISHED_STATUSES.filter((s) => s !== 'blocked'),
+        ),
+        eb.and([eb('status', '=', 'blocked'), eb('triggered_us', '>=', recheckFrom)]),
+      ]),
+    )
     .orderBy('key')
     .execute();
   return rows.map((r) => ({

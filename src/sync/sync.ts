@@ -120,7 +120,7 @@ async function syncLocked(
   let backfillFrom: string | null = null;
   try {
     const { state } = await readSyncState(store, connection.id);
-    const pending = await pendingRuns(store, connection.id);
+    const pending = await pendingRuns(store, connection.id, new Date(now()));
     const lookbackDays = options.lookbackDays ?? 90;
     // Without a checkpoint the connector backfills the lookback window, which the store then covers (a
     // sync of some projects only covers no connection).

@@ -93,7 +93,7 @@ export async function applyBuildkite(
   const runs = [];
   const jobs = [];
   for (const { build, pipeline } of builds.values()) {
-    const normalized = normalizeBuild({ key: pipeline.id, name: pipeline.name }, build);
+    const normalized = normalizeBuild({ key: pipeline.id, name: pipeline.name ?? pipeline.slug }, build);
     runs.push(normalized.run);
     jobs.push(...normalized.jobs);
     raw.push({ kind: 'bk_build', key: build.id, payload: build });

@@ -92,9 +92,10 @@ function mergeJob(jobs: readonly Job[], job: Job): Job[] {
 export function mergeBuild(stored: Build | null, delivery: BuildDelivery): Build {
   const incoming = delivery.build;
   const base = stored === null || buildNotOlder(incoming, stored) ? incoming : stored;
-  let jobs: Job[] = [...(stored?.jobs ?? [])];
+  const readable = (list: Build['jobs']) => (list ?? []).filter((j): j is Job => j !== null);
+  let jobs: Job[] = readable(stored?.jobs);
   // A delivery whose build lists jobs (the REST shape) brings each of them.
-  for (const job of incoming.jobs ?? []) jobs = mergeJob(jobs, job);
+  for (const job of readable(incoming.jobs)) jobs = mergeJob(jobs, job);
   if (delivery.job) jobs = mergeJob(jobs, delivery.job);
   return { ...base, jobs };
 }

@@ -51,6 +51,17 @@ describe('default classification rules', () => {
     { rule: 'default:succeeded', run: run({}), expected: 'success' },
     { rule: 'default:failed', run: run({ status: 'failed', providerStatus: 'error' }), expected: 'failure' },
     {
+      rule: 'default:blocked-after-failure',
+      // A job hard-failed before the block: Buildkite keeps the state `failing` while the build waits.
+      run: run({ status: 'blocked', providerStatus: 'failing', finishedAt: null, durationS: null }),
+      expected: 'failure',
+    },
+    {
+      rule: 'default:blocked',
+      run: run({ status: 'blocked', providerStatus: 'passed' }),
+      expected: 'success',
+    },
+    {
       rule: 'default:skipped',
       // Buildkite not_run: skipped builds may have no finish time and are still final.
       run: run({
@@ -113,7 +124,7 @@ describe('default classification rules', () => {
 
 describe('classifyRun', () => {
   it('leaves unfinished runs unclassified whatever their status says', () => {
-    for (const status of ['queued', 'running', 'blocked', 'succeeded'] as const) {
+    for (const status of ['queued', 'running', 'succeeded'] as const) {
       assert.deepEqual(classifyRun(run({ status, finishedAt: null, durationS: null })), {
         classification: null,
         classifiedBy: null,
@@ -121,11 +132,17 @@ describe('classifyRun', () => {
     }
   });
 
-  it('leaves a finished blocked run unclassified (no rule claims it)', () => {
-    assert.deepEqual(classifyRun(run({ status: 'blocked', providerStatus: 'passed' })), {
-      classification: null,
-      classifiedBy: null,
-    });
+  it('classifies a blocked run from what ran before the block, with or without a finish time', () => {
+    for (const finishedAt of ['2026-02-10T09:10:00Z', null]) {
+      for (const [providerStatus, expected] of [
+        ['passed', 'success'],
+        ['failed', 'failure'],
+        ['failing', 'failure'],
+      ] as const) {
+        const blocked = run({ status: 'blocked', providerStatus, finishedAt });
+        assert.equal(classifyRun(blocked).classification, expected, `${providerStatus} ${finishedAt}`);
+      }
+    }
   });
 
   it('never classifies an unknown status, not even by a user rule that matches everything', () => {

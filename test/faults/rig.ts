@@ -112,7 +112,7 @@ export function truth(
   );
   for (const item of sandbox.buildkite.world.builds(sandbox.buildkite.url)) {
     const b = buildkiteBuild.parse(item);
-    const [, org, slug] = /organizations\/([^/]+)\/pipelines\/([^/]+)\//.exec(b.url) ?? [];
+    const [, org, slug] = /organizations\/([^/]+)\/pipelines\/([^/]+)\//.exec(b.url ?? '') ?? [];
     const pipeline = pipelines.get(`${org}/${slug}`);
     if (!pipeline) throw new Error(`build ${b.id} names an unknown pipeline ${org}/${slug}`);
     const { run, jobs: list } = normalizeBuildkiteBuild({ key: pipeline.id, name: pipeline.name }, b);

@@ -38,18 +38,36 @@ async function seed(store: Store): Promise<{ a: number; b: number }> {
   return { a, b };
 }
 
+/** The seeded runs are triggered on 2026-02-10 from 09:00. */
+const SEEDED_DAY = new Date('2026-02-10T12:00:00Z');
+
 storeTest('pendingRuns returns the unfinished runs of one connection only', async (store) => {
   const { a, b } = await seed(store);
-  assert.deepEqual(await pendingRuns(store, a), [
+  assert.deepEqual(await pendingRuns(store, a, SEEDED_DAY), [
     { key: 'a3', projectKey: 'app1', kind: 'build', number: 21 },
     { key: 'a4', projectKey: 'app2', kind: 'build', number: null },
     { key: 'a5', projectKey: 'app1', kind: 'pipeline', number: 41 },
   ]);
   assert.deepEqual(
-    (await pendingRuns(store, b)).map((r) => r.key),
+    (await pendingRuns(store, b, SEEDED_DAY)).map((r) => r.key),
     ['a2'],
   );
 });
+
+storeTest(
+  'a blocked run is re-checked for 14 days after it was triggered, then left as it is',
+  async (store) => {
+    const { a } = await seed(store);
+    const day = 86_400_000;
+    // a5 was triggered at 09:40:00.123456 on the seeded day.
+    const triggered = Date.parse('2026-02-10T09:40:00.123Z');
+    const pendingAt = async (ms: number) => (await pendingRuns(store, a, new Date(ms))).map((r) => r.key);
+    assert.deepEqual(await pendingAt(triggered + 14 * day), ['a3', 'a4', 'a5']);
+    assert.deepEqual(await pendingAt(triggered + 14 * day + 1), ['a3', 'a4']);
+    // Queued and running runs are re-read however old they are.
+    assert.deepEqual(await pendingAt(triggered + 400 * day), ['a3', 'a4']);
+  },
+);
 
 const keys = async (store: Store, filter: RunQuery) =>
   (await listRuns(store, filter, { limit: 100 })).runs.map((r) => `${r.connection}/${r.key}`);

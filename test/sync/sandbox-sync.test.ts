@@ -62,7 +62,7 @@ storeTest(
     assert.deepEqual([idle.runsNew, idle.runsUpdated, idle.jobsNew, idle.jobsUpdated], [0, 0, 0, 0]);
     assert.ok(idle.requests < first.requests, `${idle.requests} requests for an idle sync`);
 
-    const inFlight = await pendingRuns(store, id);
+    const inFlight = await pendingRuns(store, id, new Date(sb.clock.now()));
     assert.ok(inFlight.length > 0, 'the sandbox has runs in flight at the anchor');
     sb.clock.advance(3 * 3_600_000);
     const later = await syncConnection(store, 'sandbox', options);

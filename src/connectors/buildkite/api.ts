@@ -1,6 +1,7 @@
 // The Buildkite endpoints the connector reads. Lists follow the `Link` header's `next` relation to the end
 // (§3.3); a builds list refused as "too deep" continues with `created_to` below the oldest build read so far,
-// since lists are newest first.
+// since lists are newest first. Builds come with the item exactly as sent: one that cannot be a run is the
+// sync's to refuse, never a reason to stop reading.
 import { z } from 'zod';
 import { quoted } from '../../domain/text.js';
 import {
@@ -36,14 +37,35 @@ export interface BuildQuery {
   states?: readonly string[];
 }
 
+/** A build as the API sent it, and what the wire schema reads in it (null, with the problem, when nothing). */
+export interface BuildItem {
+  raw: unknown;
+  build: Build | null;
+  /** Why the item cannot be a build: the first field that failed, e.g. `created_at: expected …`. */
+  problem: string | null;
+}
+
+export function readBuild(raw: unknown): BuildItem {
+  const parsed = build.safeParse(raw);
+  if (parsed.success) return { raw, build: parsed.data, problem: null };
+  const issue = parsed.error.issues[0];
+  return { raw, build: null, problem: `${issue?.path.join('.') || 'build'}: ${issue?.message ?? 'invalid'}` };
+}
+
+/** The id of a list item, for telling pages apart; empty when the item has none. */
+const idOf = (item: unknown): string => {
+  const id = (item as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : '';
+};
+
 export interface BuildkiteApi {
   accessToken(): Promise<AccessToken>;
   organizations(): AsyncGenerator<Organization[]>;
   pipelines(org: string): AsyncGenerator<Pipeline[]>;
   pipeline(org: string, slug: string): Promise<Pipeline>;
   /** An organization's builds, newest first, every retried job included. */
-  builds(org: string, query: BuildQuery): AsyncGenerator<Build[]>;
-  build(org: string, pipelineSlug: string, number: number): Promise<Build>;
+  builds(org: string, query: BuildQuery): AsyncGenerator<BuildItem[]>;
+  build(org: string, pipelineSlug: string, number: number): Promise<BuildItem>;
 }
 
 /** `<url>; rel="next"` of a Link header. */
@@ -64,7 +86,8 @@ export function createBuildkiteApi(http: HttpClient): BuildkiteApi {
     throw UnexpectedShapeError.of(`GET ${url}`, parsed.error, http.curl('GET', url));
   }
 
-  async function* pages<T extends { id: string }>(item: z.ZodType<T>, first: string): AsyncGenerator<T[]> {
+  /** Every page of a list; `item` reads each element (a schema reads it whole or fails the page). */
+  async function* pages<T>(item: z.ZodType<T>, first: string): AsyncGenerator<T[]> {
     const list = z.array(item);
     const seen = new Set<string>();
     const items = new ListingItems();
@@ -73,10 +96,10 @@ export function createBuildkiteApi(http: HttpClient): BuildkiteApi {
       let response = await http.get(url);
       let body = parse(list, response, url);
       // Builds arriving meanwhile shift pages down, so a partial repeat is normal; a whole one is not.
-      if (items.repeats(body.map((i) => i.id))) {
+      if (items.repeats(body.map(idOf))) {
         response = await http.get(url);
         body = parse(list, response, url);
-        if (items.repeats(body.map((i) => i.id))) {
+        if (items.repeats(body.map(idOf))) {
           throw new InvalidResponseError(
             `paging of ${first} served the same items twice; stopping so that no page is skipped`,
             http.curl('GET', url),
@@ -114,23 +137,26 @@ export function createBuildkiteApi(http: HttpClient): BuildkiteApi {
     return `${path('organizations', org, 'builds')}?${params}`;
   }
 
-  async function* builds(org: string, query: BuildQuery): AsyncGenerator<Build[]> {
+  async function* builds(org: string, query: BuildQuery): AsyncGenerator<BuildItem[]> {
     let createdTo: string | null = null;
     let oldest: string | null = null;
     for (;;) {
       try {
-        for await (const page of pages(build, buildsUrl(org, query, createdTo))) {
-          for (const b of page)
-            if (oldest === null || epochMicros(rfc3339(b.created_at) as string) < epochMicros(oldest))
-              oldest = rfc3339(b.created_at);
-          yield page;
+        for await (const page of pages(z.unknown(), buildsUrl(org, query, createdTo))) {
+          const read: BuildItem[] = page.map(readBuild);
+          for (const { build: b } of read) {
+            const created: string | null = b ? rfc3339(b.created_at) : null;
+            if (created !== null && (oldest === null || epochMicros(created) < epochMicros(oldest)))
+              oldest = created;
+          }
+          yield read;
         }
         return;
       } catch (error) {
         const tooDeep = error instanceof ApiError && error.status === 400 && /deep/i.test(error.detail ?? '');
         if (!tooDeep || oldest === null) throw error;
         // Continue below the oldest build read; one millisecond more keeps builds created in that same instant.
-        const next = new Date(Math.floor(epochMicros(oldest) / 1000) + 1).toISOString();
+        const next: string = new Date(Math.floor(epochMicros(oldest) / 1000) + 1).toISOString();
         if (createdTo !== null && next >= createdTo) throw error;
         createdTo = next;
       }
@@ -148,7 +174,7 @@ export function createBuildkiteApi(http: HttpClient): BuildkiteApi {
     builds,
     build: async (org, pipelineSlug, number) => {
       const url = `${path('organizations', org, 'pipelines', pipelineSlug, 'builds', number)}?include_retried_jobs=true&exclude_pipeline=true`;
-      return parse(build, await http.get(url), url);
+      return readBuild((await http.get(url)).body);
     },
   };
 }

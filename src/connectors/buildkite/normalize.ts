@@ -1,6 +1,7 @@
 // Buildkite payloads → the common model. Pure: the same payload always gives the same rows, so a stored raw
 // payload can be normalized again offline. States follow ci-apis.md §5.1 (builds) and §5.2 (jobs);
-// durations and queue times DESIGN.md (Buildkite: finished − started, started − created).
+// durations and queue times DESIGN.md (Buildkite: finished − started, started − created); blocked builds
+// DESIGN.md "Blocked build".
 import type { Job, Project, Run, RunStatus, Trigger } from '../../domain/model.js';
 import { secondsBetween, waitSeconds } from '../time.js';
 import { type Build, type Pipeline, rfc3339, type Job as WireJob } from './wire.js';
@@ -8,7 +9,7 @@ import { type Build, type Pipeline, rfc3339, type Job as WireJob } from './wire.
 export function normalizePipeline(orgSlug: string, pipeline: Pipeline): Project {
   return {
     key: pipeline.id,
-    name: pipeline.name,
+    name: pipeline.name ?? pipeline.slug,
     owner: orgSlug,
     repoUrl: pipeline.repository ?? null,
     webUrl: pipeline.web_url ?? null,
@@ -64,6 +65,12 @@ const JOB_STATUS: Record<string, RunStatus> = {
 
 const FINISHED: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'aborted', 'skipped']);
 
+/**
+ * Jobs that are gates, not work: wait steps, and block and input steps that wait for a person (§3.14). Every
+ * other job (command, trigger, or a type this version does not know) is work and becomes a job.
+ */
+const GATES: ReadonlySet<string> = new Set(['waiter', 'manual', 'block', 'input']);
+
 /** A time as RFC 3339 (Buildkite also sends `YYYY-MM-DD HH:MM:SS UTC`); null when absent. */
 const at = (value: string | null | undefined): string | null => (value ? rfc3339(value) : null);
 
@@ -117,14 +124,16 @@ export function normalizeBuild(
     tag: null,
     actor: build.creator?.name ?? build.author?.name ?? null,
     status,
-    providerStatus: build.blocked ? 'blocked' : build.state,
+    // A blocked build's state is what ran before the block (§3.13): the classification reads it.
+    providerStatus: build.state,
     reason: aborted ? (build.cancel_reason ?? null) : null,
     abortedBy: aborted ? (build.canceled_by?.name ?? null) : null,
     triggeredAt: createdAt,
     startedAt,
     finishedAt,
     queueS: waitSeconds(createdAt, startedAt),
-    durationS: FINISHED.has(status) ? secondsBetween(startedAt, finishedAt) : null,
+    // A blocked build's finish time is when it reached the block, so its duration runs up to the block.
+    durationS: FINISHED.has(status) || status === 'blocked' ? secondsBetween(startedAt, finishedAt) : null,
     setupS: null,
     cost: null,
     machine: null,
@@ -132,8 +141,7 @@ export function normalizeBuild(
     agentQueue: null,
     webUrl: build.web_url ?? null,
   };
-  // Wait steps and block steps are gates, not work: only command (and trigger) jobs become jobs.
-  const work = (build.jobs ?? []).filter((j) => j.type === 'script' || j.type === 'trigger');
+  const work = (build.jobs ?? []).filter((j): j is WireJob => j !== null && !GATES.has(j.type ?? ''));
   const jobs = work.map((j) => normalizeJob(build.id, j));
   // Trigger jobs run on no agent: a build's queue is where its command jobs ran.
   run.agentQueue = mostCommon(work.filter((j) => j.type === 'script').map(agentQueue));
@@ -162,16 +170,17 @@ function mostCommon(values: readonly string[]): string | null {
 }
 
 export function normalizeJob(runKey: string, job: WireJob): Job {
-  const failedSoftly = job.state === 'failed' && job.soft_failed === true;
-  const status = failedSoftly ? 'succeeded' : (JOB_STATUS[job.state] ?? 'unknown');
+  const state = job.state ?? '';
+  const failedSoftly = state === 'failed' && job.soft_failed === true;
+  const status = failedSoftly ? 'succeeded' : (JOB_STATUS[state] ?? 'unknown');
   const startedAt = at(job.started_at);
   const finishedAt = at(job.finished_at);
   return {
     key: job.id,
     runKey,
-    name: job.name ?? job.step_key ?? job.type,
+    name: job.name ?? job.label ?? job.step_key ?? job.type ?? job.id,
     status,
-    providerStatus: job.state,
+    providerStatus: state,
     startedAt,
     finishedAt,
     // Time waiting for an agent once the job could run (§3.15).

@@ -2,13 +2,21 @@
 // window; later ones list what was created since the organization's high-water mark and what finished
 // since its finish mark (so a build retried after it had finished is read again), both minus an overlap
 // for late writes. Runs the store still holds as unfinished are re-read: in bulk by listing the builds
-// still in flight, then one by one for any not seen that way. Every list includes retried jobs.
+// still in flight, then one by one for any not seen that way. Every list includes retried jobs. No list
+// reaches before the lookback window, and the in-flight one not before the window in which blocked builds
+// are re-checked (DESIGN.md "Blocked build"): builds older than that are left as they are.
 import { z } from 'zod';
-import type { Job, Project, RawPayload, Run } from '../../domain/model.js';
-import type { PendingRun, SyncEvent, SyncInput } from '../contract.js';
+import {
+  BLOCKED_RECHECK_DAYS,
+  type Job,
+  type Project,
+  type RawPayload,
+  type Run,
+} from '../../domain/model.js';
+import type { PendingRun, RefusedPayload, SyncEvent, SyncInput } from '../contract.js';
 import { ApiError } from '../http.js';
 import { epochMicros } from '../time.js';
-import type { BuildkiteApi, BuildQuery } from './api.js';
+import type { BuildItem, BuildkiteApi, BuildQuery } from './api.js';
 import { normalizeBuild, normalizePipeline } from './normalize.js';
 import { type Build, type Pipeline, rfc3339 } from './wire.js';
 
@@ -67,15 +75,17 @@ export async function* syncBuildkite(
     pendingByOrg.set(org, [...(pendingByOrg.get(org) ?? []), run]);
   }
 
-  const lookbackStart = new Date(settings.now() - input.lookbackDays * 86_400_000).toISOString();
+  const daysAgo = (days: number) => new Date(settings.now() - days * 86_400_000).toISOString();
+  const lookbackStart = daysAgo(input.lookbackDays);
+  const recheckStart = daysAgo(Math.min(input.lookbackDays, BLOCKED_RECHECK_DAYS));
   for (const org of orgs) {
     const known = pipelines.get(org) as Map<string, Pipeline>;
     const reader = new OrgReader(api, org, known, state.orgs[org], settings.log);
     yield* reader.list({ createdFrom: reader.since('created') ?? lookbackStart });
     const finishedFrom = reader.since('finished');
-    if (finishedFrom !== null) yield* reader.list({ finishedFrom });
+    if (finishedFrom !== null) yield* reader.list({ finishedFrom, createdFrom: lookbackStart });
     const pending = (pendingByOrg.get(org) ?? []).filter((run) => !reader.seen.has(run.key));
-    if (pending.length > 0) yield* reader.list({ states: IN_FLIGHT });
+    if (pending.length > 0) yield* reader.list({ states: IN_FLIGHT, createdFrom: recheckStart });
     yield* reader.fetchEach(pending.filter((run) => !reader.seen.has(run.key)));
     // Only now, with every batch of this organization taken, may the state claim them.
     state.orgs[org] = reader.marks;
@@ -109,10 +119,23 @@ const emptyBatch = (): Batch => ({
   runs: [] as Run[],
   jobs: [] as Job[],
   raw: [] as RawPayload[],
+  refused: [] as RefusedPayload[],
 });
 
-/** The org and pipeline slugs in a build's canonical API URL (lists omit the pipeline object). */
-const BUILD_URL = /\/organizations\/([^/]+)\/pipelines\/([^/]+)\/builds\/\d+$/;
+/** A batch worth yielding: it holds runs or refused payloads. */
+const hasContent = (batch: Batch) => batch.runs.length > 0 || (batch.refused?.length ?? 0) > 0;
+
+/** The pipeline slug in a build's API URL (lists omit the pipeline object). */
+const BUILD_URL = /\/organizations\/[^/]+\/pipelines\/([^/]+)\/builds\/\d+$/;
+/** The same in its web URL, `https://buildkite.com/{org}/{pipeline}/builds/{number}`. */
+const WEB_URL = /^https?:\/\/[^/]+\/[^/]+\/([^/]+)\/builds\/\d+/;
+
+/** Which pipeline a build belongs to: its API URL, else its pipeline object, else its web URL. */
+function pipelineSlugOf(build: Build): string | null {
+  const slug =
+    BUILD_URL.exec(build.url ?? '')?.[1] ?? build.pipeline?.slug ?? WEB_URL.exec(build.web_url ?? '')?.[1];
+  return slug ? decodeURIComponent(slug) : null;
+}
 
 const later = (mark: string | null, time: string | null | undefined): string | null => {
   const at = time ? rfc3339(time) : null;
@@ -142,8 +165,8 @@ class OrgReader {
   async *list(query: BuildQuery): AsyncGenerator<SyncEvent> {
     for await (const page of this.api.builds(this.org, query)) {
       const batch = emptyBatch();
-      for (const build of page) yield* this.add(batch, build);
-      if (batch.runs.length > 0) yield batch;
+      for (const item of page) yield* this.add(batch, item);
+      if (hasContent(batch)) yield batch;
     }
   }
 
@@ -165,29 +188,36 @@ class OrgReader {
         batch = emptyBatch();
       }
     }
-    if (batch.runs.length > 0) yield batch;
+    if (hasContent(batch)) yield batch;
   }
 
-  /** Normalizes a build into the batch; a pipeline created since the listing is read and announced first. */
-  private async *add(batch: Batch, build: Build): AsyncGenerator<SyncEvent> {
+  /**
+   * Normalizes a build into the batch, or refuses it when it cannot be a run; a pipeline created since the
+   * listing is read and announced first.
+   */
+  private async *add(batch: Batch, { raw, build, problem }: BuildItem): AsyncGenerator<SyncEvent> {
+    const slug = build === null ? null : pipelineSlugOf(build);
+    if (build === null || slug === null) {
+      const key =
+        typeof (raw as { id?: unknown } | null)?.id === 'string' ? (raw as { id: string }).id : null;
+      const reason = problem ?? 'names no pipeline (no url, pipeline or web_url)';
+      batch.refused?.push({ kind: 'bk_build', key, reason, payload: raw });
+      return;
+    }
     if (this.seen.has(build.id)) return;
     this.seen.add(build.id);
     this.marks.created = later(this.marks.created, build.created_at);
     this.marks.finished = later(this.marks.finished, build.finished_at);
-    const slug = BUILD_URL.exec(build.url)?.[2];
-    let pipeline = slug === undefined ? undefined : this.pipelines.get(decodeURIComponent(slug));
-    if (!pipeline && slug !== undefined) {
-      pipeline = await this.api.pipeline(this.org, decodeURIComponent(slug));
+    let pipeline = this.pipelines.get(slug);
+    if (!pipeline) {
+      pipeline = await this.api.pipeline(this.org, slug);
       this.pipelines.set(pipeline.slug, pipeline);
       yield projectsEvent([[this.org, pipeline]]);
     }
-    if (!pipeline) {
-      this.log(`build ${build.id} has no pipeline in its URL (${build.url}): skipped`);
-      return;
-    }
-    const { run, jobs } = normalizeBuild({ key: pipeline.id, name: pipeline.name }, build);
+    const project = normalizePipeline(this.org, pipeline);
+    const { run, jobs } = normalizeBuild({ key: project.key, name: project.name }, build);
     batch.runs.push(run);
     batch.jobs.push(...jobs);
-    batch.raw.push({ kind: 'bk_build', key: build.id, payload: build });
+    batch.raw.push({ kind: 'bk_build', key: build.id, payload: raw });
   }
 }

@@ -1,6 +1,7 @@
-// What the Buildkite REST API v2 sends (ci-apis.md §3), validated at the edge. Objects are loose so unknown
-// fields pass through untouched (raw payloads keep them); the fields we read are checked. Nothing is
-// transformed here: a stored payload is exactly what the API sent.
+// What the Buildkite REST API v2 sends (ci-apis.md §3), validated at the edge. A tolerant reader: only what
+// identifies and orders a build is required (id, number, state, created time); every other field may be
+// absent, null or of an unexpected type, and is then read as null. Objects are loose so unknown fields pass
+// through. The parsed value is only read: a stored payload is the item exactly as the API sent it.
 import { z } from 'zod';
 
 /** RFC 3339 (`2015-05-09T21:05:59.874Z`) or Buildkite's other format (`2025-07-16 06:07:42 UTC`), §3.7. */
@@ -18,83 +19,103 @@ export function rfc3339(value: string): string | null {
     : null;
 }
 
+/** A field buildlens reads but does not need: absent, null or unreadable, it is read as null. */
+const maybe = <T extends z.ZodType>(schema: T) => schema.nullish().catch(null);
+
+/** The time a run is ordered by: readable, and within 2000–2100 (DESIGN.md "Refused run"). */
+const runTime = time.refine(
+  (value) => {
+    const year = new Date(rfc3339(value) as string).getUTCFullYear();
+    return year >= 2000 && year < 2100;
+  },
+  { message: 'expected a time from 2000 to 2100' },
+);
+
 const user = z.looseObject({
-  id: z.string().nullish(),
-  name: z.string().nullish(),
-  email: z.string().nullish(),
+  id: maybe(z.string()),
+  name: maybe(z.string()),
+  email: maybe(z.string()),
 });
 
 export const accessToken = z.looseObject({
-  uuid: z.string().optional(),
+  uuid: maybe(z.string()),
   scopes: z.array(z.string()),
-  user: user.nullish(),
+  user: maybe(user),
 });
 export type AccessToken = z.infer<typeof accessToken>;
 
 export const organization = z.looseObject({
-  id: z.string(),
+  id: maybe(z.string()),
   slug: z.string().min(1),
-  name: z.string(),
-  web_url: z.string().nullish(),
+  name: maybe(z.string()),
+  web_url: maybe(z.string()),
 });
 export type Organization = z.infer<typeof organization>;
 
 export const pipeline = z.looseObject({
   id: z.string().min(1),
   slug: z.string().min(1),
-  name: z.string(),
-  repository: z.string().nullish(),
-  web_url: z.string().nullish(),
-  default_branch: z.string().nullish(),
+  name: maybe(z.string()),
+  repository: maybe(z.string()),
+  web_url: maybe(z.string()),
+  default_branch: maybe(z.string()),
 });
 export type Pipeline = z.infer<typeof pipeline>;
 
+/**
+ * A job of any type (§3.14): `script` (command step), `trigger` (with `triggered_build`), `waiter` (wait
+ * step), `manual` / `block` (block and input steps, which may carry only a `label`). Only the id is needed.
+ */
 export const job = z.looseObject({
   id: z.string().min(1),
-  type: z.string(),
-  name: z.string().nullish(),
-  step_key: z.string().nullish(),
-  state: z.string(),
-  web_url: z.string().nullish(),
-  soft_failed: z.boolean().nullish(),
-  exit_status: z.number().int().nullish(),
-  agent: z.looseObject({ name: z.string().nullish(), hostname: z.string().nullish() }).nullish(),
+  type: maybe(z.string()),
+  name: maybe(z.string()),
+  /** Block and input steps name themselves here (the docs' "Unblock a job" example has no `name`). */
+  label: maybe(z.string()),
+  step_key: maybe(z.string()),
+  state: maybe(z.string()),
+  web_url: maybe(z.string()),
+  soft_failed: maybe(z.boolean()),
+  exit_status: maybe(z.number().int()),
+  agent: maybe(z.looseObject({ name: maybe(z.string()), hostname: maybe(z.string()) })),
   /** Agent targeting, `key=value` each, e.g. `["queue=macos", "arch=arm64"]` (§3.14). */
-  agent_query_rules: z.array(z.string()).nullish(),
-  signal_reason: z.string().nullish(),
-  broken_reason: z.string().nullish(),
-  runnable_at: time.nullish(),
-  started_at: time.nullish(),
-  finished_at: time.nullish(),
-  retried: z.boolean().nullish(),
-  retried_in_job_id: z.string().nullish(),
-  retry_source: z.looseObject({ job_id: z.string().nullish(), retry_type: z.string().nullish() }).nullish(),
+  agent_query_rules: maybe(z.array(z.string())),
+  signal_reason: maybe(z.string()),
+  broken_reason: maybe(z.string()),
+  runnable_at: maybe(time),
+  started_at: maybe(time),
+  finished_at: maybe(time),
+  retried: maybe(z.boolean()),
+  retried_in_job_id: maybe(z.string()),
+  retry_source: maybe(z.looseObject({ job_id: maybe(z.string()), retry_type: maybe(z.string()) })),
 });
 export type Job = z.infer<typeof job>;
 
 export const build = z.looseObject({
   id: z.string().min(1),
-  url: z.string(),
-  web_url: z.string().nullish(),
   number: z.number().int(),
-  state: z.string(),
-  blocked: z.boolean().nullish(),
-  cancel_reason: z.string().nullish(),
+  state: z.string().min(1),
+  created_at: runTime,
+  /** The API URL, `…/organizations/{org}/pipelines/{slug}/builds/{number}`: lists name no pipeline otherwise. */
+  url: maybe(z.string()),
+  web_url: maybe(z.string()),
+  blocked: maybe(z.boolean()),
+  cancel_reason: maybe(z.string()),
   /** Who canceled the build; not in the REST docs, so it may be absent altogether. */
-  canceled_by: user.nullish(),
-  // Always in a build object, null when empty: one that is missing is a broken response, not an empty value.
-  message: z.string().nullable(),
-  commit: z.string().nullable(),
-  branch: z.string().nullable(),
-  source: z.string().nullish(),
-  creator: user.nullish(),
-  author: user.nullish(),
-  jobs: z.array(job).nullish(),
-  created_at: time,
-  started_at: time.nullable(),
-  finished_at: time.nullable(),
+  canceled_by: maybe(user),
+  message: maybe(z.string()),
+  commit: maybe(z.string()),
+  branch: maybe(z.string()),
+  source: maybe(z.string()),
+  creator: maybe(user),
+  author: maybe(user),
+  /** A job that cannot be read (no id) is null here and left out; it never stops the build being read. */
+  jobs: maybe(z.array(job.nullable().catch(null))),
+  started_at: maybe(time),
+  finished_at: maybe(time),
   /** `{}` or null when the build is not for a pull request. */
-  pull_request: z.looseObject({ id: z.union([z.string(), z.number()]).nullish() }).nullish(),
-  pipeline: pipeline.nullish(),
+  pull_request: maybe(z.looseObject({ id: maybe(z.union([z.string(), z.number()])) })),
+  /** The expanded pipeline (§3.9); lists leave it out (`exclude_pipeline`), webhook deliveries carry it. */
+  pipeline: maybe(pipeline),
 });
 export type Build = z.infer<typeof build>;

@@ -66,7 +66,7 @@ function truth(sandbox: Sandbox) {
   const raw = sandbox.buildkite.world.builds(sandbox.buildkite.url);
   for (const item of raw) {
     const wire = buildSchema.parse(item);
-    const [, org, slug] = /organizations\/([^/]+)\/pipelines\/([^/]+)\//.exec(wire.url) ?? [];
+    const [, org, slug] = /organizations\/([^/]+)\/pipelines\/([^/]+)\//.exec(wire.url ?? '') ?? [];
     const pipeline = pipelines.get(`${org}/${slug}`);
     assert.ok(pipeline);
     const { run, jobs: js } = normalizeBuild({ key: pipeline.id, name: pipeline.name }, wire);
@@ -127,14 +127,16 @@ describe('syncing', () => {
       durationS: run.durationS,
     });
 
+    // A blocked build reports the state of what ran before the block, and finished_at at the block.
     const blocked = find((b) => b.blocked === true);
     assert.deepEqual(pick(runOf(blocked)), {
       status: 'blocked',
-      providerStatus: 'blocked',
+      providerStatus: 'passed',
       reason: null,
       abortedBy: null,
       finishedAt: blocked.finished_at,
-      durationS: null,
+      durationS:
+        (Date.parse(blocked.finished_at as string) - Date.parse(blocked.started_at as string)) / 1000,
     });
     const byPerson = find((b) => b.state === 'canceled' && b.canceled_by !== null);
     const byPersonRun = runOf(byPerson);
@@ -197,6 +199,35 @@ describe('syncing', () => {
     // Per organization: builds created since, finished since, and still in flight (one page each here).
     assert.ok(connector.requests() - before <= 3 + 3 * 2, `${connector.requests() - before} requests`);
   });
+});
+
+test('a later sync reads nothing created before the lookback, and re-checks blocked builds for 14 days only', async () => {
+  const sandbox = await startSandbox(base);
+  try {
+    const day = 86_400_000;
+    const lookbackDays = 3;
+    const connector = connectorFor(sandbox);
+    const first = await drain(connector.sync({ state: null, pending: [], lookbackDays }));
+    const from = sandbox.clock.now() - lookbackDays * day;
+    const blockedBefore = truth(sandbox).raw.filter(
+      (b) => b.blocked === true && Date.parse(b.created_at as string) < from,
+    );
+    assert.ok(blockedBefore.length > 0, 'the sandbox has blocked builds older than the lookback');
+    const pending: PendingRun[] = [...first.runs.values()]
+      .filter((r) => UNFINISHED_STATUSES.includes(r.status))
+      .map((r) => ({ key: r.key, projectKey: r.projectKey, kind: r.kind, number: r.number }));
+    assert.ok(pending.length > 0);
+    sandbox.clock.advance(3_600_000);
+    const second = await drain(connector.sync({ state: first.state, pending, lookbackDays }));
+    const old = [...second.runs.values()].filter((r) => Date.parse(r.triggeredAt) < from);
+    assert.deepEqual(
+      old.map((r) => r.key),
+      [],
+      'no build created before the lookback window is imported',
+    );
+  } finally {
+    await sandbox.close();
+  }
 });
 
 test('a 429 in the middle of a sync is waited out and the same page asked again, without starting over', async () => {

@@ -97,9 +97,20 @@ describe('builds', () => {
     assert.deepEqual(normalizeBuild(PIPELINE, wireBuild({})), { run: baseRun, jobs: [] });
   });
 
-  test('blocked is authoritative: a blocked build that reports passed is blocked and has no duration yet', () => {
+  test('blocked is authoritative: a blocked build keeps the state of what ran, and its duration runs to the block', () => {
     const { run } = normalizeBuild(PIPELINE, wireBuild({ state: 'passed', blocked: true }));
-    assert.deepEqual(run, { ...baseRun, status: 'blocked', providerStatus: 'blocked', durationS: null });
+    assert.deepEqual(run, { ...baseRun, status: 'blocked', providerStatus: 'passed', durationS: 600 });
+    const failing = normalizeBuild(
+      PIPELINE,
+      wireBuild({ state: 'failing', blocked: true, finished_at: null }),
+    );
+    assert.deepEqual(failing.run, {
+      ...baseRun,
+      status: 'blocked',
+      providerStatus: 'failing',
+      finishedAt: null,
+      durationS: null,
+    });
   });
 
   test('canceled by a person: aborted, with the reason and who canceled it', () => {
