@@ -138,7 +138,7 @@ type NamedRun = GrainRun & Pick<NamedGrain, 'connection_name' | 'provider_name' 
 
 async function grainsFromRuns(source: ReportSource, filter: RunFilter): Promise<NamedGrain[]> {
   const { rows } = await sql<NamedRun>`
-    select s.connection_id, s.project_key, s.workflow, s.triggered_us, s.classification, s.duration_s,
+    select s.connection_id, s.project_key, s.workflow, s.triggered_us, s.status, s.classification, s.duration_s,
       s.queue_s, s.setup_s, s.cost, s.connection_name, s.provider_name, s.project_name
     from (${selectedRuns(filter)}) s`.execute(source.db);
   return buildGrains(rows).map(({ run, rollup }) => ({
@@ -199,6 +199,7 @@ function aggregatesOf(group: Group, metrics: ReadonlySet<MetricGroup>): Record<s
     aborted_auto: counts.aborted_auto,
     skipped: counts.skipped,
     running: counts.running,
+    blocked: counts.blocked,
   });
   for (const m of measuresFor(metrics)) {
     const prefix = `${m}_s`;

@@ -27,6 +27,7 @@ export interface GrainRun {
   project_key: string;
   workflow: string;
   triggered_us: number;
+  status: string;
   classification: string | null;
   duration_s: number | null;
   queue_s: number | null;
@@ -37,7 +38,7 @@ export interface GrainRun {
 /** Rebuilds the listed grains of one connection from its runs; call inside the write transaction. */
 export async function refreshRollups(db: Kysely<Schema>, connectionId: number): Promise<void> {
   const { rows } = await sql<GrainRun>`
-    select r.connection_id, r.project_key, r.workflow, r.triggered_us, r.classification,
+    select r.connection_id, r.project_key, r.workflow, r.triggered_us, r.status, r.classification,
       r.duration_s, r.queue_s, r.setup_s, r.cost
     from rollup_dirty d
     join runs r on r.connection_id = d.connection_id and r.project_key = d.project_key
@@ -107,6 +108,7 @@ function emptyRollup(grain: RollupGrain): RunRollupsTable {
     aborted_auto: 0,
     skipped: 0,
     running: 0,
+    blocked: 0,
     cost_n: 0,
     duration_max: null,
     queue_max: null,
@@ -127,7 +129,7 @@ const CLASS_COUNTS = [
   'skipped',
 ] as const;
 /** Every count a grain keeps (cost_n: runs with a cost). */
-export const ROLLUP_COUNTS = ['runs', ...CLASS_COUNTS, 'running', 'cost_n'] as const;
+export const ROLLUP_COUNTS = ['runs', ...CLASS_COUNTS, 'running', 'blocked', 'cost_n'] as const;
 
 /** The same selections as the report's own SQL: durations of successes, queue and setup of every run. */
 function addRun(rollup: RunRollupsTable, [duration, queue, setup]: [Sketch, Sketch, Sketch], run: GrainRun) {
@@ -135,6 +137,7 @@ function addRun(rollup: RunRollupsTable, [duration, queue, setup]: [Sketch, Sket
   const cls = run.classification as (typeof CLASS_COUNTS)[number] | null;
   if (cls === null) rollup.running += 1;
   else if (CLASS_COUNTS.includes(cls)) rollup[cls] += 1;
+  if (run.status === 'blocked') rollup.blocked += 1;
   const value = (v: number | null) => (v === null || v === undefined ? null : Number(v));
   const durationS = cls === 'success' ? value(run.duration_s) : null;
   const queueS = value(run.queue_s);

@@ -151,6 +151,8 @@ export interface RunRollupsTable extends RollupGrain {
   aborted_auto: number;
   skipped: number;
   running: number;
+  /** Runs with status blocked (migration 007). */
+  blocked: number;
   /** Runs with a cost. */
   cost_n: number;
   duration_max: number | null;

@@ -42,6 +42,7 @@ const METRIC_VIEW: Record<string, [header: string, kind: Kind]> = {
   aborted: ['abrt', 'count'],
   skipped: ['skip', 'count'],
   running: ['run', 'count'],
+  blocked: ['blk', 'count'],
   success_rate: ['rate', 'rate'],
   aborted_manual: ['man', 'count'],
   aborted_auto: ['auto', 'count'],
@@ -70,23 +71,29 @@ const METRIC_VIEW: Record<string, [header: string, kind: Kind]> = {
   credits_per_run: ['per run', 'credits'],
 };
 
-const OVERVIEW_LEGEND = [
+/** The counts group's legend: the overview and `--metrics counts` both print it. */
+const COUNTS_LEGEND = [
   'ok/fail/abrt/skip/run: runs by outcome (run = unfinished); rate = ok/(ok+fail)',
+  'blk: waiting on a block step (in ok or fail by what ran before the block)',
+];
+
+const OVERVIEW_LEGEND = [
+  ...COUNTS_LEGEND,
   'p50..max: duration of successful runs; q50/q95: queue time of started runs',
 ];
 
 const OVERVIEW_QUEUE_LEGEND = 'q50/q95: queue time of started runs';
 const OVERVIEW_FIELDS = [...METRIC_FIELDS.counts, ...METRIC_FIELDS.duration, ...OVERVIEW_QUEUE_FIELDS];
 
-const LEGEND: Record<MetricGroup, string> = {
-  counts: 'ok/fail/abrt/skip/run: runs by outcome (run = unfinished); rate = ok/(ok+fail)',
-  rates: 'man/auto: aborts by people/automation; fail% = fail/(ok+fail); abrt%, skip%',
-  duration: 'p50..max: duration of successful runs',
-  queue: 'q50..qmax: queue time of started runs',
-  setup: 's50..smax: Bitrise environment setup time',
-  recovery: 'incid: failure streaks a success ended; open: not ended; ttr50: median recovery',
-  flaky: 'flaky: failures of a commit that also passed; runs with a job passing on retry',
-  credits: 'credits: provider credits (Bitrise); per run: mean over runs with a cost',
+const LEGEND: Record<MetricGroup, string[]> = {
+  counts: COUNTS_LEGEND,
+  rates: ['man/auto: aborts by people/automation; fail% = fail/(ok+fail); abrt%, skip%'],
+  duration: ['p50..max: duration of successful runs'],
+  queue: ['q50..qmax: queue time of started runs'],
+  setup: ['s50..smax: Bitrise environment setup time'],
+  recovery: ['incid: failure streaks a success ended; open: not ended; ttr50: median recovery'],
+  flaky: ['flaky: failures of a commit that also passed; runs with a job passing on retry'],
+  credits: ['credits: provider credits (Bitrise); per run: mean over runs with a cost'],
 };
 
 const formatCredits = (value: Cell) =>
@@ -137,7 +144,7 @@ interface Section {
  * grouping columns.
  */
 function sectionsOf(extra: MetricGroup[], split: boolean): Section[] {
-  const group = (g: MetricGroup): Section => ({ title: g, fields: METRIC_FIELDS[g], legend: [LEGEND[g]] });
+  const group = (g: MetricGroup): Section => ({ title: g, fields: METRIC_FIELDS[g], legend: LEGEND[g] });
   const queueOverview: Section = {
     title: 'queue',
     fields: OVERVIEW_QUEUE_FIELDS,

@@ -41,6 +41,7 @@ const reportMetrics = z
     aborted: z.number(),
     skipped: z.number(),
     running: z.number(),
+    blocked: z.number(),
     success_rate: nullableNumber,
     duration_s_p50: nullableNumber,
     duration_s_p95: nullableNumber,

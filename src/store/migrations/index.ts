@@ -5,6 +5,7 @@ import * as classifiedJobs from './002_classified_jobs.js';
 import * as agentQueue from './003_agent_queue.js';
 import * as rollups from './004_rollups.js';
 import * as jobDependsOn from './006_job_depends_on.js';
+import * as blockedRollups from './007_blocked_rollups.js';
 import * as coverage from './009_coverage.js';
 import * as defaultBranch from './010_default_branch.js';
 import * as webhooks from './011_webhooks.js';
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003_agent_queue': agentQueue,
   '004_rollups': rollups,
   '006_job_depends_on': jobDependsOn,
+  '007_blocked_rollups': blockedRollups,
   '009_coverage': coverage,
   '010_default_branch': defaultBranch,
   '011_webhooks': webhooks,
