@@ -9,7 +9,7 @@ import { createBuildkiteConnector } from '../../../src/connectors/buildkite/conn
 import { normalizeBuild } from '../../../src/connectors/buildkite/normalize.js';
 import { build as buildSchema } from '../../../src/connectors/buildkite/wire.js';
 import type { Connector, PendingRun, SyncEvent } from '../../../src/connectors/contract.js';
-import { type Job, type Run, UNFINISHED_STATUSES } from '../../../src/domain/model.js';
+import { BLOCKED_RECHECK_DAYS, type Job, type Run, UNFINISHED_STATUSES } from '../../../src/domain/model.js';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../../src/sandbox/index.js';
 
 const NOW = '2026-03-10T15:00:00Z';
@@ -75,6 +75,11 @@ function truth(sandbox: Sandbox) {
   }
   return { runs, jobs, raw };
 }
+
+/** Whether the store would hand this run to the next sync (store/runs.ts pendingRuns). */
+const pendingAt = (run: Run, now: number) =>
+  UNFINISHED_STATUSES.includes(run.status) &&
+  (run.status !== 'blocked' || Date.parse(run.triggeredAt) >= now - BLOCKED_RECHECK_DAYS * 86_400_000);
 
 const sorted = <T extends { key: string }>(rows: Map<string, T>) =>
   [...rows.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
@@ -178,7 +183,7 @@ describe('syncing', () => {
 
   test('a later sync re-reads what was unfinished, catches builds that finished in between, and reads new ones', async () => {
     const pending: PendingRun[] = [...first.runs.values()]
-      .filter((r) => UNFINISHED_STATUSES.includes(r.status))
+      .filter((r) => pendingAt(r, sandbox.clock.now()))
       .map((r) => ({ key: r.key, projectKey: r.projectKey, kind: r.kind, number: r.number }));
     const running = [...first.runs.values()].find((r) => r.status === 'running') as Run;
     assert.ok(running && pending.length > 3);
@@ -214,7 +219,7 @@ test('a later sync reads nothing created before the lookback, and re-checks bloc
     );
     assert.ok(blockedBefore.length > 0, 'the sandbox has blocked builds older than the lookback');
     const pending: PendingRun[] = [...first.runs.values()]
-      .filter((r) => UNFINISHED_STATUSES.includes(r.status))
+      .filter((r) => pendingAt(r, sandbox.clock.now()))
       .map((r) => ({ key: r.key, projectKey: r.projectKey, kind: r.kind, number: r.number }));
     assert.ok(pending.length > 0);
     sandbox.clock.advance(3_600_000);
