@@ -176,7 +176,14 @@ async function migrate(store: Store): Promise<void> {
   }
   if (known.every((name) => executed.includes(name))) return;
   const run = async (db: Kysely<Schema>) => {
-    const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema });
+    // Migrations are numbered when they are written and may land out of order (007 after 011): one that
+    // is new is run even when a later-numbered one already ran, instead of refusing to open the store.
+    const migrator = new Migrator({
+      db,
+      provider: migrationProvider,
+      migrationTableSchema: schema,
+      allowUnorderedMigrations: true,
+    });
     const { error } = await migrator.migrateToLatest();
     if (error) throw error;
   };
