@@ -94,9 +94,12 @@ export class WebhookSender {
     this.random = new Random('webhooks', options.seed ?? 1);
   }
 
-  /** Remembers every build as it is now, without sending: later deliveries are about what moves after. */
-  snapshot(): void {
-    this.collect();
+  /**
+   * Remembers every build as it is now, without sending (the first look, or an outage): later deliveries
+   * are about what moves after. Returns the builds whose deliveries were so swallowed.
+   */
+  snapshot(): string[] {
+    return [...new Set(this.collect().map((o) => o.subject))];
   }
 
   /** Sends the deliveries for everything that moved since the last look, faults included. */
@@ -232,7 +235,7 @@ export class WebhookSender {
       return {
         ...base,
         'Bitrise-Event-Type': item.event,
-        [BITRISE_SECRET_HEADER]: variant === 'good' ? secret : `${secret}x`,
+        [BITRISE_SECRET_HEADER]: variant === 'bad' ? `${secret}x` : secret,
       };
     }
     const target = this.targets.buildkite;
