@@ -4,12 +4,12 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createBitriseConnector } from '../../src/connectors/bitrise/connector.js';
-import { normalizeBuild, normalizePipeline } from '../../src/connectors/bitrise/normalize.js';
-import { build, pipelineShow } from '../../src/connectors/bitrise/wire.js';
+import { build } from '../../src/connectors/bitrise/wire.js';
 import type { Connector, ConnectorOptions, PendingRun, SyncInput } from '../../src/connectors/contract.js';
 import { InvalidResponseError } from '../../src/connectors/http.js';
 import { type Job, type Project, type Run, UNFINISHED_STATUSES } from '../../src/domain/model.js';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/sandbox/index.js';
+import { bitriseTruthOf } from '../sandbox/bitrise-truth.js';
 
 const ANCHOR = '2026-03-04T12:00:00Z';
 const LOOKBACK_DAYS = 90; // the small sandbox holds 60 days: the whole history is in the window
@@ -119,15 +119,11 @@ function truth(sb: Sandbox) {
       const b = build.parse(wire);
       status.set(b.slug, b.status === 0 ? (b.is_on_hold ? 'on-hold' : 'in-progress') : String(b.status));
       if (b.pipeline_workflow_id) pipelineBuilds.add(b.slug);
-      else runs.set(b.slug, normalizeBuild(app.slug, b));
     }
-    for (const wire of world.pipelines(app.slug)) {
-      const show = pipelineShow.parse(wire);
-      status.set(show.id, show.status);
-      const { run, jobs: pipelineJobs } = normalizePipeline(app.slug, show);
-      runs.set(run.key, run);
-      for (const job of pipelineJobs) jobs.set(job.key, job);
-    }
+    for (const wire of world.pipelines(app.slug)) status.set(wire.id, wire.status);
+    const truthOfApp = bitriseTruthOf(world, app.slug);
+    for (const run of truthOfApp.runs) runs.set(run.key, run);
+    for (const job of truthOfApp.jobs) jobs.set(job.key, job);
   }
   const listed = world.runs();
   return { apps: world.apps(), runs, jobs, status, pipelineBuilds, listed };
@@ -138,8 +134,12 @@ function assertMatchesTruth(synced: Synced, sb: Sandbox) {
   assert.deepEqual(synced.projects.map((p) => p.key).sort(), t.apps.map((a) => a.slug).sort());
   // Every run the API lists (pipelines and standalone builds) is a run, and nothing else is.
   assert.deepEqual([...synced.runs.keys()].sort(), t.listed.map((item) => item.slug).sort());
-  // Every workflow build of a pipeline is a job of its pipeline, never a run.
-  assert.deepEqual([...synced.jobs.keys()].sort(), [...t.pipelineBuilds].sort());
+  // Every workflow build of a pipeline (every attempt's) is a job of its pipeline, never a run; so is every
+  // workflow a run_if condition skipped, which has no build.
+  for (const key of t.pipelineBuilds) assert.ok(synced.jobs.has(key), `build ${key} is a job`);
+  assert.deepEqual([...synced.jobs.keys()].sort(), [...t.jobs.keys()].sort());
+  assert.ok([...synced.jobs.values()].some((j) => j.status === 'skipped' && j.webUrl === null));
+  assert.ok([...synced.jobs.values()].some((j) => j.retried && j.status === 'failed'));
   for (const key of synced.jobs.keys()) assert.equal(synced.runs.has(key), false, `job ${key} is also a run`);
   for (const item of t.listed) {
     assert.equal(

@@ -3,11 +3,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  normalizeBuild as normalizeBitriseBuild,
-  normalizePipeline,
-} from '../../src/connectors/bitrise/normalize.js';
-import { build as bitriseBuild, pipelineShow } from '../../src/connectors/bitrise/wire.js';
 import { normalizeBuild as normalizeBuildkiteBuild } from '../../src/connectors/buildkite/normalize.js';
 import { build as buildkiteBuild } from '../../src/connectors/buildkite/wire.js';
 import type { Job, Provider, Run } from '../../src/domain/model.js';
@@ -16,6 +11,7 @@ import { addConnection } from '../../src/store/connections.js';
 import { runFromRow } from '../../src/store/rows.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { type SyncSummary, syncConnection } from '../../src/sync/sync.js';
+import { bitriseTruthOf } from '../sandbox/bitrise-truth.js';
 
 export const NOW = '2026-03-04T12:00:00Z';
 export const CONNECTIONS: Record<Provider, string> = { bitrise: 'bitrise', buildkite: 'buildkite' };
@@ -93,15 +89,9 @@ export function truth(
   if (provider === 'bitrise') {
     const world = sandbox.bitrise.world;
     for (const app of world.apps()) {
-      for (const wire of world.builds(app.slug)) {
-        const b = bitriseBuild.parse(wire);
-        if (!b.pipeline_workflow_id) runs.set(b.slug, normalizeBitriseBuild(app.slug, b));
-      }
-      for (const wire of world.pipelines(app.slug)) {
-        const { run, jobs: list } = normalizePipeline(app.slug, pipelineShow.parse(wire));
-        runs.set(run.key, run);
-        addJobs(list);
-      }
+      const truth = bitriseTruthOf(world, app.slug);
+      for (const run of truth.runs) runs.set(run.key, run);
+      addJobs(truth.jobs);
     }
     return { runs, jobs };
   }

@@ -58,8 +58,12 @@ describe('abort', () => {
         .filter((b) => b.status === 0)
         .map((b) => ({ app: a.slug, build: b })),
     );
-    assert.ok(running.length >= 2, 'two unfinished builds');
-    const [first, second] = running as [Wire, Wire];
+    // Two builds of different runs: aborting a pipeline's build also stops its workflows not started yet.
+    const [first] = running as [Wire];
+    const second = running.find(
+      (r) => r.app !== first.app || r.build.build_number !== first.build.build_number,
+    );
+    assert.ok(second, 'two unfinished builds of different runs');
     const bad = await call(`/apps/${first.app}/builds/${first.build.slug}/abort`, {
       method: 'POST',
       body: { abort_with_success: 'yes' },
@@ -105,15 +109,20 @@ describe('abort', () => {
       // A pipeline still in its first stage, with more stages to come.
       const pipeline = s.bitrise.world
         .pipelines()
-        .find((p) => p.stages.length > 1 && p.stages[0]?.workflows.some((w) => w.finished_at === null));
+        .find(
+          (p) => (p.stages ?? []).length > 1 && p.stages?.[0]?.workflows.some((w) => w.finished_at === null),
+        );
       assert.ok(pipeline, 'a pipeline in its first stage');
-      const first = pipeline.stages[0]?.workflows.find((w) => w.finished_at === null);
+      const first = pipeline.stages?.[0]?.workflows.find((w) => w.finished_at === null);
       const reply = await c(`/apps/${pipeline.app.slug}/builds/${first?.external_id}/abort`, {
         method: 'POST',
       });
       assert.equal(reply.status, 200);
       const shown = await c(`/apps/${pipeline.app.slug}/pipelines/${pipeline.id}`);
-      const later = shown.body.stages.slice(1).flatMap((stage: Wire) => stage.workflows);
+      const later = shown.body.stages
+        .slice(1)
+        .flatMap((stage: Wire) => stage.workflows)
+        .filter((w: Wire) => w.status !== 'skipped');
       for (const w of later) {
         assert.equal(w.status, 'aborted');
         assert.equal(w.started_at, null);
@@ -204,7 +213,11 @@ describe('pipelines', () => {
       for (const cursor of ['before', 'next']) {
         const { items, pages } = await walk(call, `/apps/${app.slug}/pipelines`, cursor);
         assert.deepEqual(slugs(items), slugs(truth), `${app.title} via ${cursor}`);
-        assert.ok(pages.every((p) => p.body.paging.page_item_limit === 10));
+        // Ten a page, and the counts left at zero as live answers give them.
+        assert.ok(pages.slice(0, -1).every((p) => p.body.data.length === 10));
+        assert.ok(
+          pages.every((p) => p.body.paging.page_item_limit === 0 && p.body.paging.total_item_count === 0),
+        );
         for (const [i, page] of pages.entries()) {
           if (i === pages.length - 1) assert.equal('next' in page.body.paging, false);
           else assert.equal(page.body.paging.next, page.body.data[page.body.data.length - 1].triggered_at);
@@ -214,6 +227,27 @@ describe('pipelines', () => {
         truth.some((r) => !r.is_pipeline),
         `${app.title} has standalone builds in its pipeline list`,
       );
+    }
+  });
+
+  test('an inclusive before (switch) repeats the boundary run at the top of the next page', async () => {
+    const s = await startSandbox({
+      seed: 5,
+      now: NOW,
+      clock: 'manual',
+      bitrise: { pipelinesBefore: 'inclusive' },
+    });
+    try {
+      const c = bitriseClient(s);
+      const app = s.bitrise.world.apps()[0];
+      const first = await c(`/apps/${app?.slug}/pipelines`);
+      const second = await c(
+        `/apps/${app?.slug}/pipelines?before=${encodeURIComponent(first.body.paging.next)}`,
+      );
+      assert.equal(second.body.data[0].slug, first.body.data[9].slug);
+      assert.equal(second.body.data.length, 10);
+    } finally {
+      await s.close();
     }
   });
 
@@ -244,20 +278,31 @@ describe('pipelines', () => {
     }
   });
 
-  test('pipeline show: stages → workflows, each naming the build that ran it; wrapped by switch', async () => {
-    const pipeline = sandbox.bitrise.world.pipelines().find((p) => p.status === 'failed');
-    assert.ok(pipeline, 'a failed pipeline');
-    const shown = await call(`/apps/${pipeline.app.slug}/pipelines/${pipeline.id}`);
-    assert.equal(shown.status, 200);
-    assert.equal(shown.body.id, pipeline.id, 'unwrapped by default');
-    const builds = sandbox.bitrise.world.builds(pipeline.app.slug);
-    for (const w of shown.body.stages.flatMap((s: Wire) => s.workflows)) {
-      const build = builds.find((b) => b.slug === w.external_id);
-      assert.ok(build, 'external_id is a build slug');
-      assert.equal(build.pipeline_workflow_id, w.id);
-      assert.equal(build.triggered_workflow, w.name);
+  test('pipeline show: stages or DAG workflows, each naming the build that ran it; wrapped by switch', async () => {
+    for (const type of ['staged', 'dag']) {
+      const found = sandbox.bitrise.world.pipelines().find((p) => p.status === 'failed' && p.type === type);
+      assert.ok(found, `a failed ${type} pipeline`);
+      const shown = await call(`/apps/${found.app.slug}/pipelines/${found.id}`);
+      assert.equal(shown.status, 200);
+      assert.equal(shown.body.id, found.id, 'unwrapped by default');
+      const builds = sandbox.bitrise.world.builds(found.app.slug);
+      const workflows: Wire[] = shown.body.workflows ?? shown.body.stages.flatMap((s: Wire) => s.workflows);
+      assert.equal('stages' in shown.body, type === 'staged');
+      for (const w of workflows) {
+        if (w.status === 'skipped') {
+          assert.deepEqual([w.external_id, w.started_at, w.credit_cost], ['', null, null]);
+          continue;
+        }
+        const build = builds.find((b) => b.slug === w.external_id);
+        assert.ok(build, 'external_id is a build slug');
+        assert.equal(build.pipeline_workflow_id, w.id);
+        assert.equal(build.triggered_workflow, w.name);
+        assert.equal(build.build_number, found.number_in_app_scope);
+      }
+      assert.ok(workflows.some((w: Wire) => w.status === 'failed'));
     }
-    assert.ok(shown.body.stages.flatMap((s: Wire) => s.workflows).some((w: Wire) => w.status === 'failed'));
+    const pipeline = sandbox.bitrise.world.pipelines()[0];
+    assert.ok(pipeline);
     assert.equal(
       (await call(`/apps/${pipeline.app.slug}/pipelines/0f0e5f43-0000-4000-8000-000000000000`)).status,
       404,

@@ -228,8 +228,9 @@ describe('builds filters', () => {
       [`after=${seconds(mid.triggered_at)}`, (b) => seconds(b.triggered_at) >= seconds(mid.triggered_at)],
       [`before=${seconds(mid.triggered_at)}`, (b) => seconds(b.triggered_at) <= seconds(mid.triggered_at)],
       [`build_number=${mid.build_number}`, (b) => b.build_number === mid.build_number],
-      ['is_pipeline_build=true', (b) => b.pipeline_workflow_id !== ''],
-      ['is_pipeline_build=false', (b) => b.pipeline_workflow_id === ''],
+      // Older (2017-shaped) standalone builds have no pipeline_workflow_id at all.
+      ['is_pipeline_build=true', (b) => Boolean(b.pipeline_workflow_id)],
+      ['is_pipeline_build=false', (b) => !b.pipeline_workflow_id],
       [
         `branch=${encodeURIComponent(branch)}&trigger_event_type=pull-request&status=1`,
         (b) => b.branch === branch && event(b) === 'pull-request' && b.status === 1,

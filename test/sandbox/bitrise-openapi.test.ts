@@ -10,8 +10,52 @@ import { bitriseClient, walk } from './bitrise-client.js';
 const SPEC_PATH = process.env.BITRISE_OPENAPI ?? '/work/shared/reference/bitrise-openapi.json';
 type Schema = Record<string, unknown>;
 
-/** Fields the wire may omit: the next-page anchor on the last page, local-build config, standalone ids. */
-const OPTIONAL = new Set(['next', 'local_config', 'pipeline_workflow_id']);
+/**
+ * Fields the wire may omit: the next-page anchor on the last page, local-build config, standalone ids. Where
+ * the spec and live answers (real-payloads/bitrise-2026-04, and the 2017 examples) disagree, reality wins:
+ * older builds have no machine_type_id, credit_cost, is_processed, is_status_sent or log_format; the pipelines
+ * list has no build_tool_invocations; a DAG pipeline show has no stages.
+ */
+const OPTIONAL = new Set([
+  'next',
+  'local_config',
+  'pipeline_workflow_id',
+  'machine_type_id',
+  'credit_cost',
+  'is_processed',
+  'is_status_sent',
+  'log_format',
+  'build_tool_invocations',
+  'stages',
+]);
+
+/** Fields live answers have that the spec does not list (reality wins). */
+const REAL_EXTRAS: Record<string, unknown> = {
+  // Builds, pipelines and pipeline list items.
+  rebuildable: { type: 'boolean' },
+  // Older builds name their machine here (2017 examples).
+  stack_config_type: { type: ['string', 'null'] },
+  // Pipeline show: "dag" pipelines list their workflows at the top level, each with depends_on.
+  type: { type: 'string' },
+  workflows: { type: 'array', items: { $ref: 'bitrise#/definitions/v0.PipelineShowWorkflowResponseModel' } },
+  depends_on: { type: 'array', items: { type: 'string' } },
+  // Trigger parameters: every key, set or not.
+  base_repository_url: { type: 'string' },
+  commit_messages: {},
+  commit_paths: { type: ['array', 'null'] },
+  head_repository_url: { type: 'string' },
+  machine_type_id: { type: 'string' },
+  priority: { type: 'integer' },
+  pull_request_comment: { type: 'string' },
+  pull_request_comment_id: { type: 'string' },
+  pull_request_labels: {},
+  pull_request_labels_added: {},
+  pull_request_ready_state: { type: 'string' },
+  skip_git_status_report: { type: 'boolean' },
+  stack: { type: 'string' },
+};
+/** Spec arrays that live answers send as null when empty. */
+const NULL_ARRAYS = new Set(['artifacts', 'environments']);
 
 /**
  * Swagger definitions as JSON Schema for the real wire: Go `nulls.*` wrappers are a plain value or null,
@@ -29,10 +73,15 @@ function convert(schema: unknown, key = ''): unknown {
   const s = schema as Schema;
   if (s.type === 'array' && (s.items as Schema | undefined)?.type === 'integer') return {};
   if (s.type === 'string' && key.endsWith('_at')) return { ...s, type: ['string', 'null'] };
+  if (s.type === 'array' && NULL_ARRAYS.has(key))
+    return { anyOf: [{ ...s, items: convert(s.items) }, { type: 'null' }] };
   const out: Schema = { ...s };
   if (s.properties) {
     const props = s.properties as Record<string, unknown>;
-    out.properties = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, convert(v, k)]));
+    out.properties = {
+      ...REAL_EXTRAS,
+      ...Object.fromEntries(Object.entries(props).map(([k, v]) => [k, convert(v, k)])),
+    };
     out.additionalProperties = false;
     out.required = Object.keys(props).filter((k) => !OPTIONAL.has(k));
   }

@@ -11,13 +11,29 @@ export interface WorkflowProfile {
   medianS: number;
   sigma: number;
   artifacts: readonly ArtifactKind[];
+  /** Share of pipeline runs a run_if condition skips this workflow in (only workflows nothing waits for). */
+  skipShare?: number;
 }
 
 export type ArtifactKind = 'apk' | 'ipa' | 'test-results' | 'coverage' | 'logs';
 
-export interface PipelineProfile {
-  name: string;
-  stages: readonly { name: string; workflows: readonly string[] }[];
+/**
+ * A staged pipeline runs its stages one after another; a DAG pipeline (`"type": "dag"`) runs each workflow
+ * once the ones it depends on are done. Either way only workflows nothing waits for fail, so a failure never
+ * leaves later workflows unrun (and the number of builds of a run is known before it is planned).
+ */
+export type PipelineProfile =
+  | { kind: 'staged'; name: string; stages: readonly { name: string; workflows: readonly string[] }[] }
+  | { kind: 'dag'; name: string; workflows: readonly { name: string; dependsOn: readonly string[] }[] };
+
+/** A pipeline's workflows in an order that runs each after what it waits for, with what that is. */
+export function pipelineGraph(
+  pipeline: PipelineProfile,
+): { name: string; dependsOn: readonly string[]; stage: number | null }[] {
+  if (pipeline.kind === 'dag') return pipeline.workflows.map((w) => ({ ...w, stage: null }));
+  return pipeline.stages.flatMap((stage, i) =>
+    stage.workflows.map((name) => ({ name, dependsOn: pipeline.stages[i - 1]?.workflows ?? [], stage: i })),
+  );
 }
 
 export interface AppProfile {
@@ -70,10 +86,11 @@ const PROFILES: readonly AppProfile[] = [
     workflows: [
       { name: 'build', medianS: 540, sigma: 0.25, artifacts: ['ipa'] },
       { name: 'unit-tests', medianS: 420, sigma: 0.3, artifacts: ['test-results'] },
-      { name: 'ui-tests', medianS: 1320, sigma: 0.4, artifacts: ['test-results', 'logs'] },
+      { name: 'ui-tests', medianS: 1320, sigma: 0.4, artifacts: ['test-results', 'logs'], skipShare: 0.3 },
       { name: 'deploy-testflight', medianS: 900, sigma: 0.2, artifacts: ARTIFACTS_IOS },
     ],
     pipeline: {
+      kind: 'staged',
       name: 'ci',
       stages: [
         { name: 'build', workflows: ['build'] },
@@ -149,16 +166,22 @@ const PROFILES: readonly AppProfile[] = [
       { name: 'analyze', medianS: 150, sigma: 0.3, artifacts: [] },
       { name: 'build-android', medianS: 600, sigma: 0.25, artifacts: ['apk'] },
       { name: 'build-ios', medianS: 840, sigma: 0.3, artifacts: ['ipa'] },
+      { name: 'unit-tests', medianS: 300, sigma: 0.3, artifacts: ['test-results'] },
       { name: 'integration-tests', medianS: 1200, sigma: 0.45, artifacts: ['test-results', 'logs'] },
+      { name: 'golden-tests', medianS: 420, sigma: 0.35, artifacts: ['test-results'], skipShare: 0.5 },
       { name: 'deploy', medianS: 600, sigma: 0.2, artifacts: [] },
       { name: 'nightly', medianS: 3000, sigma: 0.3, artifacts: ['coverage'] },
     ],
     pipeline: {
+      kind: 'dag',
       name: 'pr-checks',
-      stages: [
-        { name: 'static', workflows: ['analyze'] },
-        { name: 'build', workflows: ['build-android', 'build-ios'] },
-        { name: 'verify', workflows: ['integration-tests'] },
+      workflows: [
+        { name: 'analyze', dependsOn: [] },
+        { name: 'build-android', dependsOn: ['analyze'] },
+        { name: 'build-ios', dependsOn: ['analyze'] },
+        { name: 'unit-tests', dependsOn: ['analyze'] },
+        { name: 'integration-tests', dependsOn: ['build-android', 'build-ios'] },
+        { name: 'golden-tests', dependsOn: ['build-ios'] },
       ],
     },
     releaseWorkflow: 'deploy',
@@ -209,6 +232,7 @@ const PROFILES: readonly AppProfile[] = [
       { name: 'release', medianS: 1500, sigma: 0.2, artifacts: ['ipa'] },
     ],
     pipeline: {
+      kind: 'staged',
       name: 'main-pipeline',
       stages: [
         { name: 'checks', workflows: ['test', 'snapshot-tests'] },
@@ -384,11 +408,18 @@ export function createCatalog(seed: number, size: SandboxSize, ids: IdCodec): Ca
  * parallel; bursts beyond that queue, which is where on-hold time comes from.
  */
 function machinesFor(profile: AppProfile, runsPerWorkday: number): number {
-  const stages = profile.pipeline?.stages ?? [{ workflows: [profile.workflows[0]?.name ?? ''] }];
-  const width = Math.max(...stages.map((s) => s.workflows.length));
-  const runSeconds = stages
-    .flatMap((s) => s.workflows)
-    .reduce((n, name) => n + (profile.workflows.find((w) => w.name === name)?.medianS ?? 600), 0);
+  const graph = profile.pipeline
+    ? pipelineGraph(profile.pipeline)
+    : [{ name: profile.workflows[0]?.name ?? '' }];
+  // The widest set of workflows that can run at once: a stage, or a DAG's workflows after the first.
+  const width =
+    profile.pipeline?.kind === 'staged'
+      ? Math.max(...profile.pipeline.stages.map((s) => s.workflows.length))
+      : Math.max(1, graph.length - 1);
+  const runSeconds = graph.reduce(
+    (n, { name }) => n + (profile.workflows.find((w) => w.name === name)?.medianS ?? 600),
+    0,
+  );
   const busyMinutes = ((runsPerWorkday / 10) * runSeconds) / 60;
   return Math.max(width + 1, Math.ceil((busyMinutes / 60) * 2));
 }

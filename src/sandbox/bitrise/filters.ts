@@ -78,8 +78,8 @@ export function runStatus(world: BitriseWorld, run: RunPlan): PipelineStatus {
 }
 
 /**
- * Pipelines-list filters. `before` (or the deprecated `next`) is the exclusive paging cursor; `after` is
- * exclusive too ("run after this time").
+ * Pipelines-list filters. `before` (or the deprecated `next`) is the paging cursor, exclusive or inclusive
+ * by switch (unconfirmed); `after` is exclusive ("run after this time").
  */
 export function runFilter(world: BitriseWorld, query: URLSearchParams): Filter<RunPlan> {
   const checks: ((r: RunPlan) => boolean)[] = triggerChecks(world, query).map(
@@ -109,7 +109,10 @@ export function runFilter(world: BitriseWorld, query: URLSearchParams): Filter<R
   return {
     keep: (r) => checks.every((check) => check(r)),
     narrowed: checks.length > 0 || after !== undefined,
-    fromUs: before === undefined ? Number.POSITIVE_INFINITY : before - 1,
+    fromUs:
+      before === undefined
+        ? Number.POSITIVE_INFINITY
+        : before - (world.switches.pipelinesBefore === 'inclusive' ? 0 : 1),
     downToUs: after === undefined ? 0 : after + 1,
   };
 }

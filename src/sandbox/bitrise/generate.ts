@@ -4,7 +4,7 @@
 // busy hours — so any page of a large history can be served without materializing the rest.
 import { Random, uuidOf } from '../random.js';
 import { branchName, commitMessage, manualAbortReason, PEOPLE, sha } from '../vocabulary.js';
-import type { App, ArtifactKind, Catalog, WorkflowProfile } from './catalog.js';
+import { type App, type ArtifactKind, type Catalog, pipelineGraph, type WorkflowProfile } from './catalog.js';
 import type { IdCodec } from './ids.js';
 
 export const DAY_MS = 86_400_000;
@@ -32,9 +32,12 @@ export interface BuildPlan {
   app: App;
   day: number;
   run: number;
-  /** Position of the workflow inside its pipeline (0 for standalone builds). */
+  /** Position of the build inside its pipeline's builds, every attempt's (0 for standalone builds). */
   wf: number;
+  /** The run's number: a pipeline's workflow builds all carry the pipeline's. */
   number: number;
+  /** A standalone build from before the account's builds had UUIDs, costs and machine types (2017 shape). */
+  legacy: boolean;
   workflow: string;
   trigger: TriggerPlan;
   /** Epoch microseconds: Bitrise reports trigger times with microseconds. */
@@ -44,12 +47,25 @@ export interface BuildPlan {
   finishedMs: number;
   result: FinalStatus;
   abortReason: string | null;
-  pipeline: { id: string; workflowId: string; stage: number } | null;
+  /** `attempt`: 1, or 2 for the rerun of a failed workflow. */
+  pipeline: { id: string; workflowId: string; attempt: number } | null;
   artifacts: readonly ArtifactKind[];
+}
+
+/** One workflow of a pipeline: its executions, oldest first (none when a run_if condition skipped it). */
+export interface PipelineWorkflowPlan {
+  name: string;
+  dependsOn: readonly string[];
+  /** Index into the pipeline's stages; null in a DAG pipeline. */
+  stage: number | null;
+  /** The workflow's id in the attempt that did not run it (skipped ones). */
+  skippedId: string;
+  builds: BuildPlan[];
 }
 
 export interface PipelinePlan {
   id: string;
+  kind: 'staged' | 'dag';
   app: App;
   day: number;
   run: number;
@@ -57,8 +73,11 @@ export interface PipelinePlan {
   name: string;
   trigger: TriggerPlan;
   triggeredUs: number;
-  attemptId: string;
-  stages: { id: string; name: string; workflows: { id: string; name: string; build: BuildPlan }[] }[];
+  /** Attempt 1, and attempt 2 when a person reran the failed workflow (DESIGN.md "Bitrise pipeline reruns"). */
+  attempts: { id: string; number: number; triggeredUs: number }[];
+  stages: { id: string; name: string }[];
+  workflows: PipelineWorkflowPlan[];
+  /** Every build of every attempt, in slug order. */
   builds: BuildPlan[];
 }
 
@@ -89,6 +108,10 @@ interface RunShape {
   /** 0 for the first push of a burst; later pushes follow it on the same branch. */
   position: number;
   pipeline: boolean;
+  /** Pipeline workflows a run_if condition skips (indexes into the pipeline's graph). */
+  skipped: readonly number[];
+  /** A workflow fails and a person reruns it: a second attempt with one more build. */
+  rerun: boolean;
   builds: number;
   /** A run in flight at the anchor: keeps "now" lively whatever hour the sandbox starts. */
   live: boolean;
@@ -135,11 +158,23 @@ export class HistoryGenerator {
     const weekend = weekday === 0 || weekday === 6;
     // Some days are busier (release crunch), some quieter; weekends are nearly idle.
     const busy = (weekend ? WEEKEND_FACTOR : 1) * rng.logNormal(1, 0.3) * (rng.chance(0.08) ? 1.7 : 1);
-    const pipelineBuilds = profile.pipeline?.stages.reduce((n, s) => n + s.workflows.length, 0) ?? 1;
+    const graph = profile.pipeline ? pipelineGraph(profile.pipeline) : [];
+    // Reruns keep off the last two days, so every rerun lies in the past at the anchor.
+    const rerunsAllowed = day < utcDay(this.anchorMs) - 1;
     const runs: RunShape[] = [];
     const add = (lane: Lane, burst: number, position: number, live: boolean, atS: number | null) => {
       const pipeline = lane === 'code' && profile.pipeline !== null;
-      runs.push({ lane, burst, position, pipeline, builds: pipeline ? pipelineBuilds : 1, live, atS });
+      const skipped: number[] = [];
+      let rerun = false;
+      if (pipeline) {
+        graph.forEach(({ name }, i) => {
+          const share = profile.workflows.find((w) => w.name === name)?.skipShare ?? 0;
+          if (share > 0 && rng.chance(share)) skipped.push(i);
+        });
+        rerun = !live && rerunsAllowed && rng.chance(0.06);
+      }
+      const builds = pipeline ? graph.length - skipped.length + (rerun ? 1 : 0) : 1;
+      runs.push({ lane, burst, position, pipeline, skipped, rerun, builds, live, atS });
     };
     const meanBurst = 1.4;
     const bursts = rng.poisson((app.runsPerWorkday * busy) / meanBurst);
@@ -159,20 +194,22 @@ export class HistoryGenerator {
     return runs;
   }
 
-  /** Generates one app-day; `firstBuild`/`firstPipeline` are the numbers of its first build and pipeline. */
-  appDay(app: App, day: number, firstBuild: number, firstPipeline: number): AppDay {
+  /**
+   * Generates one app-day; `firstNumber` is the number of its first run. Pipelines and standalone builds
+   * share one sequence, and a pipeline's workflow builds carry its number (as in the live builds list).
+   */
+  appDay(app: App, day: number, firstNumber: number): AppDay {
     const rng = new Random('day', this.seed, app.index, day);
     const shapes = this.shape(app, day);
     const timed = this.arrivalTimes(app, day, shapes, rng);
-    const plan = new DayPlanner(this.seed, this.catalog, this.ids, app, day, rng);
-    let buildNumber = firstBuild;
-    let pipelineNumber = firstPipeline;
+    const legacy = day < utcDay(this.anchorMs) - this.catalog.days + 1 + Math.floor(this.catalog.days / 3);
+    const plan = new DayPlanner(this.seed, this.catalog, this.ids, app, day, rng, legacy);
     timed.forEach(({ shape, triggeredUs }, run) => {
-      const planned = plan.run(shape, run, triggeredUs, buildNumber, pipelineNumber);
-      buildNumber += shape.builds;
-      if (planned.kind === 'pipeline') pipelineNumber++;
+      plan.run(shape, run, triggeredUs, firstNumber + run);
     });
-    return { app, day, runs: plan.runs, builds: plan.builds };
+    // Reruns register their builds later than other runs of the day: builds are listed by trigger time.
+    const builds = plan.builds.sort((a, b) => a.triggeredUs - b.triggeredUs);
+    return { app, day, runs: plan.runs, builds };
   }
 
   private arrivalTimes(app: App, day: number, shapes: RunShape[], rng: Random) {
@@ -241,106 +278,79 @@ class DayPlanner {
     private readonly app: App,
     private readonly day: number,
     private readonly rng: Random,
+    /** Standalone builds of this day have the 2017 shape (see BuildPlan.legacy). */
+    private readonly legacy: boolean,
   ) {
     this.machines = new Machines(app.concurrency);
   }
 
-  run(
-    shape: RunShape,
-    run: number,
-    triggeredUs: number,
-    buildNumber: number,
-    pipelineNumber: number,
-  ): RunPlan {
+  run(shape: RunShape, run: number, triggeredUs: number, number: number): RunPlan {
     const rng = this.rng;
     const profile = this.app.profile;
     const retry = shape.lane === 'code' && shape.position === 0 ? this.takeRetry(triggeredUs) : null;
     const trigger = retry ? this.retryTrigger(retry.run) : this.trigger(shape, run);
     const branchKey = `${shape.lane}|${trigger.branch ?? trigger.tag ?? ''}`;
-    const workflows = this.workflowsOf(shape);
+    const pipelineProfile = shape.pipeline ? profile.pipeline : null;
+    const graph = pipelineProfile
+      ? pipelineGraph(pipelineProfile)
+      : [{ name: this.workflowsOf(shape)[0] ?? 'primary', dependsOn: [] as readonly string[], stage: null }];
+    const waitedFor = new Set(graph.flatMap((w) => w.dependsOn));
+    // Only workflows nothing waits for fail: the ones a run_if condition did not skip.
+    const candidates = graph
+      .filter((w, i) => !waitedFor.has(w.name) && !shape.skipped.includes(i))
+      .map((w) => w.name);
     // Retries flip a flaky failure to green; runs in flight at the anchor are kept plain so they stay running.
-    const outcome: Outcome =
-      retry || shape.live ? { kind: 'success' } : this.outcome(shape, trigger, workflows);
+    let outcome: Outcome = { kind: 'success' };
+    if (shape.rerun) outcome = { kind: 'flaky', workflow: rng.pick(candidates) };
+    else if (!retry && !shape.live) outcome = this.outcome(shape, trigger, candidates);
 
-    const pipelineId = shape.pipeline
+    const pipelineId = pipelineProfile
       ? this.ids.encodeUuid({ kind: 'pipeline', app: this.app.index, day: this.day, run, sub: 0 })
       : null;
+    const attemptId = (n: number) => (pipelineId ? uuidOf('attempt', pipelineId, n) : '');
+    const workflowId = (attempt: number, i: number) =>
+      pipelineId ? uuidOf('pipeline-workflow', pipelineId, attempt, i) : '';
     const builds: BuildPlan[] = [];
-    const stages = shape.pipeline && profile.pipeline ? profile.pipeline.stages : [{ name: '', workflows }];
-    let readyMs = triggeredUs / 1000 + (shape.live ? rng.uniform(60, 150) * 1000 : 0);
-    let stageFailedAt: number | null = null;
-    let wf = 0;
-    const stagePlans: PipelinePlan['stages'] = [];
-    stages.forEach((stage, stageIndex) => {
-      let stageEnd = readyMs;
-      const stagePlan: PipelinePlan['stages'][number] = {
-        id: pipelineId ? uuidOf('stage', pipelineId, stageIndex) : '',
-        name: stage.name,
-        workflows: [],
+    const newBuild = (name: string, at: number, attempt: number, i: number): BuildPlan => {
+      const wf = builds.length;
+      const fields = { kind: 'build' as const, app: this.app.index, day: this.day, run, sub: wf };
+      const legacy = this.legacy && !pipelineId;
+      const build: BuildPlan = {
+        slug: legacy ? this.ids.encode(fields) : this.ids.encodeUuid(fields),
+        app: this.app,
+        day: this.day,
+        run,
+        wf,
+        number,
+        legacy,
+        workflow: name,
+        trigger,
+        triggeredUs: at + wf * 1000,
+        startedMs: null,
+        preparedMs: null,
+        finishedMs: 0,
+        result: 1,
+        abortReason: null,
+        pipeline: pipelineId ? { id: pipelineId, workflowId: workflowId(attempt, i), attempt } : null,
+        artifacts: this.workflowProfile(name).artifacts,
       };
-      for (const name of stage.workflows) {
-        const workflow = this.workflowProfile(name);
-        const slug = this.ids.encode({ kind: 'build', app: this.app.index, day: this.day, run, sub: wf });
-        const workflowId = pipelineId ? uuidOf('pipeline-workflow', pipelineId, wf) : '';
-        const build: BuildPlan = {
-          slug,
-          app: this.app,
-          day: this.day,
-          run,
-          wf,
-          number: buildNumber + wf,
-          workflow: name,
-          trigger,
-          triggeredUs: triggeredUs + wf * 1000,
-          startedMs: null,
-          preparedMs: null,
-          finishedMs: 0,
-          result: 1,
-          abortReason: null,
-          pipeline: pipelineId ? { id: pipelineId, workflowId, stage: stageIndex } : null,
-          artifacts: workflow.artifacts,
-        };
-        if (stageFailedAt !== null) {
-          // Later stages never start once a stage has failed; their builds end, unstarted, with it.
-          abortAt(
-            build,
-            stageFailedAt,
-            `Aborted: stage "${stage.name}" did not run because an earlier stage failed`,
-          );
-        } else {
-          this.execute(build, workflow, readyMs, outcome, shape);
-          stageEnd = Math.max(stageEnd, build.finishedMs);
-        }
-        builds.push(build);
-        stagePlan.workflows.push({ id: workflowId, name, build });
-        wf++;
-      }
-      stagePlans.push(stagePlan);
-      if (stageFailedAt === null && stagePlan.workflows.some((w) => w.build.result !== 1))
-        stageFailedAt = stageEnd;
-      readyMs = stageEnd;
+      builds.push(build);
+      return build;
+    };
+
+    // Attempt 1: each workflow once what it waits for has finished (a skipped one waits for nothing).
+    const startMs = triggeredUs / 1000 + (shape.live ? rng.uniform(60, 150) * 1000 : 0);
+    const finishedAt = new Map<string, number>();
+    const workflows: PipelineWorkflowPlan[] = graph.map((node, i) => {
+      const plan: PipelineWorkflowPlan = { ...node, skippedId: workflowId(1, i), builds: [] };
+      if (shape.skipped.includes(i)) return plan;
+      const readyMs = Math.max(startMs, ...node.dependsOn.map((name) => finishedAt.get(name) ?? startMs));
+      const build = newBuild(node.name, triggeredUs, 1, i);
+      this.execute(build, this.workflowProfile(node.name), readyMs, outcome, shape);
+      finishedAt.set(node.name, build.finishedMs);
+      plan.builds.push(build);
+      return plan;
     });
-
-    const planned: RunPlan = pipelineId
-      ? {
-          kind: 'pipeline',
-          triggeredUs,
-          pipeline: {
-            id: pipelineId,
-            app: this.app,
-            day: this.day,
-            run,
-            number: pipelineNumber,
-            name: profile.pipeline?.name ?? '',
-            trigger,
-            triggeredUs,
-            attemptId: uuidOf('attempt', pipelineId, 1),
-            stages: stagePlans,
-            builds,
-          },
-        }
-      : { kind: 'build', triggeredUs, build: builds[0] as BuildPlan };
-
     if (outcome.kind === 'manual-abort') {
       const first = builds[0] as BuildPlan;
       const end = Math.max(...builds.map((b) => b.finishedMs));
@@ -348,8 +358,53 @@ class DayPlanner {
       const reason = `User ${outcome.by} requested to abort this build with reason: ${outcome.reason}`;
       for (const b of builds) if (b.finishedMs > at) abortAt(b, at, reason);
     }
-    this.applyRollingBuilds(branchKey, trigger, planned, triggeredUs, buildNumber);
-    if (outcome.kind === 'flaky' && KIND_OF_EVENT[trigger.event] === 'code') {
+    const attempts = [{ id: attemptId(1), number: 1, triggeredUs }];
+    if (shape.rerun) {
+      // Someone reruns the failed workflow minutes later; most reruns pass.
+      const failed = workflows.find((w) => w.name === (outcome as { workflow: string }).workflow);
+      const endMs = Math.max(...builds.map((b) => b.finishedMs));
+      const rerunUs = Math.floor((endMs + rng.logNormal(8 * 60_000, 0.5)) * 1000);
+      attempts.push({ id: attemptId(2), number: 2, triggeredUs: rerunUs });
+      if (failed) {
+        const build = newBuild(failed.name, rerunUs, 2, workflows.indexOf(failed));
+        const second: Outcome = rng.chance(0.8)
+          ? { kind: 'success' }
+          : { kind: 'fail', workflow: failed.name };
+        this.execute(build, this.workflowProfile(failed.name), rerunUs / 1000, second, shape);
+        failed.builds.push(build);
+      }
+    }
+
+    const planned: RunPlan = pipelineId
+      ? {
+          kind: 'pipeline',
+          triggeredUs,
+          pipeline: {
+            id: pipelineId,
+            kind: pipelineProfile?.kind ?? 'staged',
+            app: this.app,
+            day: this.day,
+            run,
+            number,
+            name: pipelineProfile?.name ?? '',
+            trigger,
+            triggeredUs,
+            attempts,
+            stages:
+              pipelineProfile?.kind === 'staged'
+                ? pipelineProfile.stages.map((stage, i) => ({
+                    id: uuidOf('stage', pipelineId, i),
+                    name: stage.name,
+                  }))
+                : [],
+            workflows,
+            builds,
+          },
+        }
+      : { kind: 'build', triggeredUs, build: builds[0] as BuildPlan };
+
+    this.applyRollingBuilds(branchKey, trigger, planned, triggeredUs, number);
+    if (outcome.kind === 'flaky' && !shape.rerun && KIND_OF_EVENT[trigger.event] === 'code') {
       this.flaky.push({ run: planned, finishedMs: Math.max(...builds.map((b) => b.finishedMs)) });
     }
     this.runs.push(planned);
@@ -385,7 +440,8 @@ class DayPlanner {
       tag: null,
       pullRequestId: 0,
       pullRequestTarget: null,
-      triggeredBy: 'webhook',
+      // Current GitHub webhooks name the git host's user after the source (live payloads).
+      triggeredBy: profile.provider === 'github' ? `webhook-github/${person.username}` : 'webhook',
       branch: profile.defaultBranch,
     };
     if (shape.lane === 'nightly') {
@@ -459,17 +515,17 @@ class DayPlanner {
     return { ...original, triggeredBy: `manual-${this.rng.pick(PEOPLE).username}` };
   }
 
-  private outcome(shape: RunShape, trigger: TriggerPlan, workflows: string[]): Outcome {
+  /** How a run ends; `candidates` are the workflows that may fail. */
+  private outcome(shape: RunShape, trigger: TriggerPlan, candidates: string[]): Outcome {
     const rng = this.rng;
     const profile = this.app.profile;
     if (shape.lane !== 'code') {
       if (rng.chance(shape.lane === 'nightly' ? 0.03 : 0.01))
-        return { kind: 'timeout', workflow: workflows[0] ?? '' };
+        return { kind: 'timeout', workflow: candidates[0] ?? '' };
       return rng.chance(shape.lane === 'nightly' ? 0.15 : 0.08)
-        ? { kind: 'fail', workflow: workflows[0] ?? '' }
+        ? { kind: 'fail', workflow: candidates[0] ?? '' }
         : { kind: 'success' };
     }
-    const candidates = profile.pipeline ? profile.pipeline.stages.flatMap((s) => s.workflows) : workflows;
     if (profile.packages && KIND_OF_EVENT[trigger.event] === 'code' && rng.chance(0.18)) {
       return { kind: 'no-changes', package: rng.pick(profile.packages), withSuccess: rng.chance(0.5) };
     }

@@ -1,6 +1,6 @@
 // The Bitrise API v0.1 over HTTP: authentication, envelopes, paging and errors (ci-apis.md §1–§2).
 import { Router, type SandboxRequest, type SandboxResponse } from '../router.js';
-import type { App, TokenRole, User } from './catalog.js';
+import { type App, pipelineGraph, type TokenRole, type User } from './catalog.js';
 import { buildFilter, runFilter } from './filters.js';
 import type { BuildPlan, RunPlan } from './generate.js';
 import { logWire, rawLog } from './log.js';
@@ -148,7 +148,7 @@ export function bitriseHandler(world: BitriseWorld, signer: UrlSigner) {
   get('/apps/:app/build-workflows', (req, caller) => {
     const p = appOf(req, caller).profile;
     const triggered = new Set([
-      ...(p.pipeline ? p.pipeline.stages.flatMap((s) => s.workflows) : [p.workflows[0]?.name ?? 'primary']),
+      ...(p.pipeline ? pipelineGraph(p.pipeline).map((w) => w.name) : [p.workflows[0]?.name ?? 'primary']),
       p.releaseWorkflow,
       ...(p.nightlyWorkflow ? [p.nightlyWorkflow] : []),
     ]);
@@ -327,16 +327,25 @@ export function bitriseHandler(world: BitriseWorld, signer: UrlSigner) {
       );
     const { page, next } = takePage(walk(), limit);
     const last = page[page.length - 1];
+    // The time cursor: pass it back as `before` to get the runs triggered before the last one shown.
+    const cursor = next && last ? isoMicros(last.triggeredUs) : undefined;
+    // Live answers leave the counts at zero.
+    if (sw.pipelinesPagingCounts === 'zero')
+      return list(
+        page.map((r) => wire(world, r)),
+        0,
+        0,
+        cursor,
+      );
     const total =
       sw.totalItemCount === 'filtered' && filter.narrowed
         ? countOf(walk())
         : apps.reduce((n, a) => n + world.visibleCounts(a).runs, 0);
-    // The time cursor: pass it back as `before` to get the runs triggered before the last one shown.
     return list(
       page.map((r) => wire(world, r)),
       total,
       limit,
-      next && last ? isoMicros(last.triggeredUs) : undefined,
+      cursor,
     );
   };
 

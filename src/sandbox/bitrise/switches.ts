@@ -28,6 +28,13 @@ export interface BitriseSwitches {
   artifactDownloadRedirect: 301 | 302 | 303 | 307;
   /** Serve the legacy `GET /me/apps` (default true). */
   legacyMeApps: boolean;
+  /**
+   * Whether the pipelines list's `before` cursor includes a run triggered at exactly that time: the live
+   * `next` is the last item's `triggered_at`, so `inclusive` repeats it on the next page (default `exclusive`).
+   */
+  pipelinesBefore: 'exclusive' | 'inclusive';
+  /** The pipelines list's `paging` counts: `zero` as live answers give them (default), or `filled`. */
+  pipelinesPagingCounts: 'zero' | 'filled';
 }
 
 export const DEFAULT_SWITCHES: BitriseSwitches = {
@@ -44,4 +51,6 @@ export const DEFAULT_SWITCHES: BitriseSwitches = {
   commitMessageMatch: 'substring',
   artifactDownloadRedirect: 302,
   legacyMeApps: true,
+  pipelinesBefore: 'exclusive',
+  pipelinesPagingCounts: 'zero',
 };

@@ -101,7 +101,7 @@ export class BitriseWorld {
       return cached;
     }
     const before = this.totalsBefore(app, day);
-    const generated = this.generator.appDay(app, day, before.builds + 1, before.pipelines + 1);
+    const generated = this.generator.appDay(app, day, before.runs + 1);
     this.cache.set(key, generated);
     if (this.cache.size > CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
     return generated;
@@ -129,16 +129,16 @@ export class BitriseWorld {
 
   /** A build visible at the current clock, by slug, within the app. */
   build(app: App, slug: string): BuildPlan | null {
-    const f = this.ids.decode(slug, 'build');
-    if (!f || f.app !== app.index) return null;
-    return this.buildAt(app, f.day, f.run, f.sub);
+    const build = this.anyBuild(slug);
+    return build?.app === app ? build : null;
   }
 
-  /** Any visible build by slug (for cross-app cursors). */
+  /** Any visible build by slug (for cross-app cursors): older builds have hex slugs, current ones UUIDs. */
   anyBuild(slug: string): BuildPlan | null {
-    const f = this.ids.decode(slug, 'build');
+    const f = this.ids.decode(slug, 'build') ?? this.ids.decodeUuid(slug, 'build');
     const app = f ? this.catalog.apps.find((a) => a.index === f.app) : undefined;
-    return f && app ? this.buildAt(app, f.day, f.run, f.sub) : null;
+    const build = f && app ? this.buildAt(app, f.day, f.run, f.sub) : null;
+    return build?.slug === slug ? build : null;
   }
 
   private buildAt(app: App, day: number, run: number, wf: number): BuildPlan | null {
@@ -176,13 +176,14 @@ export class BitriseWorld {
     if (!build.pipeline) return effective;
     const run = this.runOf(build);
     if (run.kind !== 'pipeline') return effective;
+    // A workflow that had not started when another of its pipeline was aborted never starts.
     for (const other of run.pipeline.builds) {
       const request = this.aborts.get(other.slug);
-      if (!request || other.pipeline === null || other.pipeline.stage >= build.pipeline.stage) continue;
+      if (!request || other === build) continue;
       const started = effective.startedMs;
       if (request.atMs < effective.finishedMs && (started === null || started > request.atMs)) {
         effective = { ...effective };
-        abortAt(effective, request.atMs, 'Aborted: the pipeline was aborted before this stage started');
+        abortAt(effective, request.atMs, 'Aborted: the pipeline was aborted before this workflow started');
       }
     }
     return effective;
@@ -224,8 +225,19 @@ export class BitriseWorld {
     return true;
   }
 
-  pipelineStatus(pipeline: PipelinePlan): PipelineStatus {
-    const states = pipeline.builds.map((b) => this.state(b));
+  /** The attempts triggered by now (the latest is the current one). */
+  attempts(pipeline: PipelinePlan): PipelinePlan['attempts'] {
+    return pipeline.attempts.filter((a) => this.visible(a.triggeredUs));
+  }
+
+  /** Each workflow's latest execution triggered by now; null for a skipped workflow. */
+  currentBuilds(pipeline: PipelinePlan): (BuildPlan | null)[] {
+    return pipeline.workflows.map((w) => w.builds.filter((b) => this.visible(b.triggeredUs)).at(-1) ?? null);
+  }
+
+  /** The status of the builds given (a pipeline's current executions, or one attempt's). */
+  statusOf(builds: readonly BuildPlan[]): PipelineStatus {
+    const states = builds.map((b) => this.state(b));
     if (states.some((s) => s.finishedMs === null)) {
       return states.some((s) => s.startedMs !== null) ? 'running' : 'on_hold';
     }
@@ -233,6 +245,11 @@ export class BitriseWorld {
     if (states.some((s) => s.status === 3)) return 'aborted';
     if (states.some((s) => s.status === 4)) return 'succeeded_with_abort';
     return 'succeeded';
+  }
+
+  /** A pipeline's status is its current attempt's: the latest execution of each workflow decides. */
+  pipelineStatus(pipeline: PipelinePlan): PipelineStatus {
+    return this.statusOf(this.currentBuilds(pipeline).filter((b): b is BuildPlan => b !== null));
   }
 
   /** The artifacts a finished build left: outputs on success, test results and logs on failure. */
@@ -287,18 +304,24 @@ export class BitriseWorld {
     fromUs: number,
     downToUs: number,
   ): Generator<T> {
+    const DAY_US = DAY_MS * 1000;
     const limitUs = Math.min(fromUs, this.nowMs() * 1000);
-    const startDay = Math.min(this.lastDay(), Math.floor(limitUs / 1000 / DAY_MS));
+    const startDay = Math.min(this.lastDay(), Math.floor(limitUs / DAY_US));
+    // A rerun registers its build hours after its run, possibly on the next day: a day's items are held
+    // until the day before it is read too, then given out newest first.
+    let held: T[] = [];
     for (let day = startDay; day >= this.firstDay; day--) {
-      if ((day + 1) * DAY_MS * 1000 < downToUs) return;
-      const items = itemsOf(this.appDay(app, day));
-      for (let i = items.length - 1; i >= 0; i--) {
-        const item = items[i] as T;
-        if (item.triggeredUs > limitUs) continue;
-        if (item.triggeredUs < downToUs) return;
-        yield item;
-      }
+      if ((day + 2) * DAY_US < downToUs) break;
+      const items = itemsOf(this.appDay(app, day)).filter(
+        (item) => item.triggeredUs <= limitUs && item.triggeredUs >= downToUs,
+      );
+      held = [...held, ...items].sort((a, b) => b.triggeredUs - a.triggeredUs);
+      const safe = held.findIndex((item) => item.triggeredUs < (day + 1) * DAY_US);
+      const ready = safe < 0 ? held.length : safe;
+      yield* held.slice(0, ready);
+      held = held.slice(ready);
     }
+    yield* held;
   }
 
   /** Visible builds and runs of the app at the current clock, without generating its history. */
@@ -307,13 +330,17 @@ export class BitriseWorld {
     const before = this.totalsBefore(app, today);
     const now = this.nowMs() * 1000;
     const day = this.appDay(app, today);
+    // Yesterday's reruns may register their builds after now.
+    const yesterday = today > this.firstDay ? this.appDay(app, today - 1).builds : [];
     return {
-      builds: before.builds + day.builds.filter((b) => b.triggeredUs <= now).length,
+      builds:
+        before.builds +
+        day.builds.filter((b) => b.triggeredUs <= now).length -
+        yesterday.filter((b) => b.triggeredUs > now).length,
       runs: before.runs + day.runs.filter((r) => r.triggeredUs <= now).length,
     };
   }
 }
-
 /** Merges per-app streams that are each newest first into one stream, newest first (ties: higher app). */
 export function* newestFirst<T>(streams: Iterator<T>[], key: (item: T) => [number, number]): Generator<T> {
   const heads = streams.map((s) => s.next());
