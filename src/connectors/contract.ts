@@ -1,6 +1,8 @@
 // The connector contract, after Airbyte's check/read-with-state: a connector checks a connection and
 // reads it incrementally from a state value that the caller stores. It knows nothing of the store.
-import type { Job, Project, Provider, RawPayload, Run } from '../domain/model.js';
+import type { Job, Project, Provider, RawPayload, RefusedPayload, Run } from '../domain/model.js';
+
+export type { RefusedPayload };
 
 export const CHECK_CODES = [
   'ok',
@@ -41,22 +43,6 @@ export interface SyncInput {
    * fewer may read all: the state it yields must still cover every project.
    */
   projects?: readonly string[];
-}
-
-/**
- * A payload that cannot be a run (DESIGN.md "Refused run"): no id, no readable triggered time, a time
- * outside 2000–2100, or nesting deeper than the bound. It is not stored as a run; the sync keeps it apart
- * for inspection and goes on, checkpoint included.
- */
-export interface RefusedPayload {
-  /** The raw payload kind it would have been stored as (`build`, `pipeline`, `bk_build`, …). */
-  kind: string;
-  /** The provider's id when the payload has a readable one. */
-  key: string | null;
-  /** One line: why it cannot be a run. */
-  reason: string;
-  /** The payload as received; it may nest too deep for JSON.stringify (see src/connectors/refusal.ts). */
-  payload: unknown;
 }
 
 export type SyncEvent =

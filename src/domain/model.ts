@@ -196,6 +196,22 @@ export interface RawPayload {
   payload: unknown;
 }
 
+/**
+ * A payload that cannot be a run (DESIGN.md "Refused run"): no id, no readable triggered time, a time
+ * outside 2000–2100, or nesting deeper than the bound. It is not stored as a run; the sync keeps it apart
+ * for inspection and goes on, checkpoint included.
+ */
+export interface RefusedPayload {
+  /** The raw payload kind it would have been stored as (`build`, `pipeline`, `bk_build`, …). */
+  kind: string;
+  /** The provider's id when the payload has a readable one. */
+  key: string | null;
+  /** One line: why it cannot be a run. */
+  reason: string;
+  /** The payload as received; it may nest too deep for JSON.stringify (see src/domain/json.ts). */
+  payload: unknown;
+}
+
 /** A run plus the classification the classify step gave it (null while unfinished). */
 export interface ClassifiedRun extends Run {
   classification: Classification | null;

@@ -119,6 +119,8 @@ async function mainAggregates(
   metrics: Set<MetricGroup>,
 ): Promise<Record<string, unknown>[]> {
   const cls = sql`s.classification`;
+  // A run of unknown status is counted and kept out of every rate and percentile (DESIGN.md).
+  const known = sql`s.status <> 'unknown'`;
   const flaky = metrics.has('flaky');
   const columns = [
     ...group.select,
@@ -129,11 +131,14 @@ async function mainAggregates(
     sql`${count(sql`${cls} = 'aborted_auto'`)} as aborted_auto`,
     sql`${count(sql`${cls} = 'infra_failure'`)} as infra_failure`,
     sql`${count(sql`${cls} = 'skipped'`)} as skipped`,
-    sql`${count(sql`${cls} is null`)} as running`,
+    sql`${count(sql`${cls} is null and ${known}`)} as running`,
     sql`${count(sql`s.status = 'blocked'`)} as blocked`,
+    sql`${count(sql`not ${known}`)} as unknown`,
     ...percentileColumns(source, sql`case when ${cls} = 'success' then s.duration_s end`, 'duration_s'),
-    ...percentileColumns(source, sql`s.queue_s`, 'queue_s'),
-    ...(metrics.has('setup') ? percentileColumns(source, sql`s.setup_s`, 'setup_s') : []),
+    ...percentileColumns(source, sql`case when ${known} then s.queue_s end`, 'queue_s'),
+    ...(metrics.has('setup')
+      ? percentileColumns(source, sql`case when ${known} then s.setup_s end`, 'setup_s')
+      : []),
     ...(metrics.has('credits') ? [sql`sum(s.cost) as credits`, sql`avg(s.cost) as credits_per_run`] : []),
     ...(flaky
       ? [
@@ -242,7 +247,8 @@ function toReportRow(
   const skipped = n('skipped');
   const runs = n('runs');
   const running = n('running');
-  const finished = runs - running;
+  const unknown = n('unknown');
+  const finished = runs - running - unknown;
   const measured = (prefix: string): Record<string, N> =>
     Object.fromEntries(percentileFields(prefix).map((f) => [f, toNumber(raw[f])]));
   const row = {
@@ -253,6 +259,7 @@ function toReportRow(
     skipped,
     running,
     blocked: n('blocked'),
+    unknown,
     success_rate: ratio(success, success + failure),
     ...measured('duration_s'),
     queue_s_p50: toNumber(raw.queue_s_p50),

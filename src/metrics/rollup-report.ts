@@ -200,6 +200,7 @@ function aggregatesOf(group: Group, metrics: ReadonlySet<MetricGroup>): Record<s
     skipped: counts.skipped,
     running: counts.running,
     blocked: counts.blocked,
+    unknown: counts.unknown,
   });
   for (const m of measuresFor(metrics)) {
     const prefix = `${m}_s`;

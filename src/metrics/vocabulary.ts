@@ -47,7 +47,17 @@ export const percentileFields = (prefix: string) => [
 
 /** The fields of each group, in order: the stable json/csv names (docs/metrics.md). */
 export const METRIC_FIELDS: Record<MetricGroup, readonly string[]> = {
-  counts: ['runs', 'success', 'failure', 'aborted', 'skipped', 'running', 'blocked', 'success_rate'],
+  counts: [
+    'runs',
+    'success',
+    'failure',
+    'aborted',
+    'skipped',
+    'running',
+    'blocked',
+    'unknown',
+    'success_rate',
+  ],
   rates: ['aborted_manual', 'aborted_auto', 'infra_failure', 'failure_rate', 'abort_rate', 'skip_rate'],
   duration: percentileFields('duration_s'),
   queue: percentileFields('queue_s'),
@@ -75,13 +85,15 @@ export type BaseMetrics = {
   /** aborted_manual + aborted_auto. */
   aborted: number;
   skipped: number;
-  /** Not finished yet (no classification). */
+  /** Not finished yet (no classification), of a known status. */
   running: number;
   /**
    * Buildkite builds waiting on a block step (status blocked). They are classified from what ran before the
    * block, so they are also in success or failure, never in `running` (DESIGN.md "Blocked build").
    */
   blocked: number;
+  /** Of a status buildlens does not know (DESIGN.md): counted in `runs`, in no rate or percentile. */
+  unknown: number;
   /** success / (success + failure); null when both are 0. */
   success_rate: N;
   /** Over runs classified success. */

@@ -1,11 +1,19 @@
 // Writing what a connector yields: one transaction per batch, skipping rows whose content is unchanged,
 // and moving the checkpoint only together with the rows it covers.
 import type { Insertable, Kysely } from 'kysely';
-import type { ClassifiedJob, ClassifiedRun, Job, Project, RawPayload, Step } from '../domain/model.js';
+import type {
+  ClassifiedJob,
+  ClassifiedRun,
+  Job,
+  Project,
+  RawPayload,
+  RefusedPayload,
+  Step,
+} from '../domain/model.js';
 import { refreshCriticalPaths } from './critical-paths.js';
 import { inWriteTransaction } from './dialect.js';
 import { markGrains, refreshRollups } from './rollups.js';
-import { jobRow, projectRow, rawRow, runRow, stepRow } from './rows.js';
+import { jobRow, projectRow, rawRow, refusedRow, runRow, stepRow } from './rows.js';
 import type { Schema } from './schema.js';
 import type { Store } from './store.js';
 import { updateSyncState } from './sync-state.js';
@@ -17,6 +25,8 @@ export interface Batch {
   jobs: (Job & Partial<ClassifiedJob>)[];
   steps?: Step[];
   raw: RawPayload[];
+  /** Payloads that cannot be runs, kept apart (DESIGN.md "Refused run"). */
+  refused?: RefusedPayload[];
 }
 
 export interface BatchResult {
@@ -40,14 +50,18 @@ export async function writeBatch(
   connectionId: number,
   batch: Batch,
   checkpoint?: unknown,
+  now: () => number = Date.now,
 ): Promise<BatchResult> {
   const projects = (batch.projects ?? []).map((p) => projectRow(connectionId, p));
   const runs = batch.runs.map((r) => runRow(connectionId, r));
   const jobs = batch.jobs.map((j) => jobRow(connectionId, j));
   const steps = (batch.steps ?? []).map((s) => stepRow(connectionId, s));
   const raw = batch.raw.map((r) => rawRow(connectionId, r));
+  const seenAt = new Date(now()).toISOString();
+  const refused = (batch.refused ?? []).map((r) => refusedRow(connectionId, r, seenAt));
   return inWriteTransaction(store, async (db) => {
     await upsertProjects(db, projects);
+    await upsertRefused(db, refused);
     const changedRuns = await changedRows(db, 'runs', ['key'], runs);
     // The grains an updated run leaves and the ones every changed run enters need rebuilding (a new run
     // leaves none: it is not stored yet).
@@ -104,6 +118,26 @@ async function upsertProjects(db: Kysely<Schema>, rows: Insertable<Schema['proje
               ),
             ),
           ),
+      )
+      .execute();
+  }
+}
+
+/** A payload refused again keeps its first sighting and its row; only when it was last seen moves. */
+async function upsertRefused(
+  db: Kysely<Schema>,
+  rows: Insertable<Schema['refused_payloads']>[],
+): Promise<void> {
+  const unique = lastPerKey(rows, (r) => r.content_hash);
+  for (const chunk of chunks(unique, 8)) {
+    await db
+      .insertInto('refused_payloads')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(['connection_id', 'content_hash']).doUpdateSet((eb) => ({
+          last_seen_at: eb.ref('excluded.last_seen_at'),
+          reason: eb.ref('excluded.reason'),
+        })),
       )
       .execute();
   }

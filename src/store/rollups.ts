@@ -109,6 +109,7 @@ function emptyRollup(grain: RollupGrain): RunRollupsTable {
     skipped: 0,
     running: 0,
     blocked: 0,
+    unknown: 0,
     cost_n: 0,
     duration_max: null,
     queue_max: null,
@@ -129,11 +130,19 @@ const CLASS_COUNTS = [
   'skipped',
 ] as const;
 /** Every count a grain keeps (cost_n: runs with a cost). */
-export const ROLLUP_COUNTS = ['runs', ...CLASS_COUNTS, 'running', 'blocked', 'cost_n'] as const;
+export const ROLLUP_COUNTS = ['runs', ...CLASS_COUNTS, 'running', 'blocked', 'unknown', 'cost_n'] as const;
 
-/** The same selections as the report's own SQL: durations of successes, queue and setup of every run. */
+/**
+ * The same selections as the report's own SQL: durations of successes, queue and setup of every run whose
+ * status is known (a run of unknown status is counted, and in no percentile).
+ */
 function addRun(rollup: RunRollupsTable, [duration, queue, setup]: [Sketch, Sketch, Sketch], run: GrainRun) {
   rollup.runs += 1;
+  if (run.status === 'unknown') {
+    rollup.unknown += 1;
+    addCost(rollup, run);
+    return;
+  }
   const cls = run.classification as (typeof CLASS_COUNTS)[number] | null;
   if (cls === null) rollup.running += 1;
   else if (CLASS_COUNTS.includes(cls)) rollup[cls] += 1;
@@ -142,7 +151,6 @@ function addRun(rollup: RunRollupsTable, [duration, queue, setup]: [Sketch, Sket
   const durationS = cls === 'success' ? value(run.duration_s) : null;
   const queueS = value(run.queue_s);
   const setupS = value(run.setup_s);
-  const cost = value(run.cost);
   if (durationS !== null) {
     addValue(duration, durationS);
     rollup.duration_max = Math.max(rollup.duration_max ?? durationS, durationS);
@@ -155,8 +163,12 @@ function addRun(rollup: RunRollupsTable, [duration, queue, setup]: [Sketch, Sket
     addValue(setup, setupS);
     rollup.setup_max = Math.max(rollup.setup_max ?? setupS, setupS);
   }
-  if (cost !== null) {
-    rollup.cost_n += 1;
-    rollup.cost_sum = (rollup.cost_sum ?? 0) + cost;
-  }
+  addCost(rollup, run);
+}
+
+/** Credits were spent whatever the status means: every run's cost counts. */
+function addCost(rollup: RunRollupsTable, run: GrainRun) {
+  if (run.cost === null || run.cost === undefined) return;
+  rollup.cost_n += 1;
+  rollup.cost_sum = (rollup.cost_sum ?? 0) + Number(run.cost);
 }

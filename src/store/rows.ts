@@ -2,6 +2,7 @@
 // batch can skip rows that have not changed.
 import { createHash } from 'node:crypto';
 import type { Insertable, Selectable } from 'kysely';
+import { jsonText } from '../domain/json.js';
 import type {
   Classification,
   ClassifiedJob,
@@ -9,13 +10,21 @@ import type {
   Job,
   Project,
   RawPayload,
+  RefusedPayload,
   Run,
   RunStatus,
   Step,
   Trigger,
 } from '../domain/model.js';
 import { storedText } from '../domain/text.js';
-import type { JobsTable, ProjectsTable, RawPayloadsTable, RunsTable, StepsTable } from './schema.js';
+import type {
+  JobsTable,
+  ProjectsTable,
+  RawPayloadsTable,
+  RefusedPayloadsTable,
+  RunsTable,
+  StepsTable,
+} from './schema.js';
 import { isoToMicros } from './time.js';
 
 /** Provider text as a normalized column keeps it: no escape sequences or controls (raw payloads keep all). */
@@ -150,13 +159,32 @@ export function jobRow(connectionId: number, job: Job & Partial<ClassifiedJob>):
 }
 
 export function rawRow(connectionId: number, raw: RawPayload): Insertable<RawPayloadsTable> {
-  const payload = JSON.stringify(raw.payload);
+  const payload = jsonText(raw.payload);
   return {
     connection_id: connectionId,
     kind: raw.kind,
     key: raw.key,
     payload,
     content_hash: hashOf(payload),
+  };
+}
+
+/** A refused payload, identified by its content: the same payload refused again is the same row. */
+export function refusedRow(
+  connectionId: number,
+  refused: RefusedPayload,
+  seenAt: string,
+): Insertable<RefusedPayloadsTable> {
+  const payload = jsonText(refused.payload);
+  return {
+    connection_id: connectionId,
+    kind: refused.kind,
+    key: refused.key,
+    reason: refused.reason,
+    payload,
+    content_hash: hashOf([refused.kind, payload]),
+    first_seen_at: seenAt,
+    last_seen_at: seenAt,
   };
 }
 

@@ -122,6 +122,20 @@ export interface RawPayloadsTable {
   content_hash: string;
 }
 
+/** A payload that cannot be a run (DESIGN.md "Refused run"), kept apart; one row per distinct payload. */
+export interface RefusedPayloadsTable {
+  id: Generated<number>;
+  connection_id: number;
+  kind: string;
+  key: string | null;
+  reason: string;
+  /** JSON text, as received (src/store/json.ts writes any depth). */
+  payload: string;
+  content_hash: string;
+  first_seen_at: string;
+  last_seen_at: string;
+}
+
 export interface SyncStateTable {
   connection_id: number;
   /** JSON text of the connector's last committed checkpoint. */
@@ -153,6 +167,8 @@ export interface RunRollupsTable extends RollupGrain {
   running: number;
   /** Runs with status blocked (migration 007). */
   blocked: number;
+  /** Runs whose status buildlens does not know (DESIGN.md): in `runs`, in no rate or percentile. */
+  unknown: number;
   /** Runs with a cost. */
   cost_n: number;
   duration_max: number | null;
@@ -197,6 +213,7 @@ export interface Schema {
   jobs: JobsTable;
   steps: StepsTable;
   raw_payloads: RawPayloadsTable;
+  refused_payloads: RefusedPayloadsTable;
   sync_state: SyncStateTable;
   run_rollups: RunRollupsTable;
   rollup_dirty: RollupGrain;

@@ -49,15 +49,26 @@ export interface SyncOptions {
   projects?: readonly string[];
 }
 
+/** Runs read with one provider status buildlens does not know (DESIGN.md "Unknown status"). */
+export interface UnknownStatusCount {
+  /** The provider's own value. */
+  status: string;
+  runs: number;
+}
+
 export interface SyncSummary extends BatchResult {
   connection: string;
   provider: Provider;
   projects: number;
+  /** Payloads that cannot be runs, kept apart (DESIGN.md "Refused run"; `buildlens refused` lists them). */
+  runsRefused: number;
   /** API requests made, retries included. */
   requests: number;
   durationMs: number;
   /** With a webhook set up: runs this sync found finished that no delivery had announced. */
   webhookMissed?: number;
+  /** Runs read with a status buildlens does not know, per value, most frequent first. */
+  unknownStatuses: UnknownStatusCount[];
 }
 
 /** The figures of a sync summary. */
@@ -69,13 +80,37 @@ export function noCounts(): SyncCounts {
     projects: 0,
     runsNew: 0,
     runsUpdated: 0,
+    runsRefused: 0,
     jobsNew: 0,
     jobsUpdated: 0,
     stepsNew: 0,
     stepsUpdated: 0,
     requests: 0,
     durationMs: 0,
+    unknownStatuses: [],
   };
+}
+
+/** Adds one summary's figures to a total (summaries of several connections, or batches of one sync). */
+export function addCounts(total: SyncCounts, counts: Partial<SyncCounts>): void {
+  for (const key of Object.keys(noCounts()) as (keyof SyncCounts)[]) {
+    if (key !== 'unknownStatuses') total[key] += counts[key] ?? 0;
+  }
+  for (const { status, runs } of counts.unknownStatuses ?? []) {
+    const known = total.unknownStatuses.find((u) => u.status === status);
+    if (known) known.runs += runs;
+    else total.unknownStatuses.push({ status, runs });
+  }
+  total.unknownStatuses.sort((a, b) => b.runs - a.runs || a.status.localeCompare(b.status));
+}
+
+/** Per provider value, the runs of a batch whose status buildlens does not know. */
+function unknownStatuses(runs: readonly Run[]): UnknownStatusCount[] {
+  const counts = new Map<string, number>();
+  for (const run of runs) {
+    if (run.status === 'unknown') counts.set(run.providerStatus, (counts.get(run.providerStatus) ?? 0) + 1);
+  }
+  return [...counts].map(([status, runs]) => ({ status, runs }));
 }
 
 /**
@@ -130,12 +165,16 @@ async function syncLocked(
     for await (const event of events) {
       if (event.type === 'projects') classifier.learnProjects(event.projects);
       if (event.type === 'batch' && reconciler) await reconciler.inspect(event.runs, event.jobs);
-      const written = await commit(store, connection.id, event, classifier);
-      add(summary, written);
+      const written = await commit(store, connection.id, event, classifier, now);
+      if (written) addCounts(summary, written);
       if (event.type === 'projects') {
         summary.projects += event.projects.length;
         progress.projectsTotal += event.projects.length;
       } else if (event.type === 'batch') {
+        addCounts(summary, {
+          runsRefused: event.refused?.length ?? 0,
+          unknownStatuses: unknownStatuses(event.runs),
+        });
         progress.runsDone += event.runs.length;
       } else if (event.type === 'project_done') {
         progress.projectsDone += 1;
@@ -195,6 +234,7 @@ async function commit(
   connectionId: number,
   event: SyncEvent,
   classifier: RunClassifier,
+  now: () => number,
 ): Promise<BatchResult | null> {
   switch (event.type) {
     case 'projects':
@@ -206,11 +246,13 @@ async function commit(
       });
     case 'batch': {
       const { runs, jobs, logs } = await classifier.classify(event.runs, event.jobs);
-      return writeBatch(store, connectionId, {
-        runs,
-        jobs,
-        raw: [...event.raw, ...logs],
-      });
+      return writeBatch(
+        store,
+        connectionId,
+        { runs, jobs, raw: [...event.raw, ...logs], refused: event.refused ?? [] },
+        undefined,
+        now,
+      );
     }
     case 'checkpoint':
       return writeBatch(store, connectionId, { runs: [], jobs: [], raw: [] }, event.state);
@@ -272,16 +314,6 @@ class RunClassifier {
     });
     return { runs: classified, jobs: classifiedJobs, logs };
   }
-}
-
-function add(summary: SyncSummary, written: BatchResult | null): void {
-  if (!written) return;
-  summary.runsNew += written.runsNew;
-  summary.runsUpdated += written.runsUpdated;
-  summary.jobsNew += written.jobsNew;
-  summary.jobsUpdated += written.jobsUpdated;
-  summary.stepsNew += written.stepsNew;
-  summary.stepsUpdated += written.stepsUpdated;
 }
 
 /** Syncs the named connections (all when `names` is empty) one after another; stops at the first failure. */

@@ -195,12 +195,14 @@ describe('buildlens against the sandbox', () => {
       'projects',
       'runs_new',
       'runs_updated',
+      'runs_refused',
       'jobs_new',
       'jobs_updated',
       'steps_new',
       'steps_updated',
       'requests',
       'duration_ms',
+      'unknown_statuses',
     ]);
     // Not a terminal: progress is plain lines on stderr, one per finished project.
     assert.match(synced.stderr, /^br: 1\/\d+ apps done, \d+ runs$/m);
@@ -317,7 +319,7 @@ describe('buildlens against the sandbox', () => {
     const lines = table.stdout.split('\n');
     assert.match(
       lines[0] ?? '',
-      /^project\s+runs\s+ok\s+fail\s+abrt\s+skip\s+run\s+blk\s+rate\s+p50\s+p90\s+p95\s+max\s+q50\s+q95$/,
+      /^project\s+runs\s+ok\s+fail\s+abrt\s+skip\s+run\s+blk\s+unk\s+rate\s+p50\s+p90\s+p95\s+max\s+q50\s+q95$/,
     );
     assert.match(table.stdout, new RegExp(`^total\\s+${t.runs}\\s+${t.success}\\s+${t.failure}\\s`, 'm'));
 
@@ -326,7 +328,7 @@ describe('buildlens against the sandbox', () => {
     const csvLines = csv.stdout.trimEnd().split('\n');
     assert.equal(
       csvLines[0],
-      'project,connection,runs,success,failure,aborted,skipped,running,blocked,success_rate,duration_s_p50,duration_s_p90,duration_s_p95,duration_s_max,queue_s_p50,queue_s_p95',
+      'project,connection,runs,success,failure,aborted,skipped,running,blocked,unknown,success_rate,duration_s_p50,duration_s_p90,duration_s_p95,duration_s_max,queue_s_p50,queue_s_p95',
     );
     assert.equal(csvLines.length, firstTotals.projects + 2);
     assert.match(csvLines.at(-1) ?? '', new RegExp(`^total,,${t.runs},${t.success},`));
@@ -357,7 +359,7 @@ describe('buildlens against the sandbox', () => {
     const twoColumns = await onTerminal(['report', '--by', 'project,workflow']);
     assert.match(
       twoColumns.stdout,
-      /^counts\nproject\s+workflow\s+runs\s+ok\s+fail\s+abrt\s+skip\s+run\s+blk\s+rate\n/,
+      /^counts\nproject\s+workflow\s+runs\s+ok\s+fail\s+abrt\s+skip\s+run\s+blk\s+unk\s+rate\n/,
     );
     // Compared, the overview's queue table shows p50 and p95 only, and its legend says so.
     const compared = await onTerminal(['report', '--compare', 'previous', '--since', '2000-01-01']);

@@ -39,7 +39,8 @@ function random(seed: number) {
   };
 }
 
-const CLASSES: (Classification | null)[] = [
+/** `unknown`: a run of a status buildlens does not know (never classified). */
+const CLASSES: (Classification | null | 'unknown')[] = [
   'success',
   'success',
   'success',
@@ -49,13 +50,15 @@ const CLASSES: (Classification | null)[] = [
   'aborted_auto',
   'skipped',
   null,
+  'unknown',
 ];
 /** ~`n` runs over 3 projects × 3 workflows and 20 days from 2026-02-01, at any time of day. */
 function runs(n: number, seed: number, prefix: string): ClassifiedRun[] {
   const next = random(seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)] as T;
   return Array.from({ length: n }, (_, i) => {
-    const classification = pick(CLASSES);
+    const picked = pick(CLASSES);
+    const classification = picked === 'unknown' ? null : picked;
     // Some builds wait on a block step: classified from what ran before it, counted as blocked besides.
     const blocked = (classification === 'success' || classification === 'failure') && i % 7 === 0;
     const at = new Date(Date.UTC(2026, 1, 1) + Math.floor(next() * 20 * 86_400_000));
@@ -65,7 +68,14 @@ function runs(n: number, seed: number, prefix: string): ClassifiedRun[] {
       projectKey: pick(['app1', 'app2', 'app3']),
       workflow: pick(['primary', 'deploy', 'nightly']),
       triggeredAt: at.toISOString(),
-      status: blocked ? 'blocked' : classification === null ? 'running' : STATUS_OF[classification],
+      status:
+        picked === 'unknown'
+          ? 'unknown'
+          : blocked
+            ? 'blocked'
+            : classification === null
+              ? 'running'
+              : STATUS_OF[classification],
       classification,
       classifiedBy: classification === null ? null : 'default:test',
       durationS: next() < 0.05 ? null : duration,

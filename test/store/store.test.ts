@@ -49,6 +49,7 @@ test('a new SQLite store creates its directories and 0600 files, in WAL mode', a
         'jobs',
         'projects',
         'raw_payloads',
+        'refused_payloads',
         'rollup_dirty',
         'run_rollups',
         'runs',

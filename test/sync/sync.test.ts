@@ -104,11 +104,13 @@ storeTest(
       projects: 2,
       runsNew: 3,
       runsUpdated: 0,
+      runsRefused: 0,
       jobsNew: 2,
       jobsUpdated: 0,
       stepsNew: 0,
       stepsUpdated: 0,
       requests: 3,
+      unknownStatuses: [],
     });
     assert.deepEqual(progress, [
       { projectsDone: 0, projectsTotal: 2, runsDone: 0 },
@@ -224,5 +226,75 @@ storeTest(
       message: 'unknown connection "nope"',
     });
     assert.equal(provider.inputs.length, 3);
+  },
+);
+
+storeTest(
+  'refused payloads are kept apart and counted, unknown statuses named; the checkpoint moves on',
+  async (store) => {
+    const id = await addCi(store);
+    // JSON.parse reads it; JSON.stringify (hashing, storing) would overflow the stack on it.
+    const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+    const provider = scripted(async function* () {
+      yield { type: 'projects', projects: [project('app1')], raw: [raw('app', 'app1')] };
+      yield {
+        type: 'batch',
+        runs: [
+          wireRun('r1', 0, { status: 'unknown', providerStatus: '7' }),
+          wireRun('r2', 1, { status: 'unknown', providerStatus: '7' }),
+          wireRun('r3', 2, { status: 'unknown', providerStatus: 'exploded', kind: 'pipeline' }),
+          wireRun('r4', 3),
+        ],
+        jobs: [],
+        raw: [raw('build', 'r1'), raw('build', 'r2'), raw('pipeline', 'r3'), raw('build', 'r4')],
+        refused: [
+          {
+            kind: 'build',
+            key: 'deep',
+            reason: 'nested deeper than 64 levels',
+            payload: { slug: 'deep', deep },
+          },
+          { kind: 'build', key: null, reason: 'no slug', payload: { status: 1 } },
+        ],
+      };
+      yield { type: 'checkpoint', state: { app1: 'after' } };
+    });
+    const sync = () => syncConnection(store, 'ci', { createConnector: provider.createConnector });
+    const summary = await sync();
+    assert.equal(summary.runsRefused, 2);
+    assert.deepEqual(summary.unknownStatuses, [
+      { status: '7', runs: 2 },
+      { status: 'exploded', runs: 1 },
+    ]);
+    assert.deepEqual((await readSyncState(store, id)).state, { app1: 'after' });
+    assert.deepEqual(await storedKeys(store), [
+      'r1:unknown:null',
+      'r2:unknown:null',
+      'r3:unknown:null',
+      'r4:succeeded:success',
+    ]);
+
+    const refused = async () =>
+      store.db
+        .selectFrom('refused_payloads')
+        .select(['kind', 'key', 'reason', 'payload', 'first_seen_at', 'last_seen_at'])
+        .orderBy('reason')
+        .execute();
+    const first = await refused();
+    assert.deepEqual(
+      first.map((r) => [r.kind, r.key, r.reason]),
+      [
+        ['build', 'deep', 'nested deeper than 64 levels'],
+        ['build', null, 'no slug'],
+      ],
+    );
+    const deepRow = first.find((r) => r.key === 'deep');
+    assert.equal(deepRow?.payload.length, `{"slug":"deep","deep":}`.length + 200_000);
+    assert.ok(deepRow?.payload.startsWith('{"slug":"deep","deep":[[[['));
+
+    // Refused again at the next sync: the same rows, nothing doubled.
+    const again = await sync();
+    assert.equal(again.runsRefused, 2);
+    assert.equal((await refused()).length, 2);
   },
 );

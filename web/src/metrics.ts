@@ -22,6 +22,7 @@ const KNOWN: Record<string, MetricInfo> = {
   skipped: { label: 'Skipped', unit: 'count', better: null },
   running: { label: 'Unfinished', unit: 'count', better: null },
   blocked: { label: 'Blocked', unit: 'count', better: null },
+  unknown: { label: 'Unknown status', unit: 'count', better: null },
   success_rate: { label: 'Success rate', unit: 'ratio', better: 'up' },
   duration_s_p50: { label: 'Duration p50', unit: 'seconds', better: 'down' },
   duration_s_p90: { label: 'Duration p90', unit: 'seconds', better: 'down' },

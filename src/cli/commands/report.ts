@@ -43,6 +43,7 @@ const METRIC_VIEW: Record<string, [header: string, kind: Kind]> = {
   skipped: ['skip', 'count'],
   running: ['run', 'count'],
   blocked: ['blk', 'count'],
+  unknown: ['unk', 'count'],
   success_rate: ['rate', 'rate'],
   aborted_manual: ['man', 'count'],
   aborted_auto: ['auto', 'count'],
@@ -75,6 +76,7 @@ const METRIC_VIEW: Record<string, [header: string, kind: Kind]> = {
 const COUNTS_LEGEND = [
   'ok/fail/abrt/skip/run: runs by outcome (run = unfinished); rate = ok/(ok+fail)',
   'blk: waiting on a block step (in ok or fail by what ran before the block)',
+  'unk: runs of a status buildlens does not know (in no rate or percentile)',
 ];
 
 const OVERVIEW_LEGEND = [

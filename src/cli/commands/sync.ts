@@ -9,7 +9,7 @@ import { SyncLockedError } from '../../store/lock.js';
 import { SecretError } from '../../store/secrets.js';
 import type { Store } from '../../store/store.js';
 import { syncSummaryRecord } from '../../store/sync-state.js';
-import { noCounts, type SyncCounts, type SyncSummary, syncConnection } from '../../sync/sync.js';
+import { addCounts, noCounts, type SyncCounts, type SyncSummary, syncConnection } from '../../sync/sync.js';
 import type { Cli } from '../context.js';
 import { ConnectionFailure, UsageError } from '../errors.js';
 import { parseLookbackDays } from '../parse.js';
@@ -26,9 +26,7 @@ export interface SyncOutcome {
 
 function totalsOf(summaries: SyncSummary[]): SyncCounts {
   const totals = noCounts();
-  for (const s of summaries) {
-    for (const key of Object.keys(totals) as (keyof SyncCounts)[]) totals[key] += s[key];
-  }
+  for (const s of summaries) addCounts(totals, s);
   return totals;
 }
 
@@ -80,13 +78,25 @@ export async function runSync(
   return outcome;
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function summaryLine(s: SyncSummary): string {
-  return (
+  const line =
     `${s.connection}: ${s.projects} ${PROJECT_UNIT[s.provider]}, runs ${s.runsNew} new / ${s.runsUpdated} updated, ` +
     `jobs ${s.jobsNew} new / ${s.jobsUpdated} updated, steps ${s.stepsNew} new / ${s.stepsUpdated} updated, ` +
     `${s.requests} requests, ${(s.durationMs / 1000).toFixed(1)} s` +
-    (s.webhookMissed === undefined ? '' : `, ${s.webhookMissed} runs the webhooks missed`)
-  );
+    (s.webhookMissed === undefined ? '' : `, ${s.webhookMissed} runs the webhooks missed`);
+  // What changes the numbers is said on lines of its own, with the provider's values quoted.
+  const notes = [
+    ...s.unknownStatuses.map(
+      (u) =>
+        `  ${plural(u.runs, 'run')} with unknown status ${JSON.stringify(u.status)} (counted as unknown)`,
+    ),
+    ...(s.runsRefused > 0
+      ? [`  ${plural(s.runsRefused, 'payload')} refused as runs, kept apart: see "buildlens refused"`]
+      : []),
+  ];
+  return [line, ...notes].join('\n');
 }
 
 function isConnectionTrouble(error: unknown): boolean {

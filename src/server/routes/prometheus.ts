@@ -11,7 +11,7 @@ import { type Family, renderExposition, type Sample } from '../exposition.js';
 import { webhookFamilies } from '../webhook-metrics.js';
 
 const WINDOW_DAYS = 30;
-const CLASSES = ['success', 'failure', 'aborted', 'skipped', 'running'] as const;
+const CLASSES = ['success', 'failure', 'aborted', 'skipped', 'running', 'unknown'] as const;
 const DURATION_QUANTILES = [
   ['0.5', 'duration_s_p50'],
   ['0.9', 'duration_s_p90'],
@@ -70,7 +70,7 @@ export const prometheusRoutes: FastifyPluginAsync<ServerContext> = async (
         },
         {
           name: 'buildlens_runs',
-          help: `Runs by class (running = unfinished), ${window}`,
+          help: `Runs by class (running = unfinished, unknown = a status buildlens does not know), ${window}`,
           type: 'gauge',
           samples: samples(rows, (row) => CLASSES.map((c) => [{ class: c }, row[c]])),
         },

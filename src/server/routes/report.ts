@@ -42,6 +42,7 @@ const reportMetrics = z
     skipped: z.number(),
     running: z.number(),
     blocked: z.number(),
+    unknown: z.number(),
     success_rate: nullableNumber,
     duration_s_p50: nullableNumber,
     duration_s_p95: nullableNumber,

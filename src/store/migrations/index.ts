@@ -4,6 +4,7 @@ import * as initial from './001_initial.js';
 import * as classifiedJobs from './002_classified_jobs.js';
 import * as agentQueue from './003_agent_queue.js';
 import * as rollups from './004_rollups.js';
+import * as unknownAndRefused from './005_unknown_and_refused.js';
 import * as jobDependsOn from './006_job_depends_on.js';
 import * as blockedRollups from './007_blocked_rollups.js';
 import * as coverage from './009_coverage.js';
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002_classified_jobs': classifiedJobs,
   '003_agent_queue': agentQueue,
   '004_rollups': rollups,
+  '005_unknown_and_refused': unknownAndRefused,
   '006_job_depends_on': jobDependsOn,
   '007_blocked_rollups': blockedRollups,
   '009_coverage': coverage,
