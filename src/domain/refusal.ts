@@ -14,21 +14,23 @@ const LATEST_MS = Date.parse(LATEST_TIME);
 /** A time of a payload: `required` for the one that orders the run (its triggered or created time). */
 export interface PayloadTime {
   name: string;
-  /** RFC 3339, as the connector reads it; null or undefined when absent. */
-  value: string | null | undefined;
+  /** RFC 3339, as the connector reads it; null, undefined or not a string when absent or unreadable. */
+  value: unknown;
   required?: boolean;
 }
 
 /** Why these times cannot order a run; null when they can. */
 export function timeRefusal(times: readonly PayloadTime[]): string | null {
   for (const { name, value, required } of times) {
-    if (value === null || value === undefined || value === '') {
+    if (typeof value !== 'string' || value === '') {
       if (required) return `no ${name}`;
       continue;
     }
     const ms = Date.parse(value);
-    if (Number.isNaN(ms)) return `${name} "${value.slice(0, 40)}" is not a time`;
-    if (ms < EARLIEST_MS || ms >= LATEST_MS) return `${name} ${value.slice(0, 40)} is outside 2000–2100`;
+    // Quoted as data: the value is the provider's text.
+    const shown = JSON.stringify(value.slice(0, 40));
+    if (Number.isNaN(ms)) return `${name} ${shown} is not a time`;
+    if (ms < EARLIEST_MS || ms >= LATEST_MS) return `${name} ${shown} is outside 2000–2100`;
   }
   return null;
 }

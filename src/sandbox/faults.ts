@@ -9,8 +9,9 @@
 //           every=N (every Nth matching request after those) or rate=P (each with probability P);
 //           with neither, every matching request after `after` is hit
 //   where   on=bitrise|buildkite, path=TEXT (request path contains TEXT)
-//   kind-specific: 429 retry-after=S | reset=S; slow ms=N; shift minutes=N; field key=NAME mode=type|missing;
-//           huge kb=N
+//   kind-specific: 429 retry-after=S | reset=S; slow ms=N; shift minutes=N; huge kb=N;
+//           field key=NAME mode=type|missing|deep|future (deep: a value nested 100,000 levels, which
+//           JSON.parse reads and anything recursive cannot; future: the time 9999-12-31T23:59:59Z)
 import type { Clock } from './clock.js';
 import { Random } from './random.js';
 import type { SandboxRequest, SandboxResponse } from './router.js';
@@ -28,6 +29,16 @@ export const FAULT_KINDS = [
   'huge',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+const FIELD_MODES = ['type', 'missing', 'deep', 'future'];
+const DEEP_LEVELS = 100_000;
+
+/** `[[[…]]]`, `levels` deep, built without recursion. */
+function deepValue(levels: number): unknown[] {
+  let value: unknown[] = [];
+  for (let i = 1; i < levels; i++) value = [value];
+  return value;
+}
 
 export interface FaultRule {
   kind: FaultKind;
@@ -119,8 +130,8 @@ function parseRule(entry: string): FaultRule {
   if (params.on !== undefined && params.on !== 'bitrise' && params.on !== 'buildkite') {
     throw new FaultSpecError(`fault "${entry}": on must be bitrise or buildkite`);
   }
-  if (params.mode !== undefined && params.mode !== 'type' && params.mode !== 'missing') {
-    throw new FaultSpecError(`fault "${entry}": mode must be type or missing`);
+  if (params.mode !== undefined && !FIELD_MODES.includes(params.mode)) {
+    throw new FaultSpecError(`fault "${entry}": mode must be one of ${FIELD_MODES.join(', ')}`);
   }
   for (const key of ['ms', 'minutes', 'kb', 'retry-after', 'reset']) int(key, 0);
   return {
@@ -312,6 +323,8 @@ export function createFaultInjector(spec: string, defaultSeed: number, clock: Cl
         const key = rule.params.key ?? (keys.length > 0 ? random.pick(keys) : undefined);
         if (key === undefined || !(key in target)) return null;
         if (rule.params.mode === 'missing') delete target[key];
+        else if (rule.params.mode === 'deep') target[key] = deepValue(DEEP_LEVELS);
+        else if (rule.params.mode === 'future') target[key] = '9999-12-31T23:59:59Z';
         else target[key] = wrongType(target[key]);
         return response;
       }

@@ -1,6 +1,7 @@
 // One loopback HTTP server that serves every simulated provider under its own path prefix.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { jsonText } from '../domain/json.js';
 import { type BitriseSandbox, type BitriseSwitches, createBitrise } from './bitrise/provider.js';
 import { type BuildkiteSandbox, type BuildkiteSwitches, createBuildkite } from './buildkite/provider.js';
 import { type Clock, type ClockMode, createClock, parseAnchor } from './clock.js';
@@ -128,7 +129,8 @@ function send(res: ServerResponse, response: SandboxResponse) {
   let payload = '';
   if (response.json !== undefined) {
     headers['Content-Type'] = 'application/json; charset=utf-8';
-    payload = JSON.stringify(response.json);
+    // jsonText: a fault may nest a value deeper than JSON.stringify can recurse.
+    payload = jsonText(response.json);
   } else if (response.text !== undefined) {
     headers['Content-Type'] ??= 'text/plain; charset=utf-8';
     payload = response.text;

@@ -69,6 +69,17 @@ export async function writeBatch(
     await writeRows(db, 'runs', ['key'], changedRuns.rows);
     const runKeys = changedRuns.rows.map((r) => r.key);
     for (const chunk of chunks(runKeys, 1)) await markGrains(db, connectionId, chunk);
+    // A payload refused before and read as a run now (the fault is gone) is refused no more.
+    for (const chunk of chunks(
+      runs.map((r) => r.key),
+      1,
+    )) {
+      await db
+        .deleteFrom('refused_payloads')
+        .where('connection_id', '=', connectionId)
+        .where('key', 'in', chunk)
+        .execute();
+    }
     const runCounts = countOf(changedRuns);
     const changedJobs = await upsertChanged(db, 'jobs', ['key'], jobs);
     const jobCounts = countOf(changedJobs);

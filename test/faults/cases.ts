@@ -21,6 +21,11 @@ interface FaultCase {
   moves?: boolean;
   /** The fault hits after some projects were committed: the next sync must cost less than a fresh one. */
   resumes?: boolean;
+  /**
+   * The faulty sync finishes and keeps apart, refused as runs, payloads whose reason matches (DESIGN.md
+   * "Refused run"); the truth compared is then the sandbox's runs less the refused ones.
+   */
+  refuses?: RegExp;
   /** Extra checks on the rig after the faulty sync. */
   check?: (rig: Rig, outcome: SyncOutcome) => Promise<void> | void;
 }
@@ -51,6 +56,8 @@ const mistyped: Record<Provider, { key: string; field: string }> = {
   bitrise: { key: 'credit_cost', field: 'cost' },
   buildkite: { key: 'branch', field: 'branch' },
 };
+const messageField: Record<Provider, string> = { bitrise: 'commit_message', buildkite: 'message' };
+const timeField: Record<Provider, string> = { bitrise: 'triggered_at', buildkite: 'created_at' };
 
 function cases(provider: Provider): FaultCase[] {
   return [
@@ -121,6 +128,27 @@ function cases(provider: Provider): FaultCase[] {
       spec: () => `field:key=${mistyped[provider].key},mode=type,path=/builds,count=1`,
       expect: 'ok',
       ignore: [mistyped[provider].field],
+    },
+    {
+      // JSON.parse reads it; hashing or storing it with JSON.stringify overflowed the stack.
+      name: 'a value nested 100,000 levels deep',
+      spec: () => `field:key=${messageField[provider]},mode=deep,path=/builds,count=1`,
+      expect: 'ok',
+      refuses: /^nested deeper than 64 levels$/,
+      check: async (rig) => {
+        const row = await rig.store.db
+          .selectFrom('refused_payloads')
+          .select('payload')
+          .executeTakeFirstOrThrow();
+        assert.ok(row.payload.includes('['.repeat(100_000)), 'the payload is kept whole');
+      },
+    },
+    {
+      // Stored, it moved the high-water mark past every later run and broke the API's cursor.
+      name: 'a run dated 9999-12-31',
+      spec: () => `field:key=${timeField[provider]},mode=future,path=/builds,count=1`,
+      expect: 'ok',
+      refuses: /outside 2000–2100/,
     },
     {
       name: 'huge strings',
@@ -203,6 +231,11 @@ export function faultTests(provider: Provider): void {
           const token = provider === 'bitrise' ? rig.sandbox.bitrise.token : rig.sandbox.buildkite.token;
           assert.ok(!outcome.error.message.includes(token), 'no token in the error');
         }
+        if (c.refuses) {
+          const refused = await rig.store.db.selectFrom('refused_payloads').select('reason').execute();
+          assert.ok(refused.length > 0, 'a payload was refused');
+          for (const { reason } of refused) assert.match(reason, c.refuses);
+        }
         await c.check?.(rig, outcome);
 
         rig.sandbox.faults.clear();
@@ -210,7 +243,8 @@ export function faultTests(provider: Provider): void {
         assert.ok(next.ok, `the sync after the fault cleared: ${next.ok ? '' : next.error.message}`);
         await assertExact(rig, provider, c.ignore);
         const fetched = `fetched ${JSON.stringify(traffic)}, a fresh sync ${JSON.stringify(baseline.fresh)}`;
-        if (outcome.ok && !c.moves) {
+        // A refused payload may be listed again in the overlap, and then read as the run it now is.
+        if (outcome.ok && !c.moves && !c.refuses) {
           // Nothing committed is fetched again: the next sync costs what an idle one does.
           assert.deepEqual(traffic, baseline.idle, fetched);
         } else if (c.resumes) {

@@ -146,6 +146,14 @@ export async function compareWithTruth(
     .select('id')
     .where('name', '=', CONNECTIONS[provider])
     .executeTakeFirstOrThrow();
+  // A refused payload is not a run (DESIGN.md "Refused run"): the truth is what was not refused.
+  const refused = await store.db
+    .selectFrom('refused_payloads')
+    .select('key')
+    .where('connection_id', '=', connection.id)
+    .execute();
+  for (const { key } of refused) if (key !== null) expected.runs.delete(key);
+  for (const [key, job] of expected.jobs) if (!expected.runs.has(job.runKey)) expected.jobs.delete(key);
   const runRows = await store.db
     .selectFrom('runs')
     .selectAll()

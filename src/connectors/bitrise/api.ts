@@ -2,6 +2,7 @@
 // API stops giving a cursor (never trusting total_item_count, §1.3). List items are read one by one: an
 // item the connector cannot read is refused (kept apart, DESIGN.md "Refused run"), not a failed page.
 import { z } from 'zod';
+import { nestingRefusal, type PayloadTime, timeRefusal } from '../../domain/refusal.js';
 import { quoted } from '../../domain/text.js';
 import type { RefusedPayload } from '../contract.js';
 import { ApiError, type HttpClient, InvalidResponseError, type Query } from '../http.js';
@@ -66,26 +67,51 @@ async function rawLogText(url: string): Promise<string | null> {
   }
 }
 
-/** Reads one list item; one that does not parse is refused, naming the field. */
+/** The payload's id when it has a readable one (also inside a `data` wrapper); else null. */
+function payloadId(payload: unknown, idField: string): string | null {
+  if (payload === null || typeof payload !== 'object') return null;
+  const record = payload as Record<string, unknown>;
+  const id = record[idField] ?? (record.data as Record<string, unknown> | undefined)?.[idField];
+  return typeof id === 'string' && id !== '' ? id : null;
+}
+
+/** The times that order a run of each kind: one outside 2000–2100 cannot be stored (DESIGN.md). */
+const RUN_TIMES: Record<string, (item: Record<string, unknown>) => PayloadTime[]> = {
+  build: (b) => [
+    { name: 'triggered_at', value: b.triggered_at, required: true },
+    { name: 'started_on_worker_at', value: b.started_on_worker_at },
+    { name: 'finished_at', value: b.finished_at },
+  ],
+  pipeline: (p) => [
+    { name: 'triggered_at', value: p.triggered_at, required: true },
+    { name: 'finished_at', value: p.finished_at },
+  ],
+};
+
+/**
+ * Reads one list item; one that cannot be a run is refused, naming why: nested deeper than the bound
+ * (checked first, before anything recursive reads it), a field that does not parse, or a time outside
+ * 2000–2100.
+ */
 export function readItem<T>(
   schema: z.ZodType<T>,
   kind: string,
   payload: unknown,
 ): { item: T } | { refused: RefusedPayload } {
+  const refuse = (reason: string) => ({
+    refused: { kind, key: payloadId(payload, 'slug') ?? payloadId(payload, 'id'), reason, payload },
+  });
+  const nesting = nestingRefusal(payload);
+  if (nesting !== null) return refuse(nesting);
   const parsed = schema.safeParse(payload);
-  if (parsed.success) return { item: parsed.data };
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.length ? issue.path.join('.') : 'item';
-  const ids = payload as { slug?: unknown; id?: unknown } | null;
-  const slug = ids?.slug ?? ids?.id;
-  return {
-    refused: {
-      kind,
-      key: typeof slug === 'string' && slug !== '' ? slug : null,
-      reason: `unreadable ${field}: ${issue?.message ?? 'invalid'}`,
-      payload,
-    },
-  };
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.length ? issue.path.join('.') : 'item';
+    return refuse(`unreadable ${field}: ${issue?.message ?? 'invalid'}`);
+  }
+  const times = RUN_TIMES[kind];
+  const time = times ? timeRefusal(times(parsed.data as Record<string, unknown>)) : null;
+  return time === null ? { item: parsed.data } : refuse(time);
 }
 
 function fetched<T>(schema: z.ZodType<T>, kind: string, payload: unknown): Fetched<T> {

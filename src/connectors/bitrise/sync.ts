@@ -3,9 +3,9 @@
 // the store still holds as unfinished, so no status stays stale. A pipeline is one run whose workflow builds
 // are its jobs; the builds list also returns those builds, and they are never made runs of their own.
 import { z } from 'zod';
-import type { Job, RawPayload, Run } from '../../domain/model.js';
+import { type Batch, emptyBatch, filled } from '../batches.js';
 import { mergeLimited } from '../concurrency.js';
-import type { PendingRun, RefusedPayload, SyncEvent, SyncInput } from '../contract.js';
+import type { PendingRun, SyncEvent, SyncInput } from '../contract.js';
 import { ApiError } from '../http.js';
 import { epochMicros } from '../time.js';
 import type { BitriseApi, Fetched, Read } from './api.js';
@@ -97,8 +97,6 @@ async function listApps(api: BitriseApi, log: (line: string) => void): Promise<R
   return [...apps.values()];
 }
 
-type Batch = Extract<SyncEvent, { type: 'batch' }> & { refused: RefusedPayload[] };
-
 /** One app: pipelines first (their workflow builds must be known before the builds list), then builds, then pending runs. */
 async function* readAppRuns(
   api: BitriseApi,
@@ -131,7 +129,7 @@ async function* readAppRuns(
       const show = await reader.read(batch, item.slug, item.is_pipeline !== true);
       if (show?.finished_at) finishedPipelines.push({ id: item.slug, triggeredAt: item.triggered_at });
     }
-    if (!isEmpty(batch)) yield batch;
+    if (filled(batch)) yield batch;
   }
 
   const buildsAfter = Math.floor(readFrom(marks?.builds ?? null, lookbackStartMs) / 1000);
@@ -143,10 +141,10 @@ async function* readAppRuns(
       returned.add(item.slug);
       addBuild(batch, appSlug, item, raw);
     }
-    if (!isEmpty(batch)) yield batch;
+    if (filled(batch)) yield batch;
   }
 
-  let batch = emptyBatch([]);
+  let batch = emptyBatch();
   for (const run of pending) {
     if (returned.has(run.key)) continue;
     try {
@@ -163,10 +161,10 @@ async function* readAppRuns(
     }
     if (batch.runs.length >= PENDING_BATCH) {
       yield batch;
-      batch = emptyBatch([]);
+      batch = emptyBatch();
     }
   }
-  if (!isEmpty(batch)) yield batch;
+  if (filled(batch)) yield batch;
 
   const overlapStart = pipelinesMark ? epochMicros(pipelinesMark) - OVERLAP_MS * 1000 : 0;
   return {
@@ -175,16 +173,6 @@ async function* readAppRuns(
     settled: finishedPipelines.filter((p) => epochMicros(p.triggeredAt) >= overlapStart).map((p) => p.id),
   };
 }
-
-const emptyBatch = (refused: RefusedPayload[]): Batch => ({
-  type: 'batch',
-  runs: [] as Run[],
-  jobs: [] as Job[],
-  raw: [] as RawPayload[],
-  refused: [...refused],
-});
-
-const isEmpty = (batch: Batch) => batch.runs.length === 0 && batch.refused.length === 0;
 
 /**
  * Reads pipelines into batches: the show, and for a pipeline that was rerun the workflow builds of its

@@ -3,6 +3,7 @@
 // since lists are newest first. Builds come with the item exactly as sent: one that cannot be a run is the
 // sync's to refuse, never a reason to stop reading.
 import { z } from 'zod';
+import { nestingRefusal, timeRefusal } from '../../domain/refusal.js';
 import { quoted } from '../../domain/text.js';
 import {
   ApiError,
@@ -45,11 +46,30 @@ export interface BuildItem {
   problem: string | null;
 }
 
+/**
+ * Reads a build, or says why it cannot be a run (DESIGN.md "Refused run"): nested deeper than the bound
+ * (checked first, before anything recursive reads it), a field the schema cannot read, or a time outside
+ * 2000–2100 (it would move the high-water marks and the API's cursors past every real run).
+ */
 export function readBuild(raw: unknown): BuildItem {
+  const nesting = nestingRefusal(raw);
+  if (nesting !== null) return { raw, build: null, problem: nesting };
   const parsed = build.safeParse(raw);
-  if (parsed.success) return { raw, build: parsed.data, problem: null };
-  const issue = parsed.error.issues[0];
-  return { raw, build: null, problem: `${issue?.path.join('.') || 'build'}: ${issue?.message ?? 'invalid'}` };
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      raw,
+      build: null,
+      problem: `${issue?.path.join('.') || 'build'}: ${issue?.message ?? 'invalid'}`,
+    };
+  }
+  const b = parsed.data;
+  const time = timeRefusal([
+    { name: 'created_at', value: rfc3339(b.created_at), required: true },
+    { name: 'started_at', value: b.started_at && rfc3339(b.started_at) },
+    { name: 'finished_at', value: b.finished_at && rfc3339(b.finished_at) },
+  ]);
+  return time === null ? { raw, build: b, problem: null } : { raw, build: null, problem: time };
 }
 
 /** The id of a list item, for telling pages apart; empty when the item has none. */

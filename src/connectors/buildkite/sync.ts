@@ -6,14 +6,9 @@
 // reaches before the lookback window, and the in-flight one not before the window in which blocked builds
 // are re-checked (DESIGN.md "Blocked build"): builds older than that are left as they are.
 import { z } from 'zod';
-import {
-  BLOCKED_RECHECK_DAYS,
-  type Job,
-  type Project,
-  type RawPayload,
-  type Run,
-} from '../../domain/model.js';
-import type { PendingRun, RefusedPayload, SyncEvent, SyncInput } from '../contract.js';
+import { BLOCKED_RECHECK_DAYS, type Project, type RawPayload } from '../../domain/model.js';
+import { type Batch, emptyBatch, filled } from '../batches.js';
+import type { PendingRun, SyncEvent, SyncInput } from '../contract.js';
 import { ApiError } from '../http.js';
 import { epochMicros } from '../time.js';
 import type { BuildItem, BuildkiteApi, BuildQuery } from './api.js';
@@ -42,8 +37,6 @@ export interface SyncSettings {
   now: () => number;
   log: (line: string) => void;
 }
-
-type Batch = Extract<SyncEvent, { type: 'batch' }>;
 
 export async function* syncBuildkite(
   api: BuildkiteApi,
@@ -114,17 +107,6 @@ function projectsEvent(pipelines: readonly (readonly [string, Pipeline])[]): Syn
   return { type: 'projects', projects, raw };
 }
 
-const emptyBatch = (): Batch => ({
-  type: 'batch',
-  runs: [] as Run[],
-  jobs: [] as Job[],
-  raw: [] as RawPayload[],
-  refused: [] as RefusedPayload[],
-});
-
-/** A batch worth yielding: it holds runs or refused payloads. */
-const hasContent = (batch: Batch) => batch.runs.length > 0 || (batch.refused?.length ?? 0) > 0;
-
 /** The pipeline slug in a build's API URL (lists omit the pipeline object). */
 const BUILD_URL = /\/organizations\/[^/]+\/pipelines\/([^/]+)\/builds\/\d+$/;
 /** The same in its web URL, `https://buildkite.com/{org}/{pipeline}/builds/{number}`. */
@@ -166,7 +148,7 @@ class OrgReader {
     for await (const page of this.api.builds(this.org, query)) {
       const batch = emptyBatch();
       for (const item of page) yield* this.add(batch, item);
-      if (hasContent(batch)) yield batch;
+      if (filled(batch)) yield batch;
     }
   }
 
@@ -188,7 +170,7 @@ class OrgReader {
         batch = emptyBatch();
       }
     }
-    if (hasContent(batch)) yield batch;
+    if (filled(batch)) yield batch;
   }
 
   /**
@@ -201,7 +183,7 @@ class OrgReader {
       const key =
         typeof (raw as { id?: unknown } | null)?.id === 'string' ? (raw as { id: string }).id : null;
       const reason = problem ?? 'names no pipeline (no url, pipeline or web_url)';
-      batch.refused?.push({ kind: 'bk_build', key, reason, payload: raw });
+      batch.refused.push({ kind: 'bk_build', key, reason, payload: raw });
       return;
     }
     if (this.seen.has(build.id)) return;
