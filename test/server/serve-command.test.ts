@@ -42,7 +42,7 @@ test('serve --sync-every: a bad interval is one line and exit 2, before anything
       assert.equal(code, 2, text);
       assert.equal(
         text,
-        `buildlens: --sync-every must look like 15m, 1h or 90s (at least 10s), got "${bad}"\n`,
+        `buildlens: --sync-every must look like 15m, 1h or 90s (at least 10s), or off, got "${bad}"\n`,
       );
     }
   } finally {

@@ -87,6 +87,10 @@ test('a delivery answered before a SIGKILL is processed after the restart', asyn
     await restarted.done;
   });
   await urlOf(restarted);
+  // With a webhook, the reconciling sync is on by default.
+  for (let waited = 0; waited < 5000 && !/syncing every/.test(restarted.output()); waited += 50)
+    await sleep(50);
+  assert.match(restarted.output(), /syncing every 900s/);
   for (let waited = 0; waited < 60_000 && (await inbox())[0]?.state === 'pending'; waited += 100)
     await sleep(100);
   assert.deepEqual(await inbox(), [{ state: 'done', error: null }]);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { rememberSecret, shortSecretProblem } from '../../domain/redaction.js';
 import { startServer, UnsafeServerOptions } from '../../server/serve.js';
 import type { Store } from '../../store/store.js';
+import { listWebhooks } from '../../store/webhooks.js';
 import type { Cli } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseInteger } from '../parse.js';
@@ -11,15 +12,20 @@ import { interrupted } from '../signals.js';
 export interface ServeSettings {
   host: string;
   port: number;
-  syncEveryMs: number | null;
+  /** null: never; undefined: every RECONCILE_EVERY_MS when a connection has a webhook, else never. */
+  syncEveryMs: number | null | undefined;
 }
+
+/** With webhooks, the periodic sync is the safety net that finds what deliveries missed (docs/webhooks.md). */
+export const RECONCILE_EVERY_MS = 15 * 60_000;
 
 /** `15m`, `1h`, `90s` (at least 10 seconds: a sync of a large account takes longer than that anyway). */
 export function parseInterval(value: string): number {
+  if (value.trim() === 'off') return 0;
   const match = /^(\d{1,6})(s|m|h)$/.exec(value.trim());
   const ms = match ? Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'] : 0;
   if (ms < 10_000)
-    throw new UsageError(`--sync-every must look like 15m, 1h or 90s (at least 10s), got "${value}"`);
+    throw new UsageError(`--sync-every must look like 15m, 1h or 90s (at least 10s), or off, got "${value}"`);
   return ms;
 }
 
@@ -31,6 +37,12 @@ export async function serveUntilInterrupted(cli: Cli, store: Store, settings: Se
     if (short) throw new UsageError(short);
     rememberSecret(token);
   }
+  const syncEveryMs =
+    settings.syncEveryMs !== undefined
+      ? settings.syncEveryMs
+      : (await listWebhooks(store)).length > 0
+        ? RECONCILE_EVERY_MS
+        : null;
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({
@@ -38,7 +50,7 @@ export async function serveUntilInterrupted(cli: Cli, store: Store, settings: Se
       host: settings.host,
       port: settings.port,
       token,
-      syncEveryMs: settings.syncEveryMs,
+      syncEveryMs,
       log: (line) => cli.io.stderr.write(`${line}\n`),
     });
   } catch (error) {
@@ -53,7 +65,7 @@ export async function serveUntilInterrupted(cli: Cli, store: Store, settings: Se
   const stopped = interrupted();
   cli.print(`Dashboard: ${server.url}/`);
   cli.info(
-    `API: ${server.url}/api/openapi.json${settings.syncEveryMs ? `; syncing every ${settings.syncEveryMs / 1000}s` : ''}; press Ctrl-C to stop`,
+    `API: ${server.url}/api/openapi.json${syncEveryMs ? `; syncing every ${syncEveryMs / 1000}s` : ''}; press Ctrl-C to stop`,
   );
   await stopped;
   await server.close();
@@ -69,12 +81,15 @@ export function registerServe(program: Command, cli: Cli): void {
       '127.0.0.1',
     )
     .option('--port <n>', 'port to listen on (0: any free port)', '8080')
-    .option('--sync-every <interval>', 'sync every connection this often, e.g. 15m (default: never)')
+    .option(
+      '--sync-every <interval>',
+      'sync every connection this often, e.g. 15m, or off (default: 15m when a connection has a webhook, else off)',
+    )
     .action(async (options: { host: string; port: string; syncEvery?: string }) => {
       const settings: ServeSettings = {
         host: options.host,
         port: parseInteger(options.port, '--port', 0, 65535),
-        syncEveryMs: options.syncEvery === undefined ? null : parseInterval(options.syncEvery),
+        syncEveryMs: options.syncEvery === undefined ? undefined : parseInterval(options.syncEvery) || null,
       };
       await cli.withStore((store) => serveUntilInterrupted(cli, store, settings));
     });
