@@ -3,11 +3,15 @@
 
 import type { Comparison, SelectionCoverage } from '../../src/metrics/coverage.js';
 import type { FlakyList } from '../../src/metrics/flaky.js';
+import type { FlakyRank } from '../../src/metrics/flaky-ranking.js';
+import type { RunPoints } from '../../src/metrics/run-points.js';
 import type { SyncStatusRecord as SyncStatus } from '../../src/server/routes/sync.js';
 import type { ConnectionRecord } from '../../src/store/connection-records.js';
 import type { ProjectRecord, RunRecordPage } from '../../src/store/run-records.js';
 
 export type { FlakyList } from '../../src/metrics/flaky.js';
+export type { FlakyRank } from '../../src/metrics/flaky-ranking.js';
+export type { RunPoints } from '../../src/metrics/run-points.js';
 export type { ProjectRecord, RunRecord, RunRecordPage } from '../../src/store/run-records.js';
 export type { ConnectionRecord, SyncStatus };
 
@@ -105,6 +109,9 @@ export const api = {
   report: (params: Params) => request<ReportDocument>('GET', `/api/report${query(params)}`),
   runs: (params: Params) => request<RunRecordPage>('GET', `/api/runs${query(params)}`),
   flaky: (params: Params) => request<FlakyList>('GET', `/api/flaky${query(params)}`),
+  flakyRanking: (params: Params) =>
+    request<{ by: string; ranks: FlakyRank[] }>('GET', `/api/flaky${query(params)}`),
+  runPoints: (params: Params) => request<RunPoints>('GET', `/api/runs/points${query(params)}`),
   projects: () => request<ProjectRecord[]>('GET', '/api/projects'),
   connections: () => request<ConnectionRecord[]>('GET', '/api/connections'),
   verify: (name: string) =>

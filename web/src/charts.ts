@@ -12,6 +12,7 @@ import {
 import { type EChartsCoreOption, type EChartsType, init, use } from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import { h } from './dom.js';
+import { durationTicks, tickLabel } from './ticks.js';
 
 use([
   BarChart,
@@ -85,6 +86,39 @@ export const axisStyle = () => ({
   splitLine: { lineStyle: { color: color('grid') } },
 });
 
+/** A value axis of seconds with ticks at human units (30 s, 1 m, 5 m, 10 m, 30 m, 1 h…). */
+export function durationAxis(values: (number | null)[], extra: Record<string, unknown> = {}) {
+  const ticks = durationTicks(Math.max(0, ...values.filter((v): v is number => v !== null)));
+  return {
+    type: 'value',
+    min: 0,
+    max: ticks.max,
+    interval: ticks.interval,
+    ...axisStyle(),
+    axisLabel: { ...axisStyle().axisLabel, formatter: tickLabel },
+    ...extra,
+  };
+}
+
+/** What a click on a bar or a point names: its series and its place in the data. */
+export interface ChartClick {
+  seriesName: string;
+  seriesIndex: number;
+  dataIndex: number;
+}
+
+export interface FigureOptions {
+  height?: number;
+  emptyText?: string;
+  className?: string;
+  /** Follows a bar or point to the runs behind it; the figure also offers `link` for the keyboard. */
+  onClick?: (click: ChartClick) => void;
+  /** A line under the title, e.g. that the last bucket is partial. */
+  note?: string | null;
+  /** The runs behind the whole chart, as a link a keyboard reaches. */
+  link?: { href: string; text: string };
+}
+
 /**
  * A chart in a figure with a visible title. `points` (how many data points the chart shows) is kept on
  * the element: the empty state is chosen from it, and tests read it.
@@ -93,20 +127,29 @@ export function chartFigure(
   title: string,
   option: EChartsCoreOption,
   points: number,
-  options: { height?: number; emptyText?: string; className?: string } = {},
+  options: FigureOptions = {},
 ): HTMLElement {
   const box = h('div', {
     class: 'chart',
     role: 'img',
     'aria-label': `${title}: ${points} data points`,
     'data-points': points,
+    'data-clickable': options.onClick ? 'true' : null,
   });
   // Through CSSOM, not a style attribute: the Content-Security-Policy allows no inline style attributes.
   box.style.height = `${options.height ?? 260}px`;
   const figure = h(
     'figure',
     { class: `card ${options.className ?? ''}` },
-    h('figcaption', {}, title),
+    h(
+      'figcaption',
+      {},
+      title,
+      options.note ? h('span', { class: 'sub chart-note' }, options.note) : null,
+      options.link
+        ? h('a', { class: 'sub', href: options.link.href, 'data-link': true }, options.link.text)
+        : null,
+    ),
     points > 0 ? box : h('p', { class: 'state empty' }, options.emptyText ?? 'No data in this range.'),
   );
   if (points > 0) {
@@ -114,11 +157,30 @@ export function chartFigure(
     requestAnimationFrame(() => {
       if (!box.isConnected) return;
       const chart = init(box, null, { renderer: 'svg' });
-      chart.setOption({ ...base(), ...option });
+      chart.setOption({ ...base(), ...option, series: withoutEmphasis(option.series) });
+      const { onClick } = options;
+      if (onClick) {
+        chart.on('click', (event) =>
+          onClick({
+            seriesName: String(event.seriesName ?? ''),
+            seriesIndex: Number(event.seriesIndex ?? 0),
+            dataIndex: Number(event.dataIndex ?? 0),
+          }),
+        );
+      }
       live.add(chart);
     });
   }
   return figure;
+}
+
+/**
+ * Hover emphasis off: in SVG, ECharts draws it with a `<style>` element of its own, which the
+ * Content-Security-Policy (style-src 'self') refuses; the tooltip says what is under the pointer.
+ */
+function withoutEmphasis(series: unknown): unknown {
+  if (!Array.isArray(series)) return series;
+  return series.map((s) => ({ emphasis: { disabled: true }, ...(s as object) }));
 }
 
 /** A small line without axes for a table cell. */

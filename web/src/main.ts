@@ -1,5 +1,5 @@
 // The dashboard: a header with the pages and the global filters, and the page the URL names.
-import { api, type Meta, NeedsToken, setToken } from './api.js';
+import { api, type Meta, NeedsToken, type ProjectRecord, setToken } from './api.js';
 import { disposeCharts } from './charts.js';
 import { failure, fill, h, loading } from './dom.js';
 import { navigate, onNavigate } from './navigation.js';
@@ -9,7 +9,7 @@ import { flakyPage } from './pages/flaky.js';
 import { overviewPage } from './pages/overview.js';
 import { projectPage } from './pages/project.js';
 import { runsPage } from './pages/runs.js';
-import { href, pageParams, RANGES, readGlobal } from './state.js';
+import { href, pageParams, period, RANGES, readGlobal } from './state.js';
 
 interface Route {
   name: string;
@@ -31,6 +31,7 @@ const main = document.getElementById('main') as HTMLElement;
 const nav = document.getElementById('nav') as HTMLElement;
 const filters = document.getElementById('filters') as HTMLFormElement;
 let meta: Meta | null = null;
+let projects: ProjectRecord[] | null = null;
 let generation = 0;
 
 function drawNav(current: Route): void {
@@ -48,21 +49,61 @@ function drawNav(current: Route): void {
   );
 }
 
-/** Range and provider: changing either keeps the page and its own filters, and lands in the URL. */
-function drawFilters(providers: string[]): void {
+/** The projects whose default branch is inferred or unknown, said in words beside the toggle. */
+function defaultBranchNote(projects: ProjectRecord[]): HTMLElement {
+  const inferred = projects.filter((p) => p.default_branch_source === 'inferred');
+  const unknown = projects.filter((p) => p.default_branch === null);
+  return h(
+    'p',
+    { class: 'note default-branch-note', role: 'status' },
+    inferred.length === 0
+      ? 'Every default branch is set or given by the provider.'
+      : `Inferred default branch (the most-built of main, master, develop, trunk on push runs): ${inferred
+          .map((p) => `${p.name} → ${p.default_branch}`)
+          .join(', ')}.`,
+    unknown.length === 0 ? '' : ` No default branch known for ${unknown.map((p) => p.name).join(', ')}.`,
+  );
+}
+
+/**
+ * The global filters: a preset range or custom dates, provider, workflow, branch and the default-branch
+ * view. A change keeps the page and its own filters, and lands in the URL.
+ */
+function drawFilters(providers: string[], projects: ProjectRecord[]): void {
   const global = readGlobal();
-  const change = () => {
+  const change = (event: Event) => {
     const data = new FormData(filters);
     const params = pageParams();
-    const days = String(data.get('days'));
-    const provider = String(data.get('provider') ?? '');
+    const text = (name: string) => String(data.get(name) ?? '').trim();
+    const range = text('days');
+    const custom = (event.target as Element | null)?.getAttribute('type') === 'date' || range === 'custom';
+    let from = text('from');
+    let to = text('to');
+    if (custom && (from || to)) {
+      from ||= to;
+      to ||= from;
+    }
     navigate(
       href(location.pathname, Object.fromEntries([...params.keys()].map((k) => [k, params.getAll(k)])), {
-        days: Number(days),
-        provider,
+        days: custom ? global.days : Number(range),
+        from: custom && from ? from : null,
+        to: custom && to ? to : null,
+        provider: text('provider'),
+        workflow: text('workflow') ? [text('workflow')] : [],
+        branch: text('branch') ? [text('branch')] : [],
+        defaultBranch: data.get('default_branch') === 'on',
       }),
     );
   };
+  const custom = global.from !== null;
+  const { since, until } = period(global);
+  const field = (name: string, label: string, value: string, hint: string) =>
+    h(
+      'label',
+      {},
+      label,
+      h('input', { name, type: 'search', value, placeholder: hint, autocomplete: 'off', onchange: change }),
+    );
   fill(
     filters,
     h(
@@ -72,8 +113,28 @@ function drawFilters(providers: string[]): void {
       h(
         'select',
         { name: 'days', onchange: change },
-        RANGES.map((d) => h('option', { value: d, selected: d === global.days }, `last ${d} days`)),
+        RANGES.map((d) =>
+          h('option', { value: d, selected: !custom && d === global.days }, `last ${d} days`),
+        ),
+        h('option', { value: 'custom', selected: custom }, 'custom dates'),
       ),
+    ),
+    h(
+      'label',
+      {},
+      'From',
+      h('input', { type: 'date', name: 'from', value: since.slice(0, 10), onchange: change }),
+    ),
+    h(
+      'label',
+      {},
+      'To',
+      h('input', {
+        type: 'date',
+        name: 'to',
+        value: new Date(Date.parse(until) - 1).toISOString().slice(0, 10),
+        onchange: change,
+      }),
     ),
     h(
       'label',
@@ -86,7 +147,25 @@ function drawFilters(providers: string[]): void {
         providers.map((p) => h('option', { value: p, selected: p === global.provider }, p)),
       ),
     ),
+    field('workflow', 'Workflow', global.workflow.join(', '), 'any'),
+    field('branch', 'Branch', global.branch.join(', '), 'any'),
+    h(
+      'label',
+      { class: 'check' },
+      h('input', {
+        type: 'checkbox',
+        name: 'default_branch',
+        checked: global.defaultBranch,
+        onchange: change,
+      }),
+      'Default branch only',
+    ),
+    global.defaultBranch ? defaultBranchNote(projects) : null,
   );
+  filters.onsubmit = (event) => {
+    event.preventDefault();
+    change(event);
+  };
 }
 
 function askForToken(): void {
@@ -138,7 +217,9 @@ async function draw(): Promise<void> {
   fill(main, loading(route.title.toLowerCase()));
   try {
     meta ??= await api.meta();
-    drawFilters(meta.providers);
+    // The projects' default branches, for the words beside the default-branch toggle.
+    projects ??= await api.projects();
+    drawFilters(meta.providers, projects);
     await route.page({
       main,
       global: readGlobal(),

@@ -1,6 +1,6 @@
 // What every page gets, and helpers they share.
 import type { Figures, Meta, ReportRow } from './api.js';
-import { DAY_MS, type Global, period } from './state.js';
+import { DAY_MS, type Global, period, periodDays } from './state.js';
 
 export interface PageContext {
   main: HTMLElement;
@@ -20,6 +20,10 @@ export type Page = (context: PageContext) => Promise<void>;
 export interface Buckets {
   dimension: 'day' | 'week';
   labels: string[];
+  /** Each bucket's first and last UTC day within the period (`2026-03-02`), for the runs behind it. */
+  days: { from: string; to: string }[];
+  /** The bucket the clock is in: it holds the runs so far, not a whole day or week. */
+  partial: number | null;
 }
 
 export const dayLabel = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -35,14 +39,26 @@ export function weekLabel(ms: number): string {
 }
 
 /** Days while a month or less is shown (more days than that crowd a chart); else ISO weeks. */
-export function timeBuckets(global: Global): Buckets {
-  const dimension = global.days <= 31 ? 'day' : 'week';
+export function timeBuckets(global: Global, now = Date.now()): Buckets {
+  const dimension = periodDays(global) <= 31 ? 'day' : 'week';
   const { since, until } = period(global);
   const label = dimension === 'day' ? dayLabel : weekLabel;
-  const labels = new Set<string>();
-  for (let ms = Date.parse(since); ms < Date.parse(until); ms += DAY_MS) labels.add(label(ms));
-  labels.add(label(Date.parse(until) - 1));
-  return { dimension, labels: [...labels] };
+  const byLabel = new Map<string, { from: string; to: string }>();
+  const first = Math.floor(Date.parse(since) / DAY_MS) * DAY_MS;
+  for (let ms = first; ms < Date.parse(until); ms += DAY_MS) {
+    const name = label(ms);
+    const days = byLabel.get(name);
+    if (days) days.to = dayLabel(ms);
+    else byLabel.set(name, { from: dayLabel(ms), to: dayLabel(ms) });
+  }
+  const current = now >= Date.parse(since) && now < Date.parse(until) ? label(now) : null;
+  const labels = [...byLabel.keys()];
+  return {
+    dimension,
+    labels,
+    days: [...byLabel.values()],
+    partial: current === null ? null : labels.indexOf(current),
+  };
 }
 
 export const num = (row: Figures | null | undefined, field: string): number | null => {

@@ -1,8 +1,10 @@
 // Charts built from report rows, shared by the pages.
-import type { ReportRow } from './api.js';
-import { axisStyle, CLASS_COLORS, chartFigure, color } from './charts.js';
+import type { Params, ReportRow } from './api.js';
+import { axisStyle, type ChartClick, CLASS_COLORS, chartFigure, color, durationAxis } from './charts.js';
 import { formatSeconds, formatValue, metricInfo } from './metrics.js';
+import { navigate } from './navigation.js';
 import { type Buckets, num } from './page.js';
+import { href, readGlobal } from './state.js';
 
 const OUTCOMES = ['success', 'failure', 'aborted', 'skipped', 'running'] as const;
 
@@ -15,47 +17,104 @@ const byBucket = (rows: ReportRow[], buckets: Buckets) => {
 
 const countPoints = (series: (number | null)[][]) => series.flat().filter((v) => v !== null).length;
 
+/** The run explorer over one bucket's days, keeping the global filters and adding `params`. */
+export function bucketRuns(buckets: Buckets, index: number, params: Params = {}): string {
+  const days = buckets.days[index] ?? buckets.days[0];
+  return href('/runs', params, { ...readGlobal(), from: days?.from ?? null, to: days?.to ?? null });
+}
+
+/** The runs of the whole chart: the explorer with the same filters. */
+const allRuns = (scope: Params) => ({ href: href('/runs', scope), text: 'See these runs' });
+
+/** Says which bucket is still filling up, so its lower count is not read as a drop. */
+function partialNote(buckets: Buckets): string | null {
+  if (buckets.partial === null) return null;
+  const label = buckets.labels[buckets.partial];
+  return buckets.dimension === 'day'
+    ? `${label} is today: its runs so far, not a whole day.`
+    : `${label} is this week: its runs so far, not a whole week.`;
+}
+
+/** The time axis; the partial bucket's label says so. */
+function bucketAxis(buckets: Buckets) {
+  return {
+    type: 'category',
+    data: buckets.labels,
+    ...axisStyle(),
+    axisLabel: {
+      ...axisStyle().axisLabel,
+      formatter: (value: string, index: number) => (index === buckets.partial ? `${value} (so far)` : value),
+    },
+  };
+}
+
+/** Bars of the partial bucket are drawn faded. */
+const fadePartial = (values: (number | null)[], buckets: Buckets) =>
+  values.map((v, i) => (i === buckets.partial ? { value: v, itemStyle: { opacity: 0.4 } } : v));
+
+/** Clicking a bucket opens the runs behind it (with `outcome`'s classifications for a stacked series). */
+const toBucketRuns =
+  (buckets: Buckets, scope: Params, classifications?: (click: ChartClick) => string[]) =>
+  (click: ChartClick) =>
+    navigate(bucketRuns(buckets, click.dataIndex, { ...scope, classification: classifications?.(click) }));
+
+/** Classifications behind each outcome series. */
+const OUTCOME_CLASSES: Record<(typeof OUTCOMES)[number], string[]> = {
+  success: ['success'],
+  failure: ['failure', 'infra_failure'],
+  aborted: ['aborted_manual', 'aborted_auto'],
+  skipped: ['skipped'],
+  running: [],
+};
+
 /** Runs per bucket, stacked by outcome: aborted and skipped are their own series, not hidden in failure. */
-export function throughputChart(rows: ReportRow[], buckets: Buckets): HTMLElement {
+export function throughputChart(rows: ReportRow[], buckets: Buckets, scope: Params = {}): HTMLElement {
   const value = byBucket(rows, buckets);
   const series = OUTCOMES.map((o) => value(o, 0));
   return chartFigure(
     `Throughput: runs per ${buckets.dimension} by outcome`,
     {
-      xAxis: { type: 'category', data: buckets.labels, ...axisStyle() },
+      xAxis: bucketAxis(buckets),
       yAxis: { type: 'value', minInterval: 1, ...axisStyle() },
       tooltip: { trigger: 'axis' },
       series: OUTCOMES.map((outcome, i) => ({
         name: metricInfo(outcome).label,
         type: 'bar',
         stack: 'runs',
-        data: series[i],
+        data: fadePartial(series[i] ?? [], buckets),
         itemStyle: { color: color(CLASS_COLORS[outcome]) },
       })),
     },
     // Empty buckets are drawn as 0 runs, but only buckets with runs count as data.
     rows.length,
+    {
+      note: partialNote(buckets),
+      link: allRuns(scope),
+      onClick: toBucketRuns(
+        buckets,
+        scope,
+        (click) => OUTCOME_CLASSES[OUTCOMES[click.seriesIndex] ?? 'running'],
+      ),
+    },
   );
 }
 
-/** Duration p50/p95 of successful runs and queue p95, per bucket. */
-export function durationChart(rows: ReportRow[], buckets: Buckets): HTMLElement {
+/** Percentile lines per bucket on an axis of human units; a click opens the bucket's runs. */
+function secondsChart(
+  title: string,
+  lines: readonly (readonly [string, string])[],
+  rows: ReportRow[],
+  buckets: Buckets,
+  scope: Params,
+  classification?: string[],
+): HTMLElement {
   const value = byBucket(rows, buckets);
-  const lines = [
-    ['duration_s_p50', 'c-p50'],
-    ['duration_s_p95', 'c-p95'],
-    ['queue_s_p95', 'c-queue'],
-  ] as const;
   const series = lines.map(([field]) => value(field));
   return chartFigure(
-    `Duration and queue time per ${buckets.dimension}`,
+    title,
     {
-      xAxis: { type: 'category', data: buckets.labels, ...axisStyle() },
-      yAxis: {
-        type: 'value',
-        ...axisStyle(),
-        axisLabel: { ...axisStyle().axisLabel, formatter: formatSeconds },
-      },
+      xAxis: bucketAxis(buckets),
+      yAxis: durationAxis(series.flat()),
       tooltip: {
         trigger: 'axis',
         valueFormatter: (v: unknown) => (typeof v === 'number' ? formatSeconds(v) : '—'),
@@ -71,16 +130,41 @@ export function durationChart(rows: ReportRow[], buckets: Buckets): HTMLElement 
       })),
     },
     countPoints(series),
+    {
+      note: partialNote(buckets),
+      link: allRuns({ ...scope, classification }),
+      onClick: toBucketRuns(buckets, scope, () => classification ?? []),
+    },
   );
 }
 
-export function successChart(rows: ReportRow[], buckets: Buckets): HTMLElement {
+/** Duration p50/p95 of successful runs per bucket. */
+export function durationChart(rows: ReportRow[], buckets: Buckets, scope: Params = {}): HTMLElement {
+  const lines = [
+    ['duration_s_p50', 'c-p50'],
+    ['duration_s_p95', 'c-p95'],
+  ] as const;
+  return secondsChart(`Duration of successful runs per ${buckets.dimension}`, lines, rows, buckets, scope, [
+    'success',
+  ]);
+}
+
+/** Queue time p50/p95 per bucket, on its own axis: minutes of duration would flatten seconds of queue. */
+export function queueChart(rows: ReportRow[], buckets: Buckets, scope: Params = {}): HTMLElement {
+  const lines = [
+    ['queue_s_p50', 'c-p50'],
+    ['queue_s_p95', 'c-queue'],
+  ] as const;
+  return secondsChart(`Queue time per ${buckets.dimension}`, lines, rows, buckets, scope);
+}
+
+export function successChart(rows: ReportRow[], buckets: Buckets, scope: Params = {}): HTMLElement {
   const value = byBucket(rows, buckets);
   const rate = value('success_rate').map((v) => (v === null ? null : Math.round(v * 1000) / 10));
   return chartFigure(
     `Success rate per ${buckets.dimension}`,
     {
-      xAxis: { type: 'category', data: buckets.labels, ...axisStyle() },
+      xAxis: bucketAxis(buckets),
       yAxis: {
         type: 'value',
         min: 0,
@@ -102,11 +186,17 @@ export function successChart(rows: ReportRow[], buckets: Buckets): HTMLElement {
       ],
     },
     countPoints([rate]),
+    { note: partialNote(buckets), link: allRuns(scope), onClick: toBucketRuns(buckets, scope) },
   );
 }
 
 /** Runs of each group (workflow, branch, trigger…) stacked by outcome, the biggest `limit` groups. */
-export function breakdownChart(rows: ReportRow[], dimension: string, limit = 10): HTMLElement {
+export function breakdownChart(
+  rows: ReportRow[],
+  dimension: string,
+  scope: Params = {},
+  limit = 10,
+): HTMLElement {
   const top = [...rows]
     .sort((a, b) => (num(b, 'runs') ?? 0) - (num(a, 'runs') ?? 0))
     .slice(0, limit)
@@ -133,7 +223,22 @@ export function breakdownChart(rows: ReportRow[], dimension: string, limit = 10)
       })),
     },
     countPoints(series),
-    { height: Math.max(180, 60 + names.length * 26) },
+    {
+      height: Math.max(180, 60 + names.length * 26),
+      // Workflow and branch are global filters; a trigger is the explorer's own.
+      onClick: (click) => {
+        const group = top[click.dataIndex]?.[dimension];
+        if (group === null || group === undefined) return;
+        const global = readGlobal();
+        const params = {
+          ...scope,
+          classification: OUTCOME_CLASSES[OUTCOMES[click.seriesIndex] ?? 'running'],
+        };
+        if (dimension === 'workflow' || dimension === 'branch')
+          navigate(href('/runs', params, { ...global, [dimension]: [String(group)] }));
+        else navigate(href('/runs', { ...params, [dimension]: String(group) }));
+      },
+    },
   );
 }
 
@@ -163,24 +268,30 @@ export function classificationChart(total: ReportRow): HTMLElement {
 }
 
 /** One metric per bucket as bars, e.g. flaky runs per day. */
-export function metricOverTime(rows: ReportRow[], buckets: Buckets, field: string): HTMLElement {
+export function metricOverTime(
+  rows: ReportRow[],
+  buckets: Buckets,
+  field: string,
+  scope: Params = {},
+): HTMLElement {
   const values = byBucket(rows, buckets)(field, 0);
   return chartFigure(
     `${metricInfo(field).label} per ${buckets.dimension}`,
     {
-      xAxis: { type: 'category', data: buckets.labels, ...axisStyle() },
+      xAxis: bucketAxis(buckets),
       yAxis: { type: 'value', minInterval: 1, ...axisStyle() },
       tooltip: { trigger: 'axis' },
       series: [
         {
           name: metricInfo(field).label,
           type: 'bar',
-          data: values,
+          data: fadePartial(values, buckets),
           itemStyle: { color: color('c-aborted') },
         },
       ],
     },
     rows.length,
+    { note: partialNote(buckets), link: allRuns(scope), onClick: toBucketRuns(buckets, scope) },
   );
 }
 
@@ -220,6 +331,17 @@ export function metricByGroup(rows: ReportRow[], dimension: string, field: strin
       ],
     },
     top.length,
-    { height: Math.max(180, 60 + top.length * 26) },
+    {
+      height: Math.max(180, 60 + top.length * 26),
+      onClick: (click) => {
+        const row = top[click.dataIndex];
+        if (!row) return;
+        const params: Params =
+          dimension === 'project'
+            ? { connection: String(row.connection ?? ''), project: String(row.project ?? '') }
+            : { [dimension]: String(row[dimension] ?? '') };
+        navigate(href('/runs', params));
+      },
+    },
   );
 }

@@ -5,8 +5,8 @@ import { sparkline } from '../charts.js';
 import { empty, fill, h } from '../dom.js';
 import { formatValue, metricInfo, trend } from '../metrics.js';
 import { num, type Page, projectKey, timeBuckets } from '../page.js';
-import { globalParams, href } from '../state.js';
-import { durationChart, throughputChart } from '../views.js';
+import { globalParams, href, periodText, viewText } from '../state.js';
+import { durationChart, queueChart, throughputChart } from '../views.js';
 
 const COLUMNS = ['runs', 'success_rate', 'duration_s_p50', 'duration_s_p95', 'queue_s_p95'];
 
@@ -51,7 +51,7 @@ export const overviewPage: Page = async (context) => {
     h(
       'caption',
       { class: 'visually-hidden' },
-      `Projects, last ${global.days} days, with change against the ${global.days} days before`,
+      `Projects, ${periodText(global)}, with change against the period of the same length before`,
     ),
     h(
       'thead',
@@ -99,11 +99,7 @@ export const overviewPage: Page = async (context) => {
   fill(
     context.main,
     h('h1', {}, 'Overview'),
-    h(
-      'p',
-      { class: 'lead' },
-      `Last ${global.days} days${global.provider ? `, ${global.provider} only` : ''}.`,
-    ),
+    h('p', { class: 'lead' }, viewText(global)),
     kpis(current.total),
     current.rows.length === 0
       ? empty('No runs in this range. Choose a longer range or another provider, or sync your connections.')
@@ -114,6 +110,7 @@ export const overviewPage: Page = async (context) => {
             { class: 'grid two' },
             throughputChart(overall.rows, buckets),
             durationChart(overall.rows, buckets),
+            queueChart(overall.rows, buckets),
           ),
         ],
   );

@@ -4,11 +4,12 @@ import { api, type ReportRow } from '../api.js';
 import { empty, fill, h } from '../dom.js';
 import { formatValue, metricInfo, trend } from '../metrics.js';
 import { num, type Page, timeBuckets } from '../page.js';
-import { globalParams, href } from '../state.js';
+import { globalParams, href, periodText } from '../state.js';
 import {
   breakdownChart,
   classificationChart,
   durationChart,
+  queueChart,
   successChart,
   throughputChart,
 } from '../views.js';
@@ -136,7 +137,7 @@ export const projectPage: Page = async (context) => {
     h(
       'p',
       { class: 'lead' },
-      `Last ${global.days} days: ${formatValue('runs', total.runs)} runs, success rate ${formatValue('success_rate', total.success_rate)} `,
+      `${periodText(global).replace(/^./, (c) => c.toUpperCase())}: ${formatValue('runs', total.runs)} runs, success rate ${formatValue('success_rate', total.success_rate)} `,
       trend('success_rate', total, total.previous),
       ' · ',
       h('a', { href: href('/runs', scope), 'data-link': true }, 'Explore these runs'),
@@ -147,17 +148,18 @@ export const projectPage: Page = async (context) => {
           h(
             'div',
             { class: 'grid two' },
-            durationChart(series.rows, buckets),
-            successChart(series.rows, buckets),
-            throughputChart(series.rows, buckets),
+            durationChart(series.rows, buckets, scope),
+            queueChart(series.rows, buckets, scope),
+            successChart(series.rows, buckets, scope),
+            throughputChart(series.rows, buckets, scope),
             classificationChart(total),
           ),
           h('h2', {}, 'Breakdown'),
           h(
             'div',
             { class: 'grid three' },
-            breakdownChart(workflows, 'workflow'),
-            breakdowns.map((d) => breakdownChart(byDimension.get(d) ?? [], d)),
+            breakdownChart(workflows, 'workflow', scope),
+            breakdowns.map((d) => breakdownChart(byDimension.get(d) ?? [], d, scope)),
           ),
           h(
             'div',

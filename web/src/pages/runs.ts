@@ -1,20 +1,21 @@
-// Run explorer: filter runs, see how each was classified and by which rule, open it on the provider.
-import { api, type Params, type ProjectRecord, type RunRecord } from '../api.js';
-import { axisStyle, CLASS_COLORS, chartFigure, color } from '../charts.js';
+// Run explorer: filter runs, see how each was classified and by which rule, open it on the provider. The
+// scatter shows every finished run of the range (not only the page loaded); times read in the browser's
+// own time zone, UTC on hover. Workflow and branch are the global filters (the header).
+import { api, type Params, type ProjectRecord, type RunPoints, type RunRecord } from '../api.js';
+import { axisStyle, CLASS_COLORS, chartFigure, color, durationAxis } from '../charts.js';
 import { empty, externalLink, failure, fill, h } from '../dom.js';
 import { formatSeconds, formatValue } from '../metrics.js';
 import { navigate } from '../navigation.js';
 import type { Page } from '../page.js';
-import { globalParams, href } from '../state.js';
+import { globalParams, href, periodText, readGlobal } from '../state.js';
 
 const PAGE_SIZE = 100;
-const TEXT_FILTERS = ['workflow', 'branch'] as const;
 const CHOICE_FILTERS = ['classification', 'status'] as const;
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'aborted', 'skipped', 'blocked', 'unknown'];
 
-/** The report's outcome bucket of a run, for colouring. */
-function outcome(run: RunRecord): keyof typeof CLASS_COLORS {
-  switch (run.classification) {
+/** The report's outcome bucket of a classification, for colouring. */
+function outcomeOf(classification: string | null): keyof typeof CLASS_COLORS {
+  switch (classification) {
     case 'success':
       return 'success';
     case 'failure':
@@ -30,23 +31,53 @@ function outcome(run: RunRecord): keyof typeof CLASS_COLORS {
   }
 }
 
-const time = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '—');
+const outcome = (run: RunRecord) => outcomeOf(run.classification);
+
+const LOCAL = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+/** A time in the reader's own zone; the UTC time on hover and in `datetime`. */
+function localTime(iso: string | null, prefix = ''): HTMLElement | string {
+  if (!iso) return '—';
+  return h('time', { datetime: iso, title: utc(iso) }, `${prefix}${LOCAL.format(new Date(iso))}`);
+}
 
 function runRow(run: RunRecord): HTMLElement {
   const result = run.classification ?? run.status;
+  const number = run.number === null ? run.key.slice(0, 8) : `#${run.number}`;
   return h(
     'tr',
     { 'data-run': run.key },
     h(
       'td',
-      { class: 'nowrap' },
-      h('time', { datetime: run.triggered_at }, time(run.triggered_at)),
-      h('span', { class: 'sub' }, `started ${time(run.started_at)}`),
-      h('span', { class: 'sub' }, `finished ${time(run.finished_at)}`),
+      { class: 'num nowrap', 'data-field': 'number' },
+      externalLink(run.web_url, number, `Open run ${number} on ${run.provider}`),
+    ),
+    h(
+      'td',
+      { class: 'nowrap', 'data-field': 'time' },
+      localTime(run.triggered_at),
+      h('span', { class: 'sub' }, run.started_at ? localTime(run.started_at, 'started ') : 'not started'),
     ),
     h('td', {}, run.project ?? run.project_key, h('span', { class: 'sub' }, run.connection)),
     h('td', {}, run.workflow),
-    h('td', { class: 'branch' }, run.branch ?? '—'),
+    h(
+      'td',
+      { class: 'branch' },
+      run.branch ?? '—',
+      h(
+        'span',
+        { class: 'sub', 'data-field': 'commit' },
+        run.commit_sha ? h('code', { title: run.commit_sha }, run.commit_sha.slice(0, 8)) : 'no commit',
+      ),
+    ),
     h(
       'td',
       { class: 'message' },
@@ -64,38 +95,48 @@ function runRow(run: RunRecord): HTMLElement {
         run.classified_by ?? 'not finished',
       ),
     ),
-    h('td', { class: 'num' }, formatValue('duration_s', run.duration_s)),
+    h('td', { class: 'num', 'data-field': 'duration' }, formatValue('duration_s', run.duration_s)),
     h('td', { class: 'num' }, formatValue('queue_s', run.queue_s)),
-    h('td', {}, externalLink(run.web_url, 'Open', `Open run ${run.number ?? run.key} on ${run.provider}`)),
   );
 }
 
-function durationScatter(runs: RunRecord[]): HTMLElement {
-  const finished = runs.filter((r) => r.duration_s !== null);
+/** Every finished run of the range (one in `every` above the server's limit); a click opens its day's runs. */
+function durationScatter(points: RunPoints, scope: Params): HTMLElement {
   const groups = Object.keys(CLASS_COLORS) as (keyof typeof CLASS_COLORS)[];
+  const series = groups.map((group) => points.points.filter((p) => outcomeOf(p[2]) === group));
+  const shown = points.points.length;
+  const title =
+    points.every === 1
+      ? `Duration of all ${points.total.toLocaleString('en')} finished runs, ${periodText(readGlobal())}`
+      : `Duration of ${shown.toLocaleString('en')} of ${points.total.toLocaleString('en')} finished runs (every ${points.every}th), ${periodText(readGlobal())}`;
   return chartFigure(
-    `Duration of the ${finished.length} finished runs shown`,
+    title,
     {
       xAxis: { type: 'time', ...axisStyle() },
-      yAxis: {
-        type: 'value',
-        ...axisStyle(),
-        axisLabel: { ...axisStyle().axisLabel, formatter: formatSeconds },
-      },
+      yAxis: durationAxis(points.points.map((p) => p[1])),
       tooltip: {
         trigger: 'item',
         valueFormatter: (v: unknown) => (typeof v === 'number' ? formatSeconds(v) : String(v)),
       },
-      series: groups.map((group) => ({
+      series: groups.map((group, i) => ({
         name: group,
         type: 'scatter',
-        symbolSize: 6,
+        symbolSize: 5,
         itemStyle: { color: color(CLASS_COLORS[group]) },
-        data: finished.filter((r) => outcome(r) === group).map((r) => [r.triggered_at, r.duration_s]),
+        data: series[i]?.map((p) => [p[0], p[1]]),
       })),
     },
-    finished.length,
-    { height: 220, emptyText: 'No finished runs among these.' },
+    shown,
+    {
+      height: 240,
+      emptyText: 'No finished runs in this range.',
+      onClick: (click) => {
+        const point = series[click.seriesIndex]?.[click.dataIndex];
+        if (!point) return;
+        const day = new Date(point[0]).toISOString().slice(0, 10);
+        navigate(href('/runs', scope, { ...readGlobal(), from: day, to: day }));
+      },
+    },
   );
 }
 
@@ -134,14 +175,6 @@ function filterForm(
         }),
       ),
     ),
-    TEXT_FILTERS.map((name) =>
-      h(
-        'label',
-        {},
-        name[0]?.toUpperCase() + name.slice(1),
-        h('input', { name, type: 'search', value: params.get(name) ?? '', autocomplete: 'off' }),
-      ),
-    ),
     select('classification', 'Classification', classifications),
     select('status', 'Status', STATUSES),
     h('button', { type: 'submit' }, 'Apply'),
@@ -150,8 +183,8 @@ function filterForm(
     event.preventDefault();
     const data = new FormData(form);
     const [connection, project] = String(data.get('scope') ?? '').split('\u0000');
-    const next: Params = { connection, project };
-    for (const name of [...TEXT_FILTERS, ...CHOICE_FILTERS]) next[name] = String(data.get(name) ?? '').trim();
+    const next: Params = { connection, project, trigger: params.getAll('trigger') };
+    for (const name of CHOICE_FILTERS) next[name] = String(data.get(name) ?? '').trim();
     navigate(href('/runs', next));
   });
   return form;
@@ -160,14 +193,21 @@ function filterForm(
 export const runsPage: Page = async (context) => {
   const { global, params, meta } = context;
   const query: Params = { ...globalParams(global), limit: String(PAGE_SIZE) };
-  for (const name of ['connection', 'project', ...TEXT_FILTERS, ...CHOICE_FILTERS])
-    query[name] = params.getAll(name);
-  const [projects, first] = await Promise.all([api.projects(), api.runs(query)]);
+  const scope: Params = {};
+  for (const name of ['connection', 'project', 'trigger', ...CHOICE_FILTERS])
+    scope[name] = params.getAll(name);
+  Object.assign(query, scope);
+  const { limit: _, ...pointQuery } = query;
+  const [projects, first, points] = await Promise.all([
+    api.projects(),
+    api.runs(query),
+    api.runPoints(pointQuery),
+  ]);
   if (context.stale()) return;
   const form = filterForm(params, meta.classifications, projects);
   const shown: RunRecord[] = [...first.runs];
   const body = h('tbody', {}, first.runs.map(runRow));
-  const chartSlot = h('div', {}, durationScatter(shown));
+  const chartSlot = h('div', {}, durationScatter(points, scope));
   const status = h(
     'p',
     { class: 'note', role: 'status' },
@@ -183,7 +223,6 @@ export const runsPage: Page = async (context) => {
       shown.push(...page.runs);
       body.append(...page.runs.map(runRow));
       cursor = page.next_cursor;
-      fill(chartSlot, durationScatter(shown));
       fill(status, `${shown.length} runs shown${cursor ? '' : ' (all that match)'}.`);
       more.hidden = cursor === null;
     } catch (error) {
@@ -193,16 +232,16 @@ export const runsPage: Page = async (context) => {
     }
   });
   const headers = [
-    'Times (UTC)',
+    'Run',
+    'Triggered (your time)',
     'Project',
     'Workflow',
-    'Branch',
+    'Branch and commit',
     'Message / reason',
     'Trigger',
     'Result and rule',
     'Duration',
     'Queue',
-    'Provider',
   ];
   fill(
     context.main,
@@ -226,7 +265,11 @@ export const runsPage: Page = async (context) => {
                   'tr',
                   {},
                   headers.map((t) =>
-                    h('th', { scope: 'col', class: t === 'Duration' || t === 'Queue' ? 'num' : '' }, t),
+                    h(
+                      'th',
+                      { scope: 'col', class: ['Run', 'Duration', 'Queue'].includes(t) ? 'num' : '' },
+                      t,
+                    ),
                   ),
                 ),
               ),
