@@ -283,6 +283,17 @@ test('pagination: with one pipeline-list item per page every item sits on a page
   }
 });
 
+test('pagination: an inclusive before repeats a page’s last run on the next; every run is read once', async () => {
+  const inclusive = await start({ bitrise: { pipelineLimitMax: 3, pipelinesBefore: 'inclusive' } });
+  try {
+    const synced = await runSync(connect(inclusive));
+    assertMatchesTruth(synced, inclusive);
+    assertNoDuplicates(synced);
+  } finally {
+    await inclusive.close();
+  }
+});
+
 test('a later sync updates runs that finished meanwhile and adds new ones', async () => {
   const sb = await start();
   try {
