@@ -1,11 +1,12 @@
 // `buildlens connect webhook NAME` through the real CLI (in process) on a SQLite file: the secret is made
-// once, stored encrypted, shown only when made or asked for; --rotate replaces it; --register is refused
-// where it does not apply.
+// once, stored encrypted, shown only when made or asked for; --rotate replaces it; --register creates the
+// Bitrise webhook on every app of the sandbox and names the app that refused.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { startSandbox } from '../../src/sandbox/index.js';
 import { runInProcess } from '../cli/in-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'buildlens-connect-webhook-'));
@@ -45,4 +46,57 @@ test('connect webhook makes a secret once, shows it only when asked, and rotates
   const unknown = await cli('connect', 'webhook', 'nosuch');
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.stderr, /unknown connection "nosuch"/);
+});
+
+test('connect webhook --register creates the Bitrise webhook on every app and names those that refused', async (t) => {
+  const probe = await startSandbox({ size: 'small' });
+  const slugs = probe.bitrise.world.apps().map((a) => a.slug);
+  await probe.close();
+  const forbidden = slugs[1] ?? '';
+  const sandbox = await startSandbox({ size: 'small', bitrise: { webhookForbiddenApps: [forbidden] } });
+  t.after(() => sandbox.close());
+  const withToken = { ...env, BITRISE_TOKEN: sandbox.bitrise.token };
+  const run = (...args: string[]) => runInProcess(['--db', db, ...args], { env: withToken });
+  assert.equal(
+    (await run('connect', 'add', 'br', '--provider', 'bitrise', '--url', sandbox.bitrise.url)).code,
+    0,
+  );
+
+  const noUrl = await run('connect', 'webhook', 'br', '--register');
+  assert.equal(noUrl.code, 2);
+  assert.match(noUrl.stderr, /--register needs --url/);
+
+  const registered = await run(
+    '--json',
+    'connect',
+    'webhook',
+    'br',
+    '--register',
+    '--url',
+    'https://ci.example.com',
+  );
+  assert.equal(registered.code, 3, registered.stderr);
+  const document = JSON.parse(registered.stdout) as {
+    secret: string;
+    registered: string[];
+    not_registered: { app: string; reason: string }[];
+  };
+  assert.deepEqual(
+    document.registered,
+    slugs.filter((s) => s !== forbidden),
+  );
+  assert.deepEqual(
+    document.not_registered.map((f) => f.app),
+    [forbidden],
+  );
+  assert.match(document.not_registered[0]?.reason ?? '', /^403 /);
+  assert.match(registered.stderr, /could not be registered on 1 of/);
+
+  const listed = await fetch(`${sandbox.bitrise.url}/apps/${slugs[0]}/outgoing-webhooks`, {
+    headers: { authorization: sandbox.bitrise.token },
+  });
+  const [webhook] = ((await listed.json()) as { data: Record<string, unknown>[] }).data;
+  assert.equal(webhook?.url, 'https://ci.example.com/webhooks/br');
+  assert.deepEqual(webhook?.events, ['build/triggered', 'build/finished']);
+  assert.deepEqual(webhook?.headers, { 'x-buildlens-webhook-secret': document.secret });
 });

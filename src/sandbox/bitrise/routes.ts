@@ -294,6 +294,43 @@ export function bitriseHandler(world: BitriseWorld, signer: UrlSigner) {
     }),
   );
 
+  // Outgoing webhooks (§4.2): created per app by an Owner/Admin; `url`, `events` and `secret` required.
+  const webhooks = new Map<string, Record<string, unknown>[]>();
+  router.add(
+    'POST',
+    `${API}/apps/:app/outgoing-webhooks`,
+    authed((req, caller) => {
+      const app = appOf(req, caller);
+      if (sw.webhookForbiddenApps.includes(app.slug))
+        throw new ApiError(403, 'You do not have permission to manage the webhooks of this app');
+      const body = jsonBody(req.body);
+      const { url, events, secret, headers } = body;
+      if (typeof url !== 'string' || url === '') throw badRequest('url is required');
+      if (!Array.isArray(events) || events.length === 0 || !events.every((e) => typeof e === 'string'))
+        throw badRequest('events must be a non-empty list of strings');
+      if (typeof secret !== 'string' || secret === '') throw badRequest('secret is required');
+      const at = new Date(world.nowMs()).toISOString();
+      const slug = `${app.slug}-webhook-${(webhooks.get(app.slug)?.length ?? 0) + 1}`;
+      const webhook = {
+        slug,
+        url,
+        events,
+        headers: headers ?? null,
+        registered_by_addon: false,
+        created_at: at,
+        updated_at: at,
+      };
+      webhooks.set(app.slug, [...(webhooks.get(app.slug) ?? []), webhook]);
+      return ok({ data: webhook });
+    }),
+  );
+
+  get('/apps/:app/outgoing-webhooks', (req, caller) => {
+    const app = appOf(req, caller);
+    const items = webhooks.get(app.slug) ?? [];
+    return list(items, items.length, MAX_LIMIT, undefined);
+  });
+
   get('/apps/:app/pipelines', (req, caller) => {
     const app = appOf(req, caller);
     forbidPipelines(caller);

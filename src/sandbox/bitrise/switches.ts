@@ -35,6 +35,8 @@ export interface BitriseSwitches {
   pipelinesBefore: 'exclusive' | 'inclusive';
   /** The pipelines list's `paging` counts: `zero` as live answers give them (default), or `filled`. */
   pipelinesPagingCounts: 'zero' | 'filled';
+  /** Apps whose outgoing webhooks the main token may not create (403: not an admin there). */
+  webhookForbiddenApps: readonly string[];
 }
 
 export const DEFAULT_SWITCHES: BitriseSwitches = {
@@ -53,4 +55,5 @@ export const DEFAULT_SWITCHES: BitriseSwitches = {
   legacyMeApps: true,
   pipelinesBefore: 'exclusive',
   pipelinesPagingCounts: 'zero',
+  webhookForbiddenApps: [],
 };
