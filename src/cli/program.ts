@@ -7,6 +7,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerFlaky } from './commands/flaky.js';
 import { registerLevels } from './commands/levels.js';
 import { registerProjects } from './commands/projects.js';
+import { registerRefused } from './commands/refused.js';
 import { registerReport } from './commands/report.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSandbox } from './commands/sandbox.js';
@@ -46,6 +47,7 @@ function buildProgram(cli: Cli): Command {
   registerConnect(program, cli);
   registerSync(program, cli);
   registerRuns(program, cli);
+  registerRefused(program, cli);
   registerLevels(program, cli);
   registerClassify(program, cli);
   registerFlaky(program, cli);
