@@ -44,6 +44,7 @@ storeTest('add, list, get and remove a connection', async (store) => {
       baseUrl: bitrise('ci').baseUrl,
       org: 'acme',
       createdAt: undefined,
+      coveredFrom: null,
     },
   );
   assert.ok(!Number.isNaN(Date.parse(added.createdAt)));
