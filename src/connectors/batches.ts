@@ -1,5 +1,5 @@
 // The batch events both connectors build up and hand on (src/connectors/contract.ts).
-import type { Job, RawPayload, RefusedPayload, Run } from '../domain/model.js';
+import type { Job, RawPayload, RefusedPayload, Run, Step } from '../domain/model.js';
 import type { SyncEvent } from './contract.js';
 
 export type Batch = Extract<SyncEvent, { type: 'batch' }> & { refused: RefusedPayload[] };
@@ -9,6 +9,7 @@ export const emptyBatch = (refused: readonly RefusedPayload[] = []): Batch => ({
   type: 'batch',
   runs: [] as Run[],
   jobs: [] as Job[],
+  steps: [] as Step[],
   raw: [] as RawPayload[],
   refused: [...refused],
 });

@@ -1,6 +1,6 @@
 // The connector contract, after Airbyte's check/read-with-state: a connector checks a connection and
 // reads it incrementally from a state value that the caller stores. It knows nothing of the store.
-import type { Job, Project, Provider, RawPayload, RefusedPayload, Run } from '../domain/model.js';
+import type { Job, Project, Provider, RawPayload, RefusedPayload, Run, Step } from '../domain/model.js';
 
 export type { RefusedPayload };
 
@@ -49,10 +49,31 @@ export type SyncEvent =
   /** Every project the sync will cover, known up front so progress can show "apps done / total". */
   | { type: 'projects'; projects: Project[]; raw: RawPayload[] }
   /** Normalized rows to upsert, with the payloads they came from, and the payloads refused as runs. */
-  | { type: 'batch'; runs: Run[]; jobs: Job[]; raw: RawPayload[]; refused?: RefusedPayload[] }
+  | {
+      type: 'batch';
+      runs: Run[];
+      jobs: Job[];
+      /** Steps the run payloads themselves carry (Buildkite command jobs). */
+      steps?: Step[];
+      raw: RawPayload[];
+      refused?: RefusedPayload[];
+    }
   /** Everything yielded before this event is covered by `state`: commit both together. */
   | { type: 'checkpoint'; state: unknown }
   | { type: 'project_done'; projectKey: string };
+
+/** Raw payload kind of a fetched step list, keyed by the StepSource key. */
+export const STEP_LIST_KIND = 'build_steps';
+
+/** Where a step list is read from, and whose steps it holds. */
+export interface StepSource {
+  /** The provider object the list belongs to (a Bitrise build slug). */
+  key: string;
+  projectKey: string;
+  runKey: string;
+  /** Null when the run is its own only job (a Bitrise standalone build). */
+  jobKey: string | null;
+}
 
 export interface ConnectorOptions {
   baseUrl: string;
@@ -79,6 +100,13 @@ export interface Connector {
    * run's jobs (a Bitrise pipeline's logs are its workflow builds'). Absent where the provider has none.
    */
   fetchLog?(run: Run, jobs: Job[]): Promise<string | null>;
+  /**
+   * Step lists a finished run has apart from its own payloads (a Bitrise build's log summary): each is
+   * fetched once, then kept as a raw payload of kind `STEP_LIST_KIND`. Absent where steps come with the run.
+   */
+  stepSources?(run: Run, jobs: Job[]): StepSource[];
+  /** One step list: the payload as it came (null when the provider has none) and the steps read from it. */
+  fetchSteps?(source: StepSource): Promise<{ payload: unknown; steps: Step[] }>;
   /** API requests made so far, retries included. */
   requests(): number;
 }

@@ -14,6 +14,7 @@ import type {
   Provider,
   RawPayload,
   Run,
+  Step,
 } from '../domain/model.js';
 import { type BatchResult, writeBatch } from '../store/batch.js';
 import { getConnection, listConnections } from '../store/connections.js';
@@ -21,9 +22,11 @@ import { recordCoverage } from '../store/coverage.js';
 import { firstLine, NotFoundError } from '../store/errors.js';
 import { withSyncLock } from '../store/lock.js';
 import { pendingRuns } from '../store/runs.js';
+import { fetchesSteps } from '../store/step-settings.js';
 import type { Store } from '../store/store.js';
 import { readSyncState, recordSyncFailure, recordSyncStart, recordSyncSuccess } from '../store/sync-state.js';
 import { webhookReconciler } from '../webhooks/reconcile.js';
+import { StepFetcher } from './steps.js';
 
 export interface SyncProgress {
   projectsDone: number;
@@ -38,6 +41,8 @@ export interface SyncOptions {
   now?: () => number;
   /** Further connector settings (timeouts, retries, diagnostics). */
   connector?: Partial<ConnectorOptions>;
+  /** Read step lists the provider serves apart (Bitrise log summaries); by default the connection's setting. */
+  steps?: boolean;
   /** Classification rules; by default the rules file found for the store (see docs/metrics.md). */
   rules?: RuleSet;
   /** Builds the connector for a connection; the registry's by default. */
@@ -148,6 +153,12 @@ async function syncLocked(
 
   const rules = options.rules ?? rulesForStore(store, undefined);
   const classifier = new RunClassifier(connector, connection.provider, rules);
+  const stepFetcher = new StepFetcher(
+    store,
+    connection.id,
+    connector,
+    options.steps ?? (await fetchesSteps(store, connection.id)),
+  );
   const partial = options.projects !== undefined;
   const reconciler = partial ? null : await webhookReconciler(store, connection.id);
 
@@ -165,7 +176,7 @@ async function syncLocked(
     for await (const event of events) {
       if (event.type === 'projects') classifier.learnProjects(event.projects);
       if (event.type === 'batch' && reconciler) await reconciler.inspect(event.runs, event.jobs);
-      const written = await commit(store, connection.id, event, classifier, now);
+      const written = await commit(store, connection.id, event, classifier, stepFetcher, now);
       if (written) addCounts(summary, written);
       if (event.type === 'projects') {
         summary.projects += event.projects.length;
@@ -206,7 +217,7 @@ export async function commitRuns(
   store: Store,
   connection: Connection,
   token: string,
-  batch: { projects: Project[]; runs: Run[]; jobs: Job[]; raw: RawPayload[] },
+  batch: { projects: Project[]; runs: Run[]; jobs: Job[]; steps?: Step[]; raw: RawPayload[] },
   options: SyncOptions = {},
 ): Promise<BatchResult> {
   const connector = (options.createConnector ?? createConnector)(connection, token, {
@@ -224,6 +235,7 @@ export async function commitRuns(
     projects: batch.projects,
     runs,
     jobs,
+    ...(batch.steps ? { steps: batch.steps } : {}),
     raw: [...batch.raw, ...logs],
   });
 }
@@ -234,6 +246,7 @@ async function commit(
   connectionId: number,
   event: SyncEvent,
   classifier: RunClassifier,
+  stepFetcher: StepFetcher,
   now: () => number,
 ): Promise<BatchResult | null> {
   switch (event.type) {
@@ -246,10 +259,17 @@ async function commit(
       });
     case 'batch': {
       const { runs, jobs, logs } = await classifier.classify(event.runs, event.jobs);
+      const fetched = await stepFetcher.fetch(event.runs, event.jobs);
       return writeBatch(
         store,
         connectionId,
-        { runs, jobs, raw: [...event.raw, ...logs], refused: event.refused ?? [] },
+        {
+          runs,
+          jobs,
+          steps: [...(event.steps ?? []), ...fetched.steps],
+          raw: [...event.raw, ...logs, ...fetched.raw],
+          refused: event.refused ?? [],
+        },
         undefined,
         now,
       );

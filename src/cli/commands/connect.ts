@@ -1,4 +1,5 @@
 // `buildlens connect`: add, list, verify, re-enter the token of, and remove provider accounts.
+
 import type { Command } from 'commander';
 import { DEFAULT_BITRISE_URL } from '../../connectors/bitrise/connector.js';
 import { DEFAULT_BUILDKITE_URL } from '../../connectors/buildkite/connector.js';
@@ -19,6 +20,7 @@ import type { Cli } from '../context.js';
 import { ConnectionFailure, UsageError } from '../errors.js';
 import { type Column, renderTable } from '../format.js';
 import { parseBaseUrl, parseProvider } from '../parse.js';
+import { registerSteps } from './connect-steps.js';
 import { registerWebhook } from './webhook.js';
 
 const DEFAULTS: Record<Provider, { url: string; tokenEnv: string }> = {
@@ -245,4 +247,5 @@ export function registerConnect(program: Command, cli: Cli): void {
   registerSetToken(connect, cli);
   registerRemove(connect, cli);
   registerWebhook(connect, cli);
+  registerSteps(connect, cli);
 }

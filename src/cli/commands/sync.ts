@@ -37,6 +37,8 @@ export async function runSync(
   names: string[],
   lookbackDays: number,
   rulesFile?: string,
+  /** false: no step lists this time (`--no-steps`); undefined: each connection's setting. */
+  steps?: boolean,
 ): Promise<SyncOutcome> {
   const rules = rulesForStore(store, rulesFile, cli.io.env);
   const connections = await listConnections(store);
@@ -55,6 +57,7 @@ export async function runSync(
       const summary = await syncConnection(store, connection.name, {
         lookbackDays,
         rules,
+        ...(steps === false ? { steps } : {}),
         onProgress: (counts) => progress.update(connection.name, counts),
         connector: { log: (line) => cli.debug(`${connection.name}: ${line}`) },
       });
@@ -132,9 +135,12 @@ export function registerSync(program: Command, cli: Cli): void {
       '--rules <file>',
       'classification rules (default: $BUILDLENS_RULES, else rules.yaml beside the database)',
     )
-    .action(async (names: string[], options: { lookback: string; rules?: string }) => {
+    .option('--no-steps', 'skip the step lists fetched one per build (Bitrise log summaries) this time')
+    .action(async (names: string[], options: { lookback: string; rules?: string; steps: boolean }) => {
       const lookbackDays = parseLookbackDays(options.lookback);
-      const outcome = await cli.withStore((store) => runSync(cli, store, names, lookbackDays, options.rules));
+      const outcome = await cli.withStore((store) =>
+        runSync(cli, store, names, lookbackDays, options.rules, options.steps),
+      );
       printSync(cli, outcome);
     });
 }

@@ -51,6 +51,8 @@ export interface BitriseApi {
   pipelines(appSlug: string, after: string): AsyncGenerator<Page<PipelineListItem>>;
   build(appSlug: string, buildSlug: string): Promise<Fetched<Build>>;
   pipeline(appSlug: string, pipelineId: string): Promise<Fetched<PipelineShow>>;
+  /** The build's log summary (its steps) as it came; null when the provider has none for it (404). */
+  buildSteps(appSlug: string, buildSlug: string): Promise<unknown>;
   /** The build's log text: the archived raw log when there is one, else the preview chunks (§1.12). */
   buildLog(appSlug: string, buildSlug: string): Promise<string>;
 }
@@ -249,6 +251,14 @@ export function createBitriseApi(http: HttpClient, log: (line: string) => void):
     pipeline: async (appSlug, pipelineId) => {
       const path = `${appPath(appSlug)}/pipelines/${encodeURIComponent(pipelineId)}`;
       return fetched(pipelineShow, 'pipeline', (await http.get(path)).body);
+    },
+    buildSteps: async (appSlug, buildSlug) => {
+      try {
+        return (await http.get(`${buildsPath(appSlug)}/${encodeURIComponent(buildSlug)}/log/summary`)).body;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }
     },
     buildLog: async (appSlug, buildSlug) => {
       const log = await http.getParsed(

@@ -4,6 +4,7 @@ import type { Connector, ConnectorOptions } from '../contract.js';
 import { createHttpClient } from '../http.js';
 import { createBitriseApi } from './api.js';
 import { checkBitrise } from './check.js';
+import { normalizeBuildSteps, stepSourcesOf } from './steps.js';
 import { syncBitrise } from './sync.js';
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: log chunks carry ANSI colours (§1.12)
@@ -36,6 +37,11 @@ export function createBitriseConnector(options: ConnectorOptions): Connector {
       const logs: string[] = [];
       for (const slug of slugs) logs.push(await api.buildLog(run.projectKey, slug));
       return stripEscapes(logs.join('\n'));
+    },
+    stepSources: stepSourcesOf,
+    fetchSteps: async (source) => {
+      const payload = await api.buildSteps(source.projectKey, source.key);
+      return { payload, steps: normalizeBuildSteps(source, payload) };
     },
     requests: () => http.requests(),
   };

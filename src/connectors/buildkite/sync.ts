@@ -13,6 +13,7 @@ import { ApiError } from '../http.js';
 import { epochMicros } from '../time.js';
 import type { BuildItem, BuildkiteApi, BuildQuery } from './api.js';
 import { normalizeBuild, normalizePipeline } from './normalize.js';
+import { stepsOfBuild } from './steps.js';
 import { type Build, type Pipeline, rfc3339 } from './wire.js';
 
 /** Re-read this far behind a mark: a build written late must still be seen. */
@@ -200,6 +201,7 @@ class OrgReader {
     const { run, jobs } = normalizeBuild({ key: project.key, name: project.name }, build);
     batch.runs.push(run);
     batch.jobs.push(...jobs);
+    batch.steps?.push(...stepsOfBuild(build));
     batch.raw.push({ kind: 'bk_build', key: build.id, payload: raw });
   }
 }

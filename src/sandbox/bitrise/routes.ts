@@ -5,6 +5,7 @@ import { buildFilter, runFilter } from './filters.js';
 import type { BuildPlan, RunPlan } from './generate.js';
 import { logWire, rawLog } from './log.js';
 import { ApiError, badRequest, countOf, filtered, limitParam, oneOf, takePage, textParam } from './query.js';
+import { logSummaryWire } from './steps.js';
 import type { UrlSigner } from './storage.js';
 import {
   appWire,
@@ -225,6 +226,10 @@ export function bitriseHandler(world: BitriseWorld, signer: UrlSigner) {
     const build = buildOf(req, caller);
     return ok(logWire(world, build, () => signer.sign(req.baseUrl, `/storage/logs/${build.slug}`)));
   });
+
+  get('/apps/:app/builds/:build/log/summary', (req, caller) =>
+    ok(logSummaryWire(world, buildOf(req, caller))),
+  );
 
   get('/apps/:app/builds/:build/artifacts', (req, caller) => {
     const artifacts = world.artifactsOf(buildOf(req, caller));
