@@ -27,7 +27,8 @@ export class StepFetcher {
       .filter((run) => !UNFINISHED_STATUSES.includes(run.status))
       .flatMap((run) => stepSources.call(this.connector, run, jobs));
     const stored = await this.storedKeys(sources.map((s) => s.key));
-    const missing = sources.filter((s) => !stored.has(s.key));
+    // A batch may name a build twice (a run listed again); its list is read once.
+    const missing = [...new Map(sources.filter((s) => !stored.has(s.key)).map((s) => [s.key, s])).values()];
     const steps: Step[] = [];
     const raw: RawPayload[] = [];
     const take = async (source: StepSource) => {

@@ -64,6 +64,7 @@ const LEGACY_BUILDS = [
 ];
 
 const requests: string[] = [];
+const STEPS_BUILD = '7feee0a4-61f4-4eb6-a019-368cf9ac0d82';
 /** The routes of a Bitrise that has captured answers only: each one served exactly as captured. */
 function answer(url: URL): unknown {
   const path = url.pathname.replace(/^\/v0\.1/, '');
@@ -89,6 +90,8 @@ function answer(url: URL): unknown {
     // After the captured page (cursor d4aea743-…), nothing more.
     return url.searchParams.get('next') ? { data: [], paging: {} } : realPayload('list_builds.json');
   }
+  // The one log summary captured is of that build; the others have none (404).
+  if (path === `/apps/${APP}/builds/${STEPS_BUILD}/log/summary`) return realPayload('get_build_steps.json');
   if (path === `/apps/${LEGACY_APP}/pipelines`) return { data: [], paging: {} };
   if (path === `/apps/${LEGACY_APP}/builds`) {
     return { data: LEGACY_BUILDS, paging: { total_item_count: 2, page_item_limit: 50 } };
@@ -238,8 +241,18 @@ test('connect add and sync take the real answers and the 2017 shape: every run, 
     assert.deepEqual(raw, [
       { kind: 'app', n: 2 },
       { kind: 'build', n: 2 },
+      { kind: 'build_steps', n: 26 },
       { kind: 'pipeline', n: 1 },
     ]);
+    // Every finished build's summary was asked for once; the one captured gave its four steps.
+    const steps = db.prepare(`select run_key, job_key, name from steps order by position`).all();
+    assert.deepEqual(
+      steps.map((s) => (s as { name: string }).name),
+      ['Git clone', 'Docker login', 'Pull pre-built CI test image', 'zeitwerk'],
+    );
+    const summaries = requests.filter((r) => r.endsWith('/log/summary'));
+    assert.equal(new Set(summaries).size, summaries.length, summaries.join('\n'));
+    assert.equal(summaries.length, 26);
   } finally {
     db.close();
   }
