@@ -77,6 +77,7 @@ test('the OpenAPI document describes every API route with a response schema', as
     ['get', '/api/projects'],
     ['put', '/api/projects/{connection}/{project}/default-branch'],
     ['get', '/api/runs'],
+    ['get', '/api/runs/points'],
     ['get', '/api/report'],
     ['get', '/api/meta'],
     ['get', '/api/rules'],
@@ -449,6 +450,29 @@ test('rules and projects', async () => {
     projects.map((p) => `${p.connection}/${p.name}`).sort(),
     reported.map((r) => `${r.connection}/${r.project}`).sort(),
   );
+});
+
+test('runs/points: every finished run of the selection, thinned evenly above the limit', async () => {
+  type Points = { total: number; every: number; points: [number, number, string][] };
+  const all = (await api.call('GET', '/api/runs/points')).body as Points;
+  const runs = (await report(store, { filter: {}, by: [] }))[0];
+  assert.ok(all.total > 100 && all.total <= (runs?.runs ?? 0), `${all.total} finished runs`);
+  assert.equal(all.every, 1);
+  assert.equal(all.points.length, all.total);
+  assert.ok(
+    all.points.every((p, i) => i === 0 || (all.points[i - 1]?.[0] ?? 0) <= p[0]),
+    'oldest first',
+  );
+  const thin = (await api.call('GET', '/api/runs/points', { url: '/api/runs/points?limit=100' }))
+    .body as Points;
+  assert.equal(thin.total, all.total);
+  assert.equal(thin.every, Math.ceil(all.total / 100));
+  assert.equal(thin.points.length, Math.ceil(all.total / thin.every));
+  assert.deepEqual(thin.points[1], all.points[thin.every], 'every k-th run, the same ones each time');
+  const failed = (
+    await api.call('GET', '/api/runs/points', { url: '/api/runs/points?classification=failure' })
+  ).body as Points;
+  assert.ok(failed.total > 0 && failed.points.every((p) => p[2] === 'failure'));
 });
 
 test('default branches: the pipeline’s or inferred, set per project, and the default_branch filter', async () => {
