@@ -200,7 +200,7 @@ class PipelineReader {
       return null;
     }
     const show = fetched.item;
-    const earlier = await this.earlierAttemptBuilds(show);
+    const earlier = await this.earlierAttemptBuilds(batch, show);
     const { run, jobs } = normalizePipeline(
       this.appSlug,
       show,
@@ -215,13 +215,15 @@ class PipelineReader {
     return show;
   }
 
-  private async earlierAttemptBuilds(show: PipelineShow): Promise<Read<Build>[]> {
+  /** Builds of the show's number, when it was rerun; those that cannot be read are refused like runs. */
+  private async earlierAttemptBuilds(batch: Batch, show: PipelineShow): Promise<Read<Build>[]> {
     const attempts = (show.attempts ?? []).filter(Boolean).length;
     if (attempts < 2 || show.number_in_app_scope === null || show.number_in_app_scope === undefined)
       return [];
     const builds: Read<Build>[] = [];
     for await (const page of this.api.buildsNumbered(this.appSlug, show.number_in_app_scope)) {
       builds.push(...page.items.filter(({ item }) => Boolean(item.pipeline_workflow_id)));
+      batch.refused.push(...page.refused);
     }
     return builds;
   }
