@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Step } from '../../src/domain/model.js';
+import { levelReport } from '../../src/metrics/level-report.js';
 import { buildApp } from '../../src/server/app.js';
 import { SyncRunner } from '../../src/server/sync-runner.js';
 import { writeBatch } from '../../src/store/batch.js';
@@ -195,6 +196,13 @@ test('the CLI’s jobs/steps --run KEY --json print what /api/runs/{key}/jobs|st
     csv.stdout.split('\n')[0],
     'connection,provider,project_key,workflow,run_key,run_triggered_at,job_key,job,key,name,step_id,position,status,provider_status,started_at,finished_at,duration_s',
   );
+  const byJob = await runInProcess(['report', '--by', 'job', '--json'], { env });
+  assert.equal(byJob.code, 0, byJob.stderr);
+  assert.deepEqual(JSON.parse(byJob.stdout), await levelReport(store, {}, 'job'));
+  const stepTable = await runInProcess(['report', '--by', 'step'], { env });
+  assert.match(stepTable.stdout, /^project\s+step\s+execs/);
+  const mixed = await runInProcess(['report', '--by', 'job', '--compare', 'previous'], { env });
+  assert.equal(mixed.code, 2);
   const unknown = await runInProcess(['steps', '--run', 'nope'], { env });
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /^buildlens: no run "nope" matches/);

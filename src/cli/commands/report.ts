@@ -1,8 +1,10 @@
 // `buildlens report`: the metrics per project (or any grouping) plus a total row, optionally against the
 // previous period of the same length.
+
 import type { Command } from 'commander';
 import type { RunFilter } from '../../domain/model.js';
 import { lineText } from '../../domain/text.js';
+import { LEVELS } from '../../metrics/level-report.js';
 import { type ComparedRow, type ReportDocument, reportDocument } from '../../metrics/report-document.js';
 import {
   BASE_METRICS,
@@ -16,6 +18,7 @@ import {
 } from '../../metrics/vocabulary.js';
 import type { Store } from '../../store/store.js';
 import type { Cli } from '../context.js';
+import { UsageError } from '../errors.js';
 import {
   type Cell,
   type Column,
@@ -28,6 +31,7 @@ import {
 } from '../format.js';
 import { addFilterOptions, checkConnections, formatFrom } from '../options.js';
 import { type FilterOptions, parseChoice, parseChoiceList, parseFilter } from '../parse.js';
+import { renderLevelReport } from './level-report.js';
 
 const FORMATS = ['table', 'json', 'csv', 'md'] as const;
 type ReportFormat = (typeof FORMATS)[number];
@@ -300,7 +304,10 @@ export function registerReport(program: Command, cli: Cli): void {
       .command('report')
       .description('run counts, rates, durations, queue times, recovery, flaky runs, credits'),
   )
-    .option('--by <dimensions>', `group by any of ${DIMENSIONS.join(',')} (default: project)`)
+    .option(
+      '--by <dimensions>',
+      `group by any of ${DIMENSIONS.join(',')} (default: project); or job, or step, alone`,
+    )
     .option(
       '--metrics <groups>',
       `metric groups besides the overview: any of ${METRIC_GROUPS.join(',')}, or all`,
@@ -324,6 +331,20 @@ export function registerReport(program: Command, cli: Cli): void {
           format?: string;
         },
       ) => {
+        const level = LEVELS.find((l) => l === options.by?.trim());
+        if (level) {
+          const filter = parseFilter(options);
+          const format = formatFrom(cli, options.format, FORMATS);
+          if (options.compare !== undefined || options.metrics !== undefined)
+            throw new UsageError(`--by ${level} takes neither --compare nor --metrics`);
+          cli.print(
+            await cli.withStore(async (store) => {
+              await checkConnections(store, filter);
+              return renderLevelReport(store, { filter, level, format, width: cli.tableWidth() });
+            }),
+          );
+          return;
+        }
         const view: ReportView = {
           filter: parseFilter(options),
           by: options.by === undefined ? [] : parseChoiceList(options.by, '--by', DIMENSIONS),
