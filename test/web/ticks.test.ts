@@ -13,6 +13,10 @@ test('duration ticks fall on human units and cover the data', () => {
       assert.ok(ticks.max >= max, `axis end ${ticks.max} below ${max}`);
       assert.equal(ticks.max % ticks.interval, 0);
       assert.ok(ticks.max / ticks.interval <= 6, `${ticks.max / ticks.interval} steps`);
+      const labels = Array.from({ length: ticks.max / ticks.interval + 1 }, (_, i) =>
+        tickLabel(i * ticks.interval),
+      );
+      assert.equal(new Set(labels).size, labels.length, `labels tell every tick apart: ${labels.join(', ')}`);
     }),
     { numRuns: 2000 },
   );
@@ -22,9 +26,10 @@ test('duration ticks fall on human units and cover the data', () => {
 });
 
 test('tick labels', () => {
-  assert.deepEqual([30, 60, 300, 1800, 3600, 5400, 7200].map(tickLabel), [
+  assert.deepEqual([30, 60, 90, 300, 1800, 3600, 5400, 7200].map(tickLabel), [
     '30s',
     '1m',
+    '1m 30s',
     '5m',
     '30m',
     '1h',

@@ -13,10 +13,11 @@ export function durationTicks(max: number): { interval: number; max: number } {
   return { interval, max: Math.ceil(top / interval) * interval };
 }
 
-/** A tick's label: `30s`, `5m`, `1h`, `1h 30m`. */
+/** A tick's label: `30s`, `1m 30s`, `5m`, `1h`, `1h 30m`. */
 export function tickLabel(seconds: number): string {
   if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 3600)
+    return seconds % 60 === 0 ? `${seconds / 60}m` : `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
   const minutes = Math.round(seconds / 60);
   return minutes % 60 === 0 ? `${minutes / 60}h` : `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
 }
