@@ -2,6 +2,7 @@
 // name of a project (DESIGN.md "Share of time", "Flakiness", "Critical path"). Always exact: read from the
 // jobs and steps of the selected runs, percentiles in the database.
 import { type RawBuilder, sql } from 'kysely';
+import { z } from 'zod';
 import type { RunFilter } from '../domain/model.js';
 import { percentileCont } from '../store/dialect.js';
 import type { Store } from '../store/store.js';
@@ -43,6 +44,33 @@ export interface LevelReport {
   level: Level;
   rows: LevelRow[];
 }
+
+const rate = z.number().nullable();
+/** The document /api/report/levels answers with and `report --by job|step --json` prints. */
+export const levelReportDocument = z.object({
+  level: z.enum(LEVELS),
+  rows: z.array(
+    z.object({
+      connection: z.string(),
+      project: z.string(),
+      name: z.string(),
+      executions: z.number(),
+      succeeded: z.number(),
+      failed: z.number(),
+      success_rate: rate,
+      duration_s_p50: rate,
+      duration_s_p90: rate,
+      duration_s_p95: rate,
+      duration_s_max: rate,
+      time_s: z.number(),
+      share_of_time: rate,
+      wall_share: rate,
+      time_lost_s: z.number(),
+      critical_path_rate: rate,
+      percentiles: z.literal('exact'),
+    }),
+  ),
+});
 
 /** The executions a level reads, joined to the selected runs `r`. */
 function executions(level: Level): RawBuilder<unknown> {

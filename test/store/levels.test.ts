@@ -199,6 +199,11 @@ test('the CLI’s jobs/steps --run KEY --json print what /api/runs/{key}/jobs|st
   const byJob = await runInProcess(['report', '--by', 'job', '--json'], { env });
   assert.equal(byJob.code, 0, byJob.stderr);
   assert.deepEqual(JSON.parse(byJob.stdout), await levelReport(store, {}, 'job'));
+  const fromApi = await api.call('GET', '/api/report/levels', { url: '/api/report/levels?level=job' });
+  assert.equal(fromApi.status, 200);
+  assert.deepEqual(fromApi.body, JSON.parse(byJob.stdout));
+  const badLevel = await api.call('GET', '/api/report/levels', { url: '/api/report/levels?level=run' });
+  assert.equal(badLevel.status, 400);
   const stepTable = await runInProcess(['report', '--by', 'step'], { env });
   assert.match(stepTable.stdout, /^project\s+step\s+execs/);
   const mixed = await runInProcess(['report', '--by', 'job', '--compare', 'previous'], { env });

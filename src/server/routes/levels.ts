@@ -1,13 +1,17 @@
 // A run's jobs and steps, in the records `buildlens jobs|steps --run KEY --json` print.
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { LEVELS, levelReport, levelReportDocument } from '../../metrics/level-report.js';
 import { jobRecord, listJobRecords } from '../../store/job-records.js';
 import { listStepRecords, stepRecord } from '../../store/step-records.js';
 import type { ServerContext } from '../context.js';
-import { repeated } from '../schema.js';
+import { resolveFilter } from '../filter.js';
+import { filterQuery, repeated } from '../schema.js';
 
 /** Every job of one run is returned: a run has hundreds of jobs at most, not millions. */
 const ALL = 1_000_000;
+
+const levelQuery = filterQuery.extend({ level: z.enum(LEVELS) }).strict();
 
 const runParams = z.object({ key: z.string().min(1).max(200) });
 const runLevelQuery = z
@@ -50,6 +54,22 @@ export const levelRoutes: FastifyPluginAsync<ServerContext> = async (app, { stor
       const { key } = request.params as z.infer<typeof runParams>;
       const { connection } = request.query as z.infer<typeof runLevelQuery>;
       return listStepRecords(store, { run: key, ...(connection ? { connection } : {}) }, ALL);
+    },
+  );
+
+  app.get(
+    '/api/report/levels',
+    {
+      schema: {
+        summary: 'Where the selected runs’ time goes, per job or step (report --by job|step)',
+        tags: ['report'],
+        querystring: levelQuery,
+        response: { 200: levelReportDocument },
+      },
+    },
+    async (request) => {
+      const { level, ...filters } = request.query as z.infer<typeof levelQuery>;
+      return levelReport(store, await resolveFilter(store, filters), level);
     },
   );
 };
