@@ -8,6 +8,7 @@ import { registerFlaky } from './commands/flaky.js';
 import { registerLevels } from './commands/levels.js';
 import { registerProjects } from './commands/projects.js';
 import { registerRefused } from './commands/refused.js';
+import { registerRenormalize } from './commands/renormalize.js';
 import { registerReport } from './commands/report.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSandbox } from './commands/sandbox.js';
@@ -50,6 +51,7 @@ function buildProgram(cli: Cli): Command {
   registerRefused(program, cli);
   registerLevels(program, cli);
   registerClassify(program, cli);
+  registerRenormalize(program, cli);
   registerFlaky(program, cli);
   registerReport(program, cli);
   registerProjects(program, cli);

@@ -75,6 +75,18 @@ export interface StepSource {
   jobKey: string | null;
 }
 
+/**
+ * Reads a stored raw payload of one kind again, offline (`buildlens renormalize`): the run and jobs it is
+ * today, or why it cannot be a run. `project` is the run's project as stored.
+ */
+export interface RawRunReader {
+  provider: Provider;
+  read(
+    payload: unknown,
+    project: { key: string; name: string },
+  ): { run: Run; jobs: Job[] } | { refused: string };
+}
+
 export interface ConnectorOptions {
   baseUrl: string;
   token: string;

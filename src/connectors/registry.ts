@@ -1,8 +1,16 @@
 // Picks the connector for a connection's provider.
 import type { Connection } from '../domain/model.js';
 import { createBitriseConnector } from './bitrise/connector.js';
+import { BITRISE_RAW_READERS } from './bitrise/reread.js';
 import { createBuildkiteConnector } from './buildkite/connector.js';
-import type { Connector, ConnectorOptions } from './contract.js';
+import { BUILDKITE_RAW_READERS } from './buildkite/reread.js';
+import type { Connector, ConnectorOptions, RawRunReader } from './contract.js';
+
+/** Readers of stored run payloads, by raw payload kind (a table: steps and other kinds join it). */
+export const RAW_RUN_READERS: Readonly<Record<string, RawRunReader>> = {
+  ...BITRISE_RAW_READERS,
+  ...BUILDKITE_RAW_READERS,
+};
 
 export function createConnector(
   connection: Connection,

@@ -1,0 +1,63 @@
+// The raw payloads stored runs came from, page by page with their run as stored, so `buildlens
+// renormalize` can read them again offline. Memory stays bounded whatever the store holds.
+import { sql } from 'kysely';
+import type { ClassifiedRun } from '../domain/model.js';
+import { runFromRow } from './rows.js';
+import type { Store } from './store.js';
+
+export interface RunPayload {
+  kind: string;
+  key: string;
+  /** The payload, parsed from its JSON text. */
+  payload: unknown;
+  project: { key: string; name: string };
+  /** The run as stored now. */
+  stored: ClassifiedRun;
+  storedHash: string;
+}
+
+/** Payloads of these kinds of one connection that have a stored run of the same key. */
+export async function* runPayloads(
+  store: Store,
+  connectionId: number,
+  kinds: readonly string[],
+  pageSize: number,
+): AsyncGenerator<RunPayload[]> {
+  if (kinds.length === 0) return;
+  let after: [string, string] | null = null;
+  for (;;) {
+    const position: [string, string] | null = after;
+    const rows = await store.db
+      .selectFrom('raw_payloads as w')
+      .innerJoin('runs as r', (join) =>
+        join.onRef('r.connection_id', '=', 'w.connection_id').onRef('r.key', '=', 'w.key'),
+      )
+      .leftJoin('projects as p', (join) =>
+        join.onRef('p.connection_id', '=', 'r.connection_id').onRef('p.key', '=', 'r.project_key'),
+      )
+      .selectAll('r')
+      .select(['w.kind as raw_kind', 'w.payload as raw_payload', 'p.name as project_name'])
+      .where('w.connection_id', '=', connectionId)
+      .where('w.kind', 'in', [...kinds])
+      .$if(position !== null, (q) =>
+        q.where(sql<boolean>`(w.kind, w.key) > (${position?.[0]}, ${position?.[1]})`),
+      )
+      .orderBy('w.kind')
+      .orderBy('w.key')
+      .limit(pageSize)
+      .execute();
+    if (rows.length > 0) {
+      yield rows.map((row) => ({
+        kind: row.raw_kind,
+        key: row.key,
+        payload: JSON.parse(row.raw_payload),
+        project: { key: row.project_key, name: row.project_name ?? row.project_key },
+        stored: runFromRow(row),
+        storedHash: row.content_hash,
+      }));
+    }
+    const last = rows.at(-1);
+    if (last === undefined || rows.length < pageSize) return;
+    after = [String(last.raw_kind), String(last.key)];
+  }
+}
