@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { RunFilter } from '../domain/model.js';
 import { listConnections } from '../store/connections.js';
+import { listProjects } from '../store/projects.js';
 import type { Store } from '../store/store.js';
 import type { Cli } from './context.js';
 import { UsageError } from './errors.js';
@@ -36,10 +37,20 @@ export function formatFrom<T extends string>(cli: Cli, value: string | undefined
   return parseChoice(cli.options.json ? 'json' : (value ?? 'table'), '--format', choices);
 }
 
-/** A `--connection` that names no connection is a typo, not a wish for an empty answer. */
-export async function checkConnections(store: Store, filter: RunFilter): Promise<void> {
-  if (!filter.connection?.length) return;
-  const known = new Set((await listConnections(store)).map((c) => c.name));
-  const unknown = filter.connection.find((name) => !known.has(name));
-  if (unknown !== undefined) throw new UsageError(`unknown connection "${unknown}"`);
+/**
+ * A `--connection` that names no connection, or a `--project` no project has as its name or id, is a typo,
+ * not a wish for an empty answer.
+ */
+export async function checkFilterNames(store: Store, filter: RunFilter): Promise<void> {
+  if (filter.connection?.length) {
+    const known = new Set((await listConnections(store)).map((c) => c.name));
+    const unknown = filter.connection.find((name) => !known.has(name));
+    if (unknown !== undefined) throw new UsageError(`unknown connection "${unknown}"`);
+  }
+  if (filter.project?.length) {
+    const known = new Set((await listProjects(store)).flatMap((p) => [p.key, p.name]));
+    const unknown = filter.project.find((name) => !known.has(name));
+    if (unknown !== undefined)
+      throw new UsageError(`unknown project "${unknown}" (neither a name nor an id)`);
+  }
 }

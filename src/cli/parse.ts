@@ -1,28 +1,17 @@
 // Parsers for option values. Each returns a clean value or throws a UsageError naming the option.
 import type { Provider, RunFilter } from '../domain/model.js';
 import { PROVIDERS, TRIGGERS } from '../domain/model.js';
+import { parseInstant as parseTime, periodInOrder, TimeSyntaxError } from '../domain/period.js';
 import { UsageError } from './errors.js';
-
-const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /** An ISO 8601 date (`2026-01-31`, midnight UTC) or timestamp (no zone means UTC) as an ISO string. */
 export function parseInstant(value: string, option: string): string {
-  const match = DATE_ONLY.exec(value) ?? TIMESTAMP.exec(value);
-  if (!match)
-    throw new UsageError(`${option} must be an ISO 8601 date or timestamp, e.g. 2026-01-31, got "${value}"`);
-  const [, year, month, day] = match;
-  const zoned = DATE_ONLY.test(value) || match[8] !== undefined ? value : `${value}Z`;
-  const time = Date.parse(zoned.replace(' ', 'T'));
-  // Date.parse rolls 2026-02-30 over to March; the calendar day must survive the round trip.
-  const calendar = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
-  const valid =
-    Number.isFinite(time) &&
-    calendar.getUTCFullYear() === Number(year) &&
-    calendar.getUTCMonth() === Number(month) - 1 &&
-    calendar.getUTCDate() === Number(day);
-  if (!valid) throw new UsageError(`${option} is not a valid date: "${value}"`);
-  return new Date(time).toISOString();
+  try {
+    return parseTime(value);
+  } catch (error) {
+    if (error instanceof TimeSyntaxError) throw new UsageError(`${option} ${error.message}`);
+    throw error;
+  }
 }
 
 /** A look-back window such as `90d` or `12w`, in whole days. */
@@ -120,7 +109,7 @@ export function parseFilter(options: FilterOptions): RunFilter {
   if (options.defaultBranch !== undefined) filter.defaultBranch = options.defaultBranch;
   if (options.since !== undefined) filter.since = parseInstant(options.since, '--since');
   if (options.until !== undefined) filter.until = parseInstant(options.until, '--until');
-  if (filter.since && filter.until && filter.since >= filter.until)
+  if (!periodInOrder(filter.since, filter.until))
     throw new UsageError('--since must be earlier than --until');
   return filter;
 }

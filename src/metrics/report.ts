@@ -8,8 +8,10 @@ import { selectedRuns } from './selection.js';
 import {
   BASE_METRICS,
   type Dimension,
+  EXACT_LIMIT,
   groupDimensions,
   type MetricGroup,
+  type PercentileSource,
   percentileFields,
   type ReportRow,
   type ReportSource,
@@ -22,10 +24,12 @@ export interface ReportQuery {
   /** Groups beyond the base ones (counts, duration and the queue overview). */
   metrics?: readonly MetricGroup[];
   /**
-   * Percentiles from the runs themselves, never from the rollups' sketches (which are within 0.5%).
-   * Counts are exact either way.
+   * Percentiles from the runs themselves, never from the rollups' sketches (which are within 0.5%), however
+   * many runs the filter selects (otherwise only up to EXACT_LIMIT). Counts are exact either way.
    */
   exact?: boolean;
+  /** Selections of up to this many runs are answered exactly; EXACT_LIMIT unless a test says otherwise. */
+  exactLimit?: number;
 }
 
 /** Column expressions of each dimension over the selected runs `s`: what is grouped on and what is shown. */
@@ -97,7 +101,10 @@ function grouping(source: ReportSource, by: readonly Dimension[]): Grouping {
 export async function report(source: ReportSource, query: ReportQuery): Promise<ReportRow[]> {
   const metrics = new Set([...BASE_METRICS, ...(query.metrics ?? [])]);
   const group = grouping(source, query.by);
-  const fromRollups = !query.exact && (await rollupsAnswer(source, query.filter, group.dimensions, metrics));
+  const fromRollups =
+    !query.exact &&
+    (await rollupsAnswer(source, query.filter, group.dimensions, metrics)) &&
+    (await selectsMoreThan(source, query.filter, query.exactLimit ?? EXACT_LIMIT));
   const [main, recovery] = await Promise.all([
     fromRollups
       ? rollupAggregates(source, query.filter, group.dimensions, metrics)
@@ -105,11 +112,19 @@ export async function report(source: ReportSource, query: ReportQuery): Promise<
     metrics.has('recovery') ? recoveryAggregates(source, query.filter, group) : Promise.resolve(null),
   ]);
   const recoveryByKey = new Map(recovery?.map((r) => [groupKey(r), r]));
+  const percentiles: PercentileSource = fromRollups ? 'sketch' : 'exact';
   const rows = main.map((raw) =>
-    toReportRow(raw, recoveryByKey.get(groupKey(raw)), group.dimensions, metrics),
+    toReportRow(raw, recoveryByKey.get(groupKey(raw)), group.dimensions, metrics, percentiles),
   );
   // An empty selection still aggregates to one row of zeros, which is the right total.
   return rows.sort(compareGroups(group.dimensions));
+}
+
+/** Whether the filter selects more than `limit` runs, reading at most `limit + 1` of them. */
+async function selectsMoreThan(source: ReportSource, filter: RunFilter, limit: number): Promise<boolean> {
+  const { rows } = await sql<{ n: number | string }>`
+    select count(*) as n from (${selectedRuns(filter)} limit ${limit + 1}) counted`.execute(source.db);
+  return Number(rows[0]?.n ?? 0) > limit;
 }
 
 async function mainAggregates(
@@ -239,10 +254,12 @@ function toReportRow(
   recovery: Record<string, unknown> | undefined,
   dimensions: Dimension[],
   metrics: Set<MetricGroup>,
+  percentiles: PercentileSource,
 ): ReportRow {
   const n = (field: string) => Number(raw[field] ?? 0);
   const success = n('success');
   const failure = n('failure');
+  const infraFailure = n('infra_failure');
   const aborted = n('aborted_manual') + n('aborted_auto');
   const skipped = n('skipped');
   const runs = n('runs');
@@ -255,22 +272,24 @@ function toReportRow(
     runs,
     success,
     failure,
+    infra_failure: infraFailure,
     aborted,
     skipped,
     running,
     blocked: n('blocked'),
     unknown,
     success_rate: ratio(success, success + failure),
+    success_rate_without_infra: ratio(success, success + failure - infraFailure),
     ...measured('duration_s'),
     queue_s_p50: toNumber(raw.queue_s_p50),
     queue_s_p95: toNumber(raw.queue_s_p95),
+    percentiles,
   } as ReportRow;
   if (metrics.has('queue')) Object.assign(row, measured('queue_s'));
   if (metrics.has('rates')) {
     Object.assign(row, {
       aborted_manual: n('aborted_manual'),
       aborted_auto: n('aborted_auto'),
-      infra_failure: n('infra_failure'),
       failure_rate: ratio(failure, success + failure),
       abort_rate: ratio(aborted, finished),
       skip_rate: ratio(skipped, finished),

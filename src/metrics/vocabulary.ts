@@ -51,14 +51,16 @@ export const METRIC_FIELDS: Record<MetricGroup, readonly string[]> = {
     'runs',
     'success',
     'failure',
+    'infra_failure',
     'aborted',
     'skipped',
     'running',
     'blocked',
     'unknown',
     'success_rate',
+    'success_rate_without_infra',
   ],
-  rates: ['aborted_manual', 'aborted_auto', 'infra_failure', 'failure_rate', 'abort_rate', 'skip_rate'],
+  rates: ['aborted_manual', 'aborted_auto', 'failure_rate', 'abort_rate', 'skip_rate'],
   duration: percentileFields('duration_s'),
   queue: percentileFields('queue_s'),
   setup: percentileFields('setup_s'),
@@ -75,6 +77,12 @@ export function groupDimensions(by: readonly Dimension[]): Dimension[] {
 
 type N = number | null;
 
+export const PERCENTILE_SOURCES = ['exact', 'sketch'] as const;
+export type PercentileSource = (typeof PERCENTILE_SOURCES)[number];
+
+/** Up to this many selected runs a report's percentiles are exact, from the runs (DESIGN.md). */
+export const EXACT_LIMIT = 20_000;
+
 // Type aliases, not interfaces: rows are also plain records for the output formats.
 /** Always present. Field names are snake_case: they are what other programs read (a stable contract). */
 export type BaseMetrics = {
@@ -82,6 +90,8 @@ export type BaseMetrics = {
   success: number;
   /** Includes `infra_failure`: a failed run counts against the rate whatever broke it. */
   failure: number;
+  /** Failures a rule put down to the infrastructure (agents, network, provider), also inside `failure`. */
+  infra_failure: number;
   /** aborted_manual + aborted_auto. */
   aborted: number;
   skipped: number;
@@ -96,6 +106,13 @@ export type BaseMetrics = {
   unknown: number;
   /** success / (success + failure); null when both are 0. */
   success_rate: N;
+  /** success / (success + failure − infra_failure): the rate the builds themselves earn. */
+  success_rate_without_infra: N;
+  /**
+   * Where this row's percentiles come from: the runs themselves (`exact`), or the rollups' sketches (within
+   * 0.5 %) when the selection holds more than EXACT_LIMIT runs.
+   */
+  percentiles: PercentileSource;
   /** Over runs classified success. */
   duration_s_p50: N;
   duration_s_p90: N;
@@ -110,7 +127,6 @@ export type BaseMetrics = {
 export type ExtraMetrics = {
   aborted_manual: number;
   aborted_auto: number;
-  infra_failure: number;
   /** failure / (success + failure). */
   failure_rate: N;
   /** aborted / finished runs. */

@@ -1,6 +1,7 @@
 // From API query parameters to the store's RunFilter. The provider filter is the only one the store does
 // not know: it becomes the list of that provider's connections. Parameters are snake_case (agent_queue).
 import type { RunFilter } from '../domain/model.js';
+import { periodInOrder } from '../domain/period.js';
 import { listConnections } from '../store/connections.js';
 import type { Store } from '../store/store.js';
 import { BadRequest } from './errors.js';
@@ -10,8 +11,7 @@ import type { FilterQuery } from './schema.js';
 const NO_CONNECTION = '(no connection of the chosen providers)';
 
 export async function resolveFilter(store: Store, query: FilterQuery): Promise<RunFilter> {
-  if (query.since && query.until && query.since >= query.until)
-    throw new BadRequest('since must be earlier than until');
+  if (!periodInOrder(query.since, query.until)) throw new BadRequest('since must be earlier than until');
   const { provider, agent_queue: agentQueue, default_branch: defaultBranch, ...rest } = query;
   const filter: RunFilter = Object.fromEntries(
     Object.entries({ ...rest, agentQueue, defaultBranch }).filter(([, value]) => value !== undefined),

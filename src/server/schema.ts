@@ -1,8 +1,8 @@
 // Route schemas are zod: one definition validates a request and describes the route in OpenAPI.
 import type { FastifySchemaCompiler } from 'fastify';
 import { z } from 'zod';
-import { parseInstant } from '../cli/parse.js';
 import { CLASSIFICATIONS, PROVIDERS, RUN_STATUSES, TRIGGERS } from '../domain/model.js';
+import { parseInstant } from '../domain/period.js';
 
 /** Issues as one line a person can act on, e.g. `since: must be an ISO 8601 date …; limit: Too big`. */
 export function explainIssues(error: z.ZodError): string {
@@ -35,7 +35,7 @@ const LATEST = '2100-01-01T00:00:00.000Z';
 /** An ISO 8601 date or timestamp, read the way the CLI reads `--since`/`--until`, from 2000 to 2100. */
 export const instant = z.string().transform((value, ctx) => {
   try {
-    const iso = parseInstant(value, 'the date');
+    const iso = parseInstant(value);
     if (iso >= EARLIEST && iso <= LATEST) return iso;
     ctx.addIssue({ code: 'custom', message: `must be between 2000-01-01 and 2100-01-01, got "${value}"` });
   } catch (error) {

@@ -278,7 +278,7 @@ describe('buildlens against the sandbox', () => {
   });
 
   it('report in table, json, csv and md: one row per project plus the total', async () => {
-    const json = await buildlens(['--db', db, 'report', '--format', 'json']);
+    const json = await buildlens(['--db', db, 'report', '--all', '--format', 'json']);
     assertOk(json);
     const document = JSON.parse(json.stdout);
     assert.deepEqual(document.by, ['project']);
@@ -298,7 +298,9 @@ describe('buildlens against the sandbox', () => {
         t.duration_s_p95 <= t.duration_s_max,
     );
     // After a sync the report reads the rollups; --exact reads every run: same counts, percentiles close.
-    const exact = JSON.parse((await buildlens(['--db', db, 'report', '--format', 'json', '--exact'])).stdout);
+    const exact = JSON.parse(
+      (await buildlens(['--db', db, 'report', '--all', '--format', 'json', '--exact'])).stdout,
+    );
     for (const [got, want] of [
       [t, exact.total],
       ...document.rows.map((r: unknown, i: number) => [r, exact.rows[i]]),
@@ -314,31 +316,41 @@ describe('buildlens against the sandbox', () => {
       }
     }
 
-    const table = await buildlens(['--db', db, 'report']);
+    const table = await buildlens(['--db', db, 'report', '--all']);
     assertOk(table);
     const lines = table.stdout.split('\n');
+    // The period and the filters first, then the table.
+    assert.equal(lines[0], 'Period: every run stored');
+    assert.equal(lines[1], '');
     assert.match(
-      lines[0] ?? '',
-      /^project\s+runs\s+ok\s+fail\s+abrt\s+skip\s+run\s+blk\s+unk\s+rate\s+p50\s+p90\s+p95\s+max\s+q50\s+q95$/,
+      lines[2] ?? '',
+      /^project\s+runs\s+ok\s+fail\s+infra\s+abrt\s+skip\s+run\s+blk\s+unk\s+rate\s+rate-i\s+p50\s+p90\s+p95\s+max\s+pctl\s+q50\s+q95$/,
+    );
+    const recent = await buildlens(['--db', db, 'report', '--branch', 'main']);
+    assertOk(recent);
+    assert.match(
+      recent.stdout,
+      /^Period: \d{4}-\d\d-\d\d \d\d:\d\d UTC to now \(the last 30 days; --all for every run\)\nFilters: branch main\n\n/,
     );
     assert.match(table.stdout, new RegExp(`^total\\s+${t.runs}\\s+${t.success}\\s+${t.failure}\\s`, 'm'));
 
-    const csv = await buildlens(['--db', db, 'report', '--format', 'csv']);
+    const csv = await buildlens(['--db', db, 'report', '--all', '--format', 'csv']);
     assertOk(csv);
     const csvLines = csv.stdout.trimEnd().split('\n');
     assert.equal(
       csvLines[0],
-      'project,connection,runs,success,failure,aborted,skipped,running,blocked,unknown,success_rate,duration_s_p50,duration_s_p90,duration_s_p95,duration_s_max,queue_s_p50,queue_s_p95',
+      'project,connection,runs,success,failure,infra_failure,aborted,skipped,running,blocked,unknown,success_rate,success_rate_without_infra,duration_s_p50,duration_s_p90,duration_s_p95,duration_s_max,percentiles,queue_s_p50,queue_s_p95',
     );
     assert.equal(csvLines.length, firstTotals.projects + 2);
     assert.match(csvLines.at(-1) ?? '', new RegExp(`^total,,${t.runs},${t.success},`));
 
-    const md = await buildlens(['--db', db, 'report', '--format', 'md', '--by', 'week']);
+    const md = await buildlens(['--db', db, 'report', '--all', '--format', 'md', '--by', 'week']);
     assertOk(md);
     const mdLines = md.stdout.trimEnd().split('\n');
-    assert.match(mdLines[0] ?? '', /^\| week \| runs \| ok \|/);
-    assert.match(mdLines[1] ?? '', /^\| --- \| ---: \|/);
-    assert.ok(mdLines.slice(2, -1).every((l) => /^\| \d{4}-W\d{2} \| \d+ \|/.test(l)));
+    assert.equal(mdLines[0], 'Period: every run stored');
+    assert.match(mdLines[2] ?? '', /^\| week \| runs \| ok \|/);
+    assert.match(mdLines[3] ?? '', /^\| --- \| ---: \|/);
+    assert.ok(mdLines.slice(4, -1).every((l) => /^\| \d{4}-W\d{2} \| \d+ \|/.test(l)));
     assert.match(mdLines.at(-1) ?? '', new RegExp(`^\\| total \\| ${t.runs} \\|`));
   });
 
@@ -352,14 +364,14 @@ describe('buildlens against the sandbox', () => {
     const grouped = await onTerminal(['report', '--by', 'project,workflow,branch']);
     for (const line of grouped.stdout.split('\n'))
       assert.ok([...line].length <= 80, `wider than 80: ${line}`);
-    assert.match(grouped.stdout, /^counts\n/);
+    assert.match(grouped.stdout, /^Period: .*\n\ncounts\n/);
     assert.match(grouped.stdout, /^duration\n/m);
     assert.match(grouped.stdout, /^queue\n/m);
     // Two grouping columns would shrink to a few letters each beside the whole overview: split too.
     const twoColumns = await onTerminal(['report', '--by', 'project,workflow']);
     assert.match(
       twoColumns.stdout,
-      /^counts\nproject\s+workflow\s+runs\s+ok\s+fail\s+abrt\s+skip\s+run\s+blk\s+unk\s+rate\n/,
+      /^counts\nproject\s+workflow\s+runs\s+ok\s+fail\s+infra\s+abrt\s+skip\s+run\s+blk\s+unk\s+rate\s+rate-i\n/m,
     );
     // Compared, the overview's queue table shows p50 and p95 only, and its legend says so.
     const compared = await onTerminal(['report', '--compare', 'previous', '--since', '2000-01-01']);

@@ -289,6 +289,7 @@ const IOS_FIGURES: Figures = {
   blocked: 0,
   unknown: 0,
   success_rate: 3 / 7,
+  success_rate_without_infra: 3 / 7,
   aborted_manual: 0,
   aborted_auto: 1,
   infra_failure: 0,
@@ -314,6 +315,7 @@ const IOS_FIGURES: Figures = {
   flaky_rate: 2 / 7,
   credits: 50,
   credits_per_run: 6.25,
+  percentiles: 'exact',
 };
 
 // web: 8 runs = 3 success (K1 K4 K7) + 2 failure (K2, K3 infra) + 1 manual abort (K6) + 1 skipped (K5)
@@ -333,6 +335,7 @@ const WEB_FIGURES: Figures = {
   blocked: 0,
   unknown: 0,
   success_rate: 0.6,
+  success_rate_without_infra: 3 / 4,
   aborted_manual: 1,
   aborted_auto: 0,
   infra_failure: 1,
@@ -358,8 +361,10 @@ const WEB_FIGURES: Figures = {
   flaky_rate: 0.2,
   credits: null,
   credits_per_run: null,
+  percentiles: 'exact',
 };
 
+// Without infra failures: iOS 3/7 (none), web 3/(3+2-1), total 6/(6+6-1).
 // Total: 17 runs = 6 success + 6 failure (1 infra) + 2 aborted (1 manual, 1 auto) + 2 skipped + 1 running.
 // Rates 6/12; 16 finished: abort 2/16, skip 2/16. Durations [170 236 300 480 500 650], rank p*5:
 // p50 2.5 → 300+.5*180 = 390; p90 4.5 → 500+.5*150 = 575; p95 4.75 → 612.5; max 650.
@@ -376,6 +381,7 @@ const TOTAL_FIGURES: Figures = {
   blocked: 0,
   unknown: 0,
   success_rate: 0.5,
+  success_rate_without_infra: 6 / 11,
   aborted_manual: 1,
   aborted_auto: 1,
   infra_failure: 1,
@@ -401,6 +407,7 @@ const TOTAL_FIGURES: Figures = {
   flaky_rate: 0.25,
   credits: 50,
   credits_per_run: 6.25,
+  percentiles: 'exact',
 };
 
 const round = (rows: Figures[]) =>

@@ -72,7 +72,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
           ['queue_s_p95', 0.95, started],
           ['queue_s_max', 1, started],
         ] as const) {
-          const actual = (row as Record<string, number | null>)[field] ?? null;
+          const actual = (row as unknown as Record<string, number | null>)[field] ?? null;
           assert.ok(
             close(actual, reference([...values], p)),
             `${field}: ${actual} vs ${reference([...values], p)}`,

@@ -115,7 +115,7 @@ test('json: each row and the total carry the previous period; csv: prev_ fields'
 test('--by agent_queue and --agent-queue', async () => {
   // Run n = 5d + i fails when n % 4 = 0. macos (i = 0, 1): n = 5d fails for d = 0, 4, 8, 12, 16 and n = 5d + 1
   // for d = 3, 7, 11, 15, 19: 10 of 40. default: the other 15 of the 25 failures, of 60.
-  const csv = await cli(['report', '--by', 'agent_queue', '--format', 'csv']);
+  const csv = await cli(['report', '--all', '--by', 'agent_queue', '--format', 'csv']);
   assert.equal(csv.code, 0, csv.stderr);
   const rows = csv.stdout
     .trim()
@@ -127,7 +127,16 @@ test('--by agent_queue and --agent-queue', async () => {
     'macos,40,30,10',
     'total,100,75,25',
   ]);
-  const json = await cli(['report', '--by', 'agent_queue', '--agent-queue', 'macos', '--format', 'json']);
+  const json = await cli([
+    'report',
+    '--all',
+    '--by',
+    'agent_queue',
+    '--agent-queue',
+    'macos',
+    '--format',
+    'json',
+  ]);
   const document = JSON.parse(json.stdout);
   assert.deepEqual(document.filter, { agent_queue: ['macos'] }, 'the filter as the API names it');
   assert.deepEqual(
@@ -149,9 +158,15 @@ test('flaky lists commits with their date and both links, whole', async () => {
   assert.ok(count > 2, all.stdout.split('\n')[0]);
 });
 
-test('bad report options fail in one line with exit code 2', async () => {
+test('bad report and runs options fail in one line with exit code 2', async () => {
   for (const [args, message] of [
-    [['report', '--compare', 'previous'], /needs a start \(--since\)/],
+    // A name that matches nothing is a typo, not an empty answer.
+    [['runs', '--project', 'nope'], /unknown project "nope" \(neither a name nor an id\)/],
+    [['runs', '--connection', 'nope'], /unknown connection "nope"/],
+    [['report', '--project', 'nope'], /unknown project "nope"/],
+    [['flaky', '--project', 'nope'], /unknown project "nope"/],
+    [['report', '--all', '--compare', 'previous'], /needs a start \(--since\)/],
+    [['report', '--all', '--since', '2026-01-01'], /--all and --since\/--until contradict each other/],
     [['report', '--compare', 'last-year', ...PERIOD], /--compare must be one of previous/],
     [['report', '--metrics', 'speed'], /--metrics must be one of counts, rates/],
     [['report', '--trigger', 'cron'], /--trigger must be one of push, pull_request/],

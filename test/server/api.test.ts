@@ -97,6 +97,7 @@ test('the OpenAPI document describes every API route with a response schema', as
   const reportParameters = document.paths['/api/report']?.get?.parameters.map((p) => p.name);
   assert.deepEqual(reportParameters?.sort(), [
     'agent_queue',
+    'all',
     'branch',
     'by',
     'compare',
@@ -310,16 +311,29 @@ test('runs and report: bad parameters get a 400 that says what is wrong', async 
 });
 
 test('report: the same document as the metrics module gives, for any grouping and filter', async () => {
-  const { body } = await api.call('GET', '/api/report');
+  const { body } = await api.call('GET', '/api/report', { url: '/api/report?all=true' });
   const document = body as ReportBody;
   assert.deepEqual(document.by, ['project']);
   assert.deepEqual(document.rows, await report(store, { filter: {}, by: ['project'] }));
   assert.deepEqual(document.total, (await report(store, { filter: {}, by: [] }))[0]);
 
-  // A synced store answers from the rollups unless asked for exact percentiles.
-  const exact = (await api.call('GET', '/api/report', { url: '/api/report?exact=true' })).body as ReportBody;
+  // Without a period: the last 30 days, like the CLI and the dashboard.
+  const before = Date.now();
+  const recent = (await api.call('GET', '/api/report')).body as ReportBody;
+  const start = Date.parse(String(recent.filter.since));
+  assert.ok(start >= before - 30 * 86_400_000 - 1000 && start <= Date.now() - 30 * 86_400_000 + 1000);
+  assert.ok(Number(recent.total.runs) < Number(document.total.runs), 'the sandbox holds 90 days');
+  const contradiction = await api.call('GET', '/api/report', {
+    url: '/api/report?all=true&since=2026-01-01',
+  });
+  assert.equal(contradiction.status, 400);
+
+  // A selection of up to 20,000 runs is answered exactly, as with exact=true.
+  const exact = (await api.call('GET', '/api/report', { url: '/api/report?all=true&exact=true' }))
+    .body as ReportBody;
   assert.deepEqual(exact.rows, await report(store, { filter: {}, by: ['project'], exact: true }));
-  assert.notDeepEqual(exact.rows, document.rows, 'some percentile differs between sketch and exact');
+  assert.deepEqual(exact.rows, document.rows);
+  assert.ok(document.rows.every((r) => r.percentiles === 'exact'));
 
   const since = '2026-01-01T00:00:00.000Z';
   const weekly = (
@@ -331,8 +345,10 @@ test('report: the same document as the metrics module gives, for any grouping an
   const perProvider = await Promise.all(
     ['bitrise', 'buildkite'].map(
       async (p) =>
-        ((await api.call('GET', '/api/report', { url: `/api/report?provider=${p}` })).body as ReportBody)
-          .total,
+        (
+          (await api.call('GET', '/api/report', { url: `/api/report?all=true&provider=${p}` }))
+            .body as ReportBody
+        ).total,
     ),
   );
   assert.equal(
@@ -378,7 +394,7 @@ test('report: metric groups and the previous period, as the metrics module compu
   assert.ok(document.rows.length > 1 && document.rows.every((r) => typeof r.trigger === 'string'));
   assert.ok('flaky_rate' in document.total && 'abort_rate' in document.total);
 
-  const unbounded = await api.call('GET', '/api/report', { url: '/api/report?compare=previous' });
+  const unbounded = await api.call('GET', '/api/report', { url: '/api/report?all=true&compare=previous' });
   assert.equal(unbounded.status, 400);
   assert.match((unbounded.body as { message: string }).message, /needs a start/);
 });

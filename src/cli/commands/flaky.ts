@@ -11,7 +11,7 @@ import {
 } from '../../metrics/flaky-ranking.js';
 import type { Cli } from '../context.js';
 import { type Column, formatSeconds, type Row, renderCsv, renderTable } from '../format.js';
-import { addFilterOptions, checkConnections, formatFrom } from '../options.js';
+import { addFilterOptions, checkFilterNames, formatFrom } from '../options.js';
 import { type FilterOptions, parseChoice, parseFilter, parseInteger } from '../parse.js';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
@@ -145,7 +145,7 @@ export function registerFlaky(program: Command, cli: Cli): void {
       const by = options.by === undefined ? undefined : parseChoice(options.by, '--by', FLAKY_RANKINGS);
       if (by !== undefined) {
         const ranks = await cli.withStore(async (store) => {
-          await checkConnections(store, filter);
+          await checkFilterNames(store, filter);
           return flakyRanking(store, { filter, by, limit });
         });
         if (format === 'json') return cli.print(JSON.stringify({ by, ranks }, null, 2));
@@ -161,7 +161,7 @@ export function registerFlaky(program: Command, cli: Cli): void {
         return cli.print(renderRanking(ranks, by, limit, cli.tableWidth()));
       }
       const list = await cli.withStore(async (store) => {
-        await checkConnections(store, filter);
+        await checkFilterNames(store, filter);
         return flakyList(store, filter, limit);
       });
       if (format === 'json') return cli.print(JSON.stringify(list, null, 2));

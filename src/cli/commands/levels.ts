@@ -12,7 +12,7 @@ import {
 } from '../../store/step-records.js';
 import type { Cli } from '../context.js';
 import { type Cell, type Column, formatSeconds, type Row, renderCsv, renderTable } from '../format.js';
-import { addFilterOptions, checkConnections, formatFrom } from '../options.js';
+import { addFilterOptions, checkFilterNames, formatFrom } from '../options.js';
 import { type FilterOptions, parseChoiceList, parseFilter, parseInteger } from '../parse.js';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
@@ -127,7 +127,7 @@ export function registerLevels(program: Command, cli: Cli): void {
     const limit = limitOf(options);
     const format = formatFrom(cli, options.format, FORMATS);
     const jobs = await cli.withStore(async (store) => {
-      await checkConnections(store, query);
+      await checkFilterNames(store, query);
       return listJobRecords(store, query, limit);
     });
     print(cli, format, {
@@ -156,7 +156,7 @@ export function registerLevels(program: Command, cli: Cli): void {
       const limit = limitOf(options);
       const format = formatFrom(cli, options.format, FORMATS);
       const steps = await cli.withStore(async (store) => {
-        await checkConnections(store, query);
+        await checkFilterNames(store, query);
         return listStepRecords(store, query, limit);
       });
       print(cli, format, {

@@ -3,13 +3,20 @@
 
 import type { Command } from 'commander';
 import type { RunFilter } from '../../domain/model.js';
+import { DEFAULT_PERIOD_DAYS, reportPeriod } from '../../domain/period.js';
 import { lineText } from '../../domain/text.js';
 import { LEVELS } from '../../metrics/level-report.js';
-import { type ComparedRow, type ReportDocument, reportDocument } from '../../metrics/report-document.js';
+import {
+  type ComparedRow,
+  filterFields,
+  type ReportDocument,
+  reportDocument,
+} from '../../metrics/report-document.js';
 import {
   BASE_METRICS,
   DIMENSIONS,
   type Dimension,
+  EXACT_LIMIT,
   groupDimensions,
   METRIC_FIELDS,
   METRIC_GROUPS,
@@ -29,7 +36,7 @@ import {
   renderMarkdown,
   renderTable,
 } from '../format.js';
-import { addFilterOptions, checkConnections, formatFrom } from '../options.js';
+import { addFilterOptions, checkFilterNames, formatFrom } from '../options.js';
 import { type FilterOptions, parseChoice, parseChoiceList, parseFilter } from '../parse.js';
 import { renderLevelReport } from './level-report.js';
 
@@ -49,6 +56,8 @@ const METRIC_VIEW: Record<string, [header: string, kind: Kind]> = {
   blocked: ['blk', 'count'],
   unknown: ['unk', 'count'],
   success_rate: ['rate', 'rate'],
+  success_rate_without_infra: ['rate-i', 'rate'],
+  percentiles: ['pctl', 'count'],
   aborted_manual: ['man', 'count'],
   aborted_auto: ['auto', 'count'],
   infra_failure: ['infra', 'count'],
@@ -79,22 +88,26 @@ const METRIC_VIEW: Record<string, [header: string, kind: Kind]> = {
 /** The counts group's legend: the overview and `--metrics counts` both print it. */
 const COUNTS_LEGEND = [
   'ok/fail/abrt/skip/run: runs by outcome (run = unfinished); rate = ok/(ok+fail)',
+  'infra: failed on the infrastructure (also in fail); rate-i = ok/(ok+fail-infra)',
   'blk: waiting on a block step (in ok or fail by what ran before the block)',
   'unk: runs of a status buildlens does not know (in no rate or percentile)',
 ];
-
+const PERCENTILES_LEGEND = `pctl: exact (the runs, up to ${EXACT_LIMIT.toLocaleString('en')}) or sketch (rollups, within 0.5%)`;
 const OVERVIEW_LEGEND = [
   ...COUNTS_LEGEND,
   'p50..max: duration of successful runs; q50/q95: queue time of started runs',
+  PERCENTILES_LEGEND,
 ];
 
 const OVERVIEW_QUEUE_LEGEND = 'q50/q95: queue time of started runs';
-const OVERVIEW_FIELDS = [...METRIC_FIELDS.counts, ...METRIC_FIELDS.duration, ...OVERVIEW_QUEUE_FIELDS];
+/** Each row says where its percentiles come from, beside the durations. */
+const DURATION_FIELDS = [...METRIC_FIELDS.duration, 'percentiles'];
+const OVERVIEW_FIELDS = [...METRIC_FIELDS.counts, ...DURATION_FIELDS, ...OVERVIEW_QUEUE_FIELDS];
 
 const LEGEND: Record<MetricGroup, string[]> = {
   counts: COUNTS_LEGEND,
   rates: ['man/auto: aborts by people/automation; fail% = fail/(ok+fail); abrt%, skip%'],
-  duration: ['p50..max: duration of successful runs'],
+  duration: ['p50..max: duration of successful runs', PERCENTILES_LEGEND],
   queue: ['q50..qmax: queue time of started runs'],
   setup: ['s50..smax: Bitrise environment setup time'],
   recovery: ['incid: failure streaks a success ended; open: not ended; ttr50: median recovery'],
@@ -150,7 +163,11 @@ interface Section {
  * grouping columns.
  */
 function sectionsOf(extra: MetricGroup[], split: boolean): Section[] {
-  const group = (g: MetricGroup): Section => ({ title: g, fields: METRIC_FIELDS[g], legend: LEGEND[g] });
+  const group = (g: MetricGroup): Section => ({
+    title: g,
+    fields: g === 'duration' ? DURATION_FIELDS : METRIC_FIELDS[g],
+    legend: LEGEND[g],
+  });
   const queueOverview: Section = {
     title: 'queue',
     fields: OVERVIEW_QUEUE_FIELDS,
@@ -187,7 +204,10 @@ function flatRow(row: ComparedRow, fields: string[]): Row {
 }
 
 export interface ReportView {
+  /** As given; without since or until it is the last 30 days unless `all`. */
   filter: RunFilter;
+  /** Every run, when the filter gives no period. */
+  all?: boolean;
   /** Empty: per project. */
   by: Dimension[];
   /** Groups shown besides the overview (counts, duration, queue p50/p95). */
@@ -236,8 +256,9 @@ function labelsReadable(table: Row[], labels: Column[], width: number): boolean 
 
 /** Runs the report and renders it; `demo` prints the same view. */
 export async function renderReport(store: Store, view: ReportView): Promise<string> {
+  const filter = reportPeriod(view.filter, { all: view.all === true, nowMs: Date.now() });
   const document = await reportDocument(store, {
-    filter: view.filter,
+    filter,
     by: view.by,
     metrics: view.metrics ?? [],
     ...(view.compare ? { compare: view.compare } : {}),
@@ -264,8 +285,13 @@ export async function renderReport(store: Store, view: ReportView): Promise<stri
     return renderCsv(table, [...labels, ...fields.map((key) => ({ key, header: key })), ...prev]);
   }
   const notes = comparisonNotes(document, labels);
+  const heading = selectionHeading(filter, filter !== view.filter);
   if (view.format === 'md')
-    return [renderMarkdown(table, [...labels, ...metricColumns(fields, compared)]), ...notes].join('\n\n');
+    return [
+      heading.join('  \n'),
+      renderMarkdown(table, [...labels, ...metricColumns(fields, compared)]),
+      ...notes,
+    ].join('\n\n');
   const period = document.previous_filter;
   const against = period ? ` (Δ against ${period.since?.slice(0, 10)} to ${period.until?.slice(0, 10)})` : '';
   const render = (section: Section) =>
@@ -275,7 +301,29 @@ export async function renderReport(store: Store, view: ReportView): Promise<stri
     shown.length > 1 ? `${section.title}${against}\n${render(section)}` : render(section),
   );
   const legend = [...notes, ...shown.flatMap((section) => section.legend)];
-  return `${tables.join('\n\n')}\n\n${legend.join('\n')}`;
+  return `${heading.join('\n')}\n\n${tables.join('\n\n')}\n\n${legend.join('\n')}`;
+}
+
+const minuteUtc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+/** The period and the filters a report covers, in words: its first lines in table and md. */
+function selectionHeading(filter: RunFilter, defaulted: boolean): string[] {
+  const { since, until, ...rest } = filter;
+  const end = until === undefined ? 'now' : minuteUtc(until);
+  const period =
+    since !== undefined
+      ? `${minuteUtc(since)} to ${end}`
+      : until !== undefined
+        ? `before ${end}`
+        : 'every run stored';
+  const note = defaulted ? ` (the last ${DEFAULT_PERIOD_DAYS} days; --all for every run)` : '';
+  const filters = Object.entries(filterFields(rest)).map(
+    ([key, value]) => `${key} ${Array.isArray(value) ? value.join(' or ') : String(value)}`,
+  );
+  return [
+    lineText(`Period: ${period}${note}`),
+    ...(filters.length > 0 ? [lineText(`Filters: ${filters.join('; ')}`)] : []),
+  ];
 }
 
 /**
@@ -312,14 +360,12 @@ export function registerReport(program: Command, cli: Cli): void {
       '--metrics <groups>',
       `metric groups besides the overview: any of ${METRIC_GROUPS.join(',')}, or all`,
     )
-    .option(
-      '--compare <period>',
-      'show the change against the previous period of the same length (needs --since): previous',
-    )
+    .option('--compare <period>', 'show the change against the previous period of the same length: previous')
     .option(
       '--exact',
       "percentiles from every run instead of the rollups' sketches (those are within 0.5%; this is slower)",
     )
+    .option('--all', `every run stored, not the last ${DEFAULT_PERIOD_DAYS} days`)
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`)
     .action(
       async (
@@ -328,9 +374,12 @@ export function registerReport(program: Command, cli: Cli): void {
           metrics?: string;
           compare?: string;
           exact?: boolean;
+          all?: boolean;
           format?: string;
         },
       ) => {
+        if (options.all && (options.since !== undefined || options.until !== undefined))
+          throw new UsageError('--all and --since/--until contradict each other');
         const level = LEVELS.find((l) => l === options.by?.trim());
         if (level) {
           const filter = parseFilter(options);
@@ -339,7 +388,7 @@ export function registerReport(program: Command, cli: Cli): void {
             throw new UsageError(`--by ${level} takes neither --compare nor --metrics`);
           cli.print(
             await cli.withStore(async (store) => {
-              await checkConnections(store, filter);
+              await checkFilterNames(store, filter);
               return renderLevelReport(store, { filter, level, format, width: cli.tableWidth() });
             }),
           );
@@ -347,6 +396,7 @@ export function registerReport(program: Command, cli: Cli): void {
         }
         const view: ReportView = {
           filter: parseFilter(options),
+          all: options.all === true,
           by: options.by === undefined ? [] : parseChoiceList(options.by, '--by', DIMENSIONS),
           metrics:
             options.metrics === undefined
@@ -363,7 +413,7 @@ export function registerReport(program: Command, cli: Cli): void {
         };
         cli.print(
           await cli.withStore(async (store) => {
-            await checkConnections(store, view.filter);
+            await checkFilterNames(store, view.filter);
             return renderReport(store, view);
           }),
         );

@@ -6,7 +6,7 @@ import type { RunQuery } from '../../store/runs.js';
 import type { Store } from '../../store/store.js';
 import type { Cli } from '../context.js';
 import { type Cell, type Column, formatSeconds, type Row, renderCsv, renderTable } from '../format.js';
-import { addFilterOptions, checkConnections, formatFrom } from '../options.js';
+import { addFilterOptions, checkFilterNames, formatFrom } from '../options.js';
 import { type FilterOptions, parseChoiceList, parseFilter, parseInteger } from '../parse.js';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
@@ -91,7 +91,7 @@ export function registerRuns(program: Command, cli: Cli): void {
       const limit = parseInteger(options.limit, '--limit', 1, MAX_LIMIT);
       const format = formatFrom(cli, options.format, FORMATS);
       const runs = await cli.withStore(async (store) => {
-        await checkConnections(store, query);
+        await checkFilterNames(store, query);
         return collectRuns(store, query, limit);
       });
       if (format === 'json') cli.print(JSON.stringify(runs, null, 2));
