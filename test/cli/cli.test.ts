@@ -324,7 +324,7 @@ describe('buildlens against the sandbox', () => {
     assert.equal(lines[1], '');
     assert.match(
       lines[2] ?? '',
-      /^project\s+runs\s+ok\s+fail\s+infra\s+abrt\s+skip\s+run\s+blk\s+unk\s+rate\s+rate-i\s+p50\s+p90\s+p95\s+max\s+pctl\s+q50\s+q95$/,
+      /^project\s+runs\s+ok\s+fail\s+inf\s+abrt\s+skip\s+run\s+blk\s+unk\s+rate\s+r-i\s+p50\s+p90\s+p95\s+max\s+pctl\s+q50\s+q95$/,
     );
     const recent = await buildlens(['--db', db, 'report', '--branch', 'main']);
     assertOk(recent);
@@ -371,7 +371,7 @@ describe('buildlens against the sandbox', () => {
     const twoColumns = await onTerminal(['report', '--by', 'project,workflow']);
     assert.match(
       twoColumns.stdout,
-      /^counts\nproject\s+workflow\s+runs\s+ok\s+fail\s+infra\s+abrt\s+skip\s+run\s+blk\s+unk\s+rate\s+rate-i\n/m,
+      /^counts\nproject\s+workflow\s+runs\s+ok\s+fail\s+inf\s+abrt\s+skip\s+run\s+blk\s+unk\s+rate\s+r-i\n/m,
     );
     // Compared, the overview's queue table shows p50 and p95 only, and its legend says so.
     const compared = await onTerminal(['report', '--compare', 'previous', '--since', '2000-01-01']);

@@ -56,11 +56,11 @@ const METRIC_VIEW: Record<string, [header: string, kind: Kind]> = {
   blocked: ['blk', 'count'],
   unknown: ['unk', 'count'],
   success_rate: ['rate', 'rate'],
-  success_rate_without_infra: ['rate-i', 'rate'],
+  success_rate_without_infra: ['r-i', 'rate'],
   percentiles: ['pctl', 'count'],
   aborted_manual: ['man', 'count'],
   aborted_auto: ['auto', 'count'],
-  infra_failure: ['infra', 'count'],
+  infra_failure: ['inf', 'count'],
   failure_rate: ['fail%', 'rate'],
   abort_rate: ['abrt%', 'rate'],
   skip_rate: ['skip%', 'rate'],
@@ -88,7 +88,7 @@ const METRIC_VIEW: Record<string, [header: string, kind: Kind]> = {
 /** The counts group's legend: the overview and `--metrics counts` both print it. */
 const COUNTS_LEGEND = [
   'ok/fail/abrt/skip/run: runs by outcome (run = unfinished); rate = ok/(ok+fail)',
-  'infra: failed on the infrastructure (also in fail); rate-i = ok/(ok+fail-infra)',
+  'inf: failed on the infrastructure (also in fail); r-i = ok/(ok+fail-inf)',
   'blk: waiting on a block step (in ok or fail by what ran before the block)',
   'unk: runs of a status buildlens does not know (in no rate or percentile)',
 ];
