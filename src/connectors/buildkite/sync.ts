@@ -113,10 +113,13 @@ const BUILD_URL = /\/organizations\/[^/]+\/pipelines\/([^/]+)\/builds\/\d+$/;
 /** The same in its web URL, `https://buildkite.com/{org}/{pipeline}/builds/{number}`. */
 const WEB_URL = /^https?:\/\/[^/]+\/[^/]+\/([^/]+)\/builds\/\d+/;
 
-/** Which pipeline a build belongs to: its API URL, else its pipeline object, else its web URL. */
+/**
+ * Which pipeline a build belongs to: its pipeline object when it carries one, else the slug in its API URL,
+ * else in its web URL (lists leave the pipeline object out).
+ */
 function pipelineSlugOf(build: Build): string | null {
-  const slug =
-    BUILD_URL.exec(build.url ?? '')?.[1] ?? build.pipeline?.slug ?? WEB_URL.exec(build.web_url ?? '')?.[1];
+  if (build.pipeline) return build.pipeline.slug;
+  const slug = BUILD_URL.exec(build.url ?? '')?.[1] ?? WEB_URL.exec(build.web_url ?? '')?.[1];
   return slug ? decodeURIComponent(slug) : null;
 }
 
@@ -193,7 +196,7 @@ class OrgReader {
     this.marks.finished = later(this.marks.finished, build.finished_at);
     let pipeline = this.pipelines.get(slug);
     if (!pipeline) {
-      pipeline = await this.api.pipeline(this.org, slug);
+      pipeline = build.pipeline ?? (await this.api.pipeline(this.org, slug));
       this.pipelines.set(pipeline.slug, pipeline);
       yield projectsEvent([[this.org, pipeline]]);
     }
