@@ -1,6 +1,6 @@
 // The simulated Buildkite REST API v2, mounted under /buildkite: bearer tokens with scopes, organizations,
 // pipelines and builds in all three scopes with every list filter, page-number paging with Link headers,
-// and the organization rate limit with its headers (ci-apis.md §3, simulator checklist §6).
+// and the organization and per-user rate limits with their headers (ci-apis.md §3, simulator checklist §6).
 import type { ProviderContext, ProviderMount } from '../provider.js';
 import { Router, type SandboxRequest, type SandboxResponse } from '../router.js';
 import {
@@ -37,7 +37,10 @@ import {
 export interface BuildkiteSwitches extends WireSwitches, PagingOptions {
   /** Organization requests per window (Buildkite: 200 per minute). */
   rateLimitPerOrg: number;
-  /** Per-user requests per window (documented from April 2026: 50); null (default) as on older accounts. */
+  /**
+   * Per-user requests per window (documented from April 2026: 50, the limit one token meets first); null
+   * leaves the user limit and its headers out, as on older accounts.
+   */
   rateLimitPerUser: number | null;
   /** Length of a rate-limit window on the sandbox clock. */
   rateLimitWindowMs: number;
@@ -52,7 +55,7 @@ export const DEFAULT_BUILDKITE_SWITCHES: BuildkiteSwitches = {
   nonPrPullRequest: 'null',
   perPageOverMax: 'clamp',
   rateLimitPerOrg: 200,
-  rateLimitPerUser: null,
+  rateLimitPerUser: 50,
   rateLimitWindowMs: 60_000,
   maxListDepth: 10_000,
   acceptQueryToken: false,

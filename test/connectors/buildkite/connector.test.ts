@@ -278,37 +278,41 @@ test('a 429 in the middle of a sync is waited out and the same page asked again,
   }
 });
 
-test('pacing by the RateLimit headers keeps a sync under a tiny limit without a single 429', async () => {
-  // The sandbox clock stands still, so a window is used up after 4 requests however slow the machine is;
-  // it moves past the window only when the connector says it waits for the reset.
-  const sandbox = await startSandbox({
-    ...base,
-    buildkite: { rateLimitPerOrg: 4, rateLimitWindowMs: 300 },
+for (const [tighter, limits] of [
+  ['organization', { rateLimitPerOrg: 4, rateLimitPerUser: 50 }],
+  ['per-user', { rateLimitPerOrg: 200, rateLimitPerUser: 3 }],
+] as const) {
+  test(`pacing by the tighter limit (${tighter}) keeps a sync under it without a single 429`, async () => {
+    // The sandbox clock stands still, so a window is used up after a few requests however slow the machine
+    // is; it moves past the window only when the connector says it waits for the reset.
+    const sandbox = await startSandbox({ ...base, buildkite: { ...limits, rateLimitWindowMs: 300 } });
+    try {
+      const lines: string[] = [];
+      const connector = createBuildkiteConnector({
+        baseUrl: sandbox.buildkite.url,
+        token: sandbox.buildkite.token,
+        org: null,
+        now: () => sandbox.clock.now(),
+        log: (line) => {
+          lines.push(line);
+          if (/rate limit window used up/.test(line)) sandbox.clock.advance(300);
+        },
+      });
+      const synced = await drain(connector.sync({ state: null, pending: [], lookbackDays: 30 }));
+      assert.equal(sandbox.buildkite.served()[429], undefined);
+      const pauses = lines.filter((l) => /rate limit window used up/.test(l));
+      assert.ok(pauses.length > 0, 'the connector paused');
+      assert.ok(
+        pauses.every((l) => l.startsWith(`${tighter} rate limit`)),
+        pauses.join('; '),
+      );
+      assert.ok(connector.requests() > Math.min(limits.rateLimitPerOrg, limits.rateLimitPerUser));
+      assert.ok(synced.runs.size > 150);
+    } finally {
+      await sandbox.close();
+    }
   });
-  try {
-    const lines: string[] = [];
-    const connector = createBuildkiteConnector({
-      baseUrl: sandbox.buildkite.url,
-      token: sandbox.buildkite.token,
-      org: null,
-      now: () => sandbox.clock.now(),
-      log: (line) => {
-        lines.push(line);
-        if (/rate limit window used up/.test(line)) sandbox.clock.advance(300);
-      },
-    });
-    const synced = await drain(connector.sync({ state: null, pending: [], lookbackDays: 30 }));
-    assert.equal(sandbox.buildkite.served()[429], undefined);
-    assert.ok(
-      lines.some((l) => /rate limit window used up/.test(l)),
-      'the connector paused',
-    );
-    assert.ok(connector.requests() > 4);
-    assert.ok(synced.runs.size > 150);
-  } finally {
-    await sandbox.close();
-  }
-});
+}
 
 test('a history too deep to page through is read in time windows, completely', async () => {
   const sandbox = await startSandbox({ ...base, buildkite: { maxListDepth: 100 } });
