@@ -27,7 +27,15 @@ export interface Rig {
 /** A sandbox on a manual clock and a fresh SQLite file in its own directory, both providers connected. */
 export async function startRig(options: SandboxOptions = {}): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'buildlens-faults-'));
-  const sandbox = await startSandbox({ size: 'small', clock: 'manual', now: NOW, ...options });
+  // A window never reopens on a manual clock, and a rig syncs many times: rate limits come only as faults
+  // here (the per-user limit is off, as on older accounts; pacing has its own tests).
+  const sandbox = await startSandbox({
+    size: 'small',
+    clock: 'manual',
+    now: NOW,
+    ...options,
+    buildkite: { rateLimitPerUser: null, ...options.buildkite },
+  });
   const dbPath = join(dir, 'buildlens.db');
   const store = await openStore(dbPath);
   await connectBoth(store, sandbox);

@@ -47,7 +47,7 @@ before(async () => {
     size: 'small',
     now: '2026-03-10T15:00:00Z',
     clock: 'manual',
-    buildkite: { rateLimitPerOrg: 1_000_000, maxListDepth: 1000 },
+    buildkite: { rateLimitPerOrg: 1_000_000, rateLimitPerUser: null, maxListDepth: 1000 },
   });
   truth = sandbox.buildkite.world.builds(sandbox.buildkite.url) as Build[];
 });
