@@ -28,7 +28,19 @@ export interface BlockStep {
   label: string;
   defaultBranchOnly?: boolean;
 }
-export type Step = CommandStep | WaitStep | BlockStep;
+/** Starts a build of another pipeline; the job runs on no agent and, unless async, waits for that build. */
+export interface TriggerStep {
+  type: 'trigger';
+  key: string;
+  label: string;
+  /** Slug of the pipeline it starts. */
+  trigger: string;
+  async?: boolean;
+  /** Typical wait for the triggered build, seconds (a second or two when async). */
+  durationS: readonly [number, number];
+  defaultBranchOnly?: boolean;
+}
+export type Step = CommandStep | WaitStep | BlockStep | TriggerStep;
 
 export interface PipelineTemplate {
   slug: string;
@@ -180,6 +192,23 @@ export const PIPELINE_TEMPLATES: readonly PipelineTemplate[] = [
         command: 'make deploy',
         queue: 'deploy',
         durationS: [60, 240],
+        defaultBranchOnly: true,
+      },
+      {
+        type: 'trigger',
+        key: 'smoke',
+        label: ':fire: Smoke tests in production',
+        trigger: 'smoke-tests',
+        durationS: [90, 300],
+        defaultBranchOnly: true,
+      },
+      {
+        type: 'trigger',
+        key: 'notify',
+        label: 'Announce the release',
+        trigger: 'release-notes',
+        async: true,
+        durationS: [1, 3],
         defaultBranchOnly: true,
       },
     ],

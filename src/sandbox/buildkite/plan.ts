@@ -2,7 +2,7 @@
 // soft fails, block steps, cancels) and the build states it passes through. A plan is computed once from
 // a seeded generator; what the API shows at any moment is read off it (view.ts).
 import { type Random, uuidOf } from '../random.js';
-import type { BlockStep, CommandStep, Step } from './catalog.js';
+import type { BlockStep, CommandStep, Step, TriggerStep } from './catalog.js';
 import type { BuildState } from './filters.js';
 
 export type Scenario =
@@ -54,8 +54,8 @@ export type JobFinal =
 
 export interface JobPlan {
   id: string;
-  kind: 'script' | 'waiter' | 'manual';
-  step: CommandStep | BlockStep | null;
+  kind: 'script' | 'waiter' | 'manual' | 'trigger';
+  step: CommandStep | BlockStep | TriggerStep | null;
   /** Position of the job's step in the pipeline: jobs are listed in step order. */
   order: number;
   stepId: string;
@@ -82,6 +82,8 @@ export interface JobPlan {
   retriesCount: number | null;
   unblockedAt: number | null;
   unblockedBy: Person | null;
+  /** The build a trigger job started (in the pipeline its step names); null for other jobs. */
+  triggered: { id: string; number: number } | null;
 }
 
 export interface Phase {
@@ -133,6 +135,8 @@ function runnableGroups(steps: readonly Step[], onDefaultBranch: boolean): Targe
       if (step.defaultBranchOnly && !onDefaultBranch) continue;
       const group = groups[groups.length - 1] as Target[];
       for (let i = 0; i < (step.parallelism ?? 1); i++) group.push({ stepKey: step.key, parallelIndex: i });
+    } else if (step.type === 'trigger') {
+      // Runs beside the command steps of its group; a scenario's failure never lands on it.
     } else if (!(step.type === 'block' && step.defaultBranchOnly && !onDefaultBranch)) {
       groups.push([]);
     }
@@ -211,6 +215,7 @@ export function planTimeline(input: TimelineInput): Timeline {
     retriesCount: null,
     unblockedAt: null,
     unblockedBy: null,
+    triggered: null,
   });
 
   const commandJobs = (step: CommandStep, order: number): JobPlan[] => {
@@ -226,7 +231,9 @@ export function planTimeline(input: TimelineInput): Timeline {
       ? commandJobs(step, order)
       : step.type === 'wait'
         ? [baseJob(step, order, 'waiter', null)]
-        : [baseJob(step, order, 'manual', step.label)];
+        : step.type === 'trigger'
+          ? [baseJob(step, order, 'trigger', step.label)]
+          : [baseJob(step, order, 'manual', step.label)];
 
   // Builds that never run anything: every step gets its terminal state at once.
   if (scenario === 'skipped' || scenario === 'not_run') {
@@ -256,7 +263,18 @@ export function planTimeline(input: TimelineInput): Timeline {
   let blockedForever = false;
   let group: JobPlan[] = [];
 
+  /** A trigger job starts its build at once and, unless async, waits for it; it never fails here. */
+  const runTrigger = (job: JobPlan, runnableAt: number) => {
+    const step = job.step as TriggerStep;
+    job.runnableAt = runnableAt;
+    job.startedAt = runnableAt + rng.int(300, 2500);
+    // Not one of the sandbox's own builds: only its reference is shown.
+    job.triggered = { id: uuidOf(...input.idParts, 'triggered', job.order), number: rng.int(1, 5000) };
+    job.finishedAt = job.startedAt + Math.round(rng.uniform(step.durationS[0], step.durationS[1]) * SECOND);
+  };
+
   const runScript = (job: JobPlan, runnableAt: number) => {
+    if (job.kind === 'trigger') return runTrigger(job, runnableAt);
     const step = job.step as CommandStep;
     job.runnableAt = runnableAt;
     const isTarget =
@@ -366,8 +384,7 @@ export function planTimeline(input: TimelineInput): Timeline {
       }
       continue;
     }
-    const filteredOut =
-      (step.type === 'command' || step.type === 'block') && step.defaultBranchOnly && !input.onDefaultBranch;
+    const filteredOut = step.type !== 'wait' && step.defaultBranchOnly === true && !input.onDefaultBranch;
     if (filteredOut) {
       for (const job of jobFor(step, order)) {
         job.final = 'broken';
@@ -377,8 +394,8 @@ export function planTimeline(input: TimelineInput): Timeline {
       }
       continue;
     }
-    if (step.type === 'command') {
-      group.push(...commandJobs(step, order));
+    if (step.type === 'command' || step.type === 'trigger') {
+      group.push(...jobFor(step, order));
       continue;
     }
     flush();

@@ -1,6 +1,6 @@
 // The Buildkite REST wire format (ci-apis.md §3.8–3.14) of the simulated objects at one instant. Field
 // order is fixed so equal inputs give byte-identical JSON.
-import type { CommandStep, Step } from './catalog.js';
+import type { CommandStep, Step, TriggerStep } from './catalog.js';
 import type { BuildViewOptions } from './filters.js';
 import type { Agent, Person } from './plan.js';
 import type { TokenGrant } from './tokens.js';
@@ -70,6 +70,16 @@ function agentsYaml(step: CommandStep): string[] {
 
 function stepYaml(step: Step): string {
   if (step.type === 'wait') return '  - wait';
+  if (step.type === 'trigger') {
+    const lines = [
+      `  - trigger: ${step.trigger}`,
+      `    label: ${JSON.stringify(step.label)}`,
+      `    key: ${step.key}`,
+    ];
+    if (step.async) lines.push('    async: true');
+    if (step.defaultBranchOnly) lines.push('    branches: main');
+    return lines.join('\n');
+  }
   if (step.type === 'block') {
     const lines = [`  - block: ${JSON.stringify(step.label)}`, `    key: ${step.key}`];
     if (step.defaultBranchOnly) lines.push('    branches: main');
@@ -180,21 +190,40 @@ function jobJson(api: string, build: BuildPlan, buildUrl: string, view: JobView)
   if (job.kind === 'waiter') {
     return { ...base, name: null, step_key: null, step: { id: job.stepId }, state: view.state, ...times };
   }
+  // Block steps name themselves by `label` only, with no times (the docs' "Unblock a job" example).
   if (job.kind === 'manual') {
-    const step = job.step as Step & { key: string; label: string };
     return {
       ...base,
-      name: job.name,
       label: job.name,
-      step_key: step.key,
-      step: { id: job.stepId },
       state: view.state,
       web_url: webUrl,
       unblocked_by: view.unblockedAt !== null && job.unblockedBy ? userJson(job.unblockedBy) : null,
       unblocked_at: iso(view.unblockedAt),
       unblockable: view.state === 'blocked',
-      unblock_url: `${buildUrl}/jobs/${job.id}/unblock`,
+      unblock_url: webUrl,
+    };
+  }
+  // The docs' trigger job (under "Get a build"): no agent, no command, the build it started once it has.
+  if (job.kind === 'trigger') {
+    const step = job.step as TriggerStep;
+    const triggered = view.startedAt !== null ? job.triggered : null;
+    const triggeredUrl =
+      triggered &&
+      `${api}/organizations/${build.org.slug}/pipelines/${step.trigger}/builds/${triggered.number}`;
+    return {
+      ...base,
+      name: job.name,
+      step_key: step.key,
+      state: view.state,
+      async: step.async === true,
+      web_url: webUrl,
       ...times,
+      triggered_build: triggered && {
+        id: triggered.id,
+        number: triggered.number,
+        url: triggeredUrl,
+        web_url: `${WEB}/${build.org.slug}/${step.trigger}/builds/${triggered.number}`,
+      },
     };
   }
   const step = job.step as CommandStep;
