@@ -31,7 +31,7 @@ test('a spec that cannot be read names the part at fault', () => {
     ['slow:ms=soon', /ms must be a whole number/],
     ['reset:ms=5', /unknown parameter "ms"/],
     ['503:on=gitlab', /on must be bitrise or buildkite/],
-    ['field:mode=odd', /mode must be type or missing/],
+    ['field:mode=odd', /mode must be one of type, missing, deep, future/],
     ['503:count', /"count" needs =value/],
   ];
   for (const [spec, message] of cases) {
