@@ -15,7 +15,8 @@ test('report, runs and /metrics over PostgreSQL', async (t) => {
 
   const health = await api.call('GET', '/healthz');
   assert.equal((health.body as { database: string }).database, 'postgres');
-  const document = (await api.call('GET', '/api/report', { url: '/api/report?by=project&by=week' })).body as {
+  const document = (await api.call('GET', '/api/report', { url: '/api/report?by=project&by=week&all=true' }))
+    .body as {
     rows: unknown[];
     total: { runs: number };
   };
