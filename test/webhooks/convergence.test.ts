@@ -148,7 +148,8 @@ async function converge(store: Store, t: TestContext, provider: Provider) {
     intact++;
     assert.deepEqual(stored.get(run.key), run, `run ${run.key} as the webhooks left it`);
   }
-  assert.ok(intact >= 5, `${intact} runs arrived intact`);
+  // Buildkite builds now carry more jobs (trigger steps), so fewer arrive with every delivery intact.
+  assert.ok(intact >= 3, `${intact} runs arrived intact`);
 
   const reconciliation = await syncConnection(store, 'ci', syncOptions);
   const after = await rows(store);
