@@ -3,33 +3,12 @@
 // doubled slashes, absolute-form request lines, HEAD) and sent over a real socket on 127.0.0.1 exactly as
 // written, the way `curl --path-as-is` or a hand-made request line would.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { openStore, type Store } from '../../src/store/store.js';
-import { appFor, type Synced, syncFromSandbox } from './fixture.js';
+import { test } from 'node:test';
+import { appFor, syncedForFile } from './fixture.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'buildlens-access-'));
-process.env.XDG_DATA_HOME = join(scratch, 'data');
-const cleanups: (() => unknown)[] = [];
-const hooks = { after: (fn: () => unknown) => void cleanups.push(fn) };
+const synced = syncedForFile('access');
 const TOKEN = 'server-token-for-access-tests-9d41';
-
-let store: Store;
-let synced: Synced;
-
-before(async () => {
-  store = await openStore(join(scratch, 'buildlens.db'));
-  synced = await syncFromSandbox(store, hooks);
-});
-
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await store.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
 
 interface Answer {
   status: number;
@@ -89,7 +68,7 @@ function spell(path: string, next: () => number): string {
 }
 
 test('no spelling of a path reaches a protected route without the token', async (t) => {
-  const { app } = await appFor(synced, t, { token: TOKEN, loopback: false });
+  const { app } = await appFor(synced(), t, { token: TOKEN, loopback: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   assert.ok(address && typeof address === 'object');

@@ -1,11 +1,14 @@
 // A store synced from the sandbox (both providers, small size, clock pinned) and an app over it.
-import type { TestContext } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { buildApp } from '../../src/server/app.js';
 import { SyncRunner } from '../../src/server/sync-runner.js';
 import { addConnection } from '../../src/store/connections.js';
-import type { Store } from '../../src/store/store.js';
+import { openStore, type Store } from '../../src/store/store.js';
 import { syncConnection } from '../../src/sync/sync.js';
 
 export interface Synced {
@@ -63,4 +66,31 @@ export async function appFor(
     await app.close();
   });
   return { app, sync, errors };
+}
+
+/**
+ * A scratch folder (the user data directory too) and a SQLite store synced from the sandbox, made before
+ * this file's tests and removed after them; `synced()` reads it inside a test.
+ */
+export function syncedForFile(name: string): () => Synced {
+  const scratch = mkdtempSync(join(tmpdir(), `buildlens-${name}-`));
+  process.env.XDG_DATA_HOME = join(scratch, 'data');
+  const cleanups: (() => unknown)[] = [];
+  let synced: Synced | null = null;
+  before(async () => {
+    const store = await openStore(join(scratch, 'buildlens.db'));
+    cleanups.push(() => store.close());
+    synced = await syncFromSandbox(store, { after: (fn: () => unknown) => void cleanups.push(fn) } as Pick<
+      TestContext,
+      'after'
+    >);
+  });
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+  return () => {
+    if (synced === null) throw new Error('the synced store is made before the tests run');
+    return synced;
+  };
 }

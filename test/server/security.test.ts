@@ -1,34 +1,13 @@
 // Who may call: bearer token (constant-time compare), loopback Host names only, no cross-origin use,
 // strict headers on every answer; and one test over a real socket on 127.0.0.1.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { isLoopbackHost, tokenMatches } from '../../src/server/security.js';
 import { startServer, UnsafeServerOptions } from '../../src/server/serve.js';
-import { openStore, type Store } from '../../src/store/store.js';
-import { appFor, type Synced, syncFromSandbox } from './fixture.js';
+import { appFor, syncedForFile } from './fixture.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'buildlens-security-'));
-process.env.XDG_DATA_HOME = join(scratch, 'data');
-const cleanups: (() => unknown)[] = [];
-const hooks = { after: (fn: () => unknown) => void cleanups.push(fn) };
+const synced = syncedForFile('security');
 const TOKEN = 'server-token-for-tests-5f2c';
-
-let store: Store;
-let synced: Synced;
-
-before(async () => {
-  store = await openStore(join(scratch, 'buildlens.db'));
-  synced = await syncFromSandbox(store, hooks);
-});
-
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  await store.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
 
 test('tokens compare by content only; loopback hosts are recognised', () => {
   assert.equal(tokenMatches(TOKEN, TOKEN), true);
@@ -42,7 +21,7 @@ test('tokens compare by content only; loopback hosts are recognised', () => {
 });
 
 test('with a token, every data request needs it; liveness and the app shell do not', async (t) => {
-  const { app } = await appFor(synced, t, { token: TOKEN, loopback: false });
+  const { app } = await appFor(synced(), t, { token: TOKEN, loopback: false });
   assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200, 'liveness is open (DESIGN.md)');
   for (const url of ['/api/report', '/api/connections', '/metrics', '/api/openapi.json']) {
     const missing = await app.inject({ url });
@@ -64,17 +43,17 @@ test('with a token, every data request needs it; liveness and the app shell do n
 
 test('refuses to listen off loopback without a token', async () => {
   await assert.rejects(
-    startServer({ store, host: '0.0.0.0', port: 0, token: null, syncEveryMs: null }),
+    startServer({ store: synced().store, host: '0.0.0.0', port: 0, token: null, syncEveryMs: null }),
     (error: unknown) => error instanceof UnsafeServerOptions && /BUILDLENS_SERVER_TOKEN/.test(error.message),
   );
   await assert.rejects(
-    startServer({ store, host: '0.0.0.0', port: 0, token: '   ', syncEveryMs: null }),
+    startServer({ store: synced().store, host: '0.0.0.0', port: 0, token: '   ', syncEveryMs: null }),
     UnsafeServerOptions,
   );
 });
 
 test('on loopback, a foreign Host name (DNS rebinding) and cross-origin changes are refused', async (t) => {
-  const { app } = await appFor(synced, t);
+  const { app } = await appFor(synced(), t);
   const rebound = await app.inject({ url: '/api/report', headers: { host: 'attacker.example:8080' } });
   assert.equal(rebound.statusCode, 403);
   for (const host of ['127.0.0.1:8080', 'localhost:8080', '[::1]:8080'])
@@ -95,7 +74,7 @@ test('on loopback, a foreign Host name (DNS rebinding) and cross-origin changes 
 });
 
 test('security headers on data and pages; no CORS', async (t) => {
-  const { app } = await appFor(synced, t);
+  const { app } = await appFor(synced(), t);
   for (const url of ['/api/report', '/', '/project/x/y', '/api/nothing']) {
     const response = await app.inject({ url, headers: { origin: 'http://attacker.example' } });
     const csp = String(response.headers['content-security-policy']);
@@ -118,7 +97,13 @@ test('security headers on data and pages; no CORS', async (t) => {
 });
 
 test('real socket on 127.0.0.1: health, data, the app shell and its headers', async () => {
-  const server = await startServer({ store, host: '127.0.0.1', port: 0, token: null, syncEveryMs: null });
+  const server = await startServer({
+    store: synced().store,
+    host: '127.0.0.1',
+    port: 0,
+    token: null,
+    syncEveryMs: null,
+  });
   try {
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const health = await fetch(`${server.url}/healthz`);
