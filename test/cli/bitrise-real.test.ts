@@ -2,7 +2,7 @@
 // (../shared/reference/real-payloads/bitrise-2026-04), and with builds shaped like the 2017 documentation
 // examples: `connect add` accepts them and `sync` imports every run, job and time.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { realPayload } from '../connectors/real-payloads.js';
+import { buildCli } from './built-cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin', 'buildlens');
@@ -125,12 +126,7 @@ function buildlens(args: string[]): Promise<{ code: number | null; stdout: strin
 }
 
 before(async () => {
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  assert.equal(build.status, 0, `the build failed:\n${build.stdout}\n${build.stderr}`);
+  buildCli();
   dir = mkdtempSync(join(tmpdir(), 'buildlens-bitrise-real-'));
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');

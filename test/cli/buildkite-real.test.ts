@@ -3,7 +3,7 @@
 // ids across files, so each file is its own account: its own connection, synced on its own. The job files
 // are served inside the "Get a build" build, in place of its jobs.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { REAL_BUILDKITE, realPayload } from '../connectors/real-payloads.js';
+import { buildCli } from './built-cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin', 'buildlens');
@@ -72,12 +73,7 @@ function buildlens(args: string[]): Promise<{ code: number | null; stdout: strin
 }
 
 before(async () => {
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  assert.equal(build.status, 0, `the build failed:\n${build.stdout}\n${build.stderr}`);
+  buildCli();
   dir = mkdtempSync(join(tmpdir(), 'buildlens-buildkite-real-'));
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');

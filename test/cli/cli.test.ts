@@ -1,12 +1,13 @@
 // End to end: the built `bin/buildlens` in a temporary directory against a sandbox on loopback.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
+import { buildCli } from './built-cli.js';
 import { runInProcess } from './in-process.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -77,13 +78,7 @@ async function closedPort(): Promise<number> {
 }
 
 before(async () => {
-  // The TypeScript half of `npm run build`: all bin/buildlens needs (the dashboard bundle is not).
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  assert.equal(build.status, 0, `the build failed:\n${build.stdout}\n${build.stderr}`);
+  buildCli();
   // A manual clock: nothing changes between two syncs unless the test moves it.
   sandbox = await startSandbox({ seed: 1, size: 'small', clock: 'manual' });
   tokens = [sandbox.bitrise.token, sandbox.buildkite.token];

@@ -16,13 +16,14 @@ import {
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runRow } from '../../src/store/rows.js';
 import { openStore } from '../../src/store/store.js';
 import { startCli } from '../crash/cli.js';
 import { startRig, syncOnce } from '../faults/rig.js';
 import { run as fixtureRun } from '../store/fixtures.js';
+import { buildCli } from './built-cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'buildlens-hardening-'));
@@ -100,6 +101,8 @@ function rawGet(
     req.end();
   });
 }
+
+before(buildCli);
 
 test('serve: a URL that is not UTF-8 and a broken rules file get our error shape and headers; no core dumps', async (t) => {
   const work = mkdtempSync(join(dir, 'serve-'));
