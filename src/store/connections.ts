@@ -1,4 +1,4 @@
-// Provider accounts: add, list, look up (with the decrypted token), remove.
+// Provider accounts: add, list, look up (with the decrypted token), count what they hold, remove.
 
 import type { Selectable } from 'kysely';
 import type { Connection, Provider } from '../domain/model.js';
@@ -159,6 +159,33 @@ export async function readStoredToken(
     if (error instanceof SecretError) return { token: null, error: error.message };
     throw error;
   }
+}
+
+/** What removing a connection deletes, as a person would count it. */
+export interface ConnectionFootprint {
+  projects: number;
+  runs: number;
+}
+
+export async function connectionFootprint(store: Store, name: string): Promise<ConnectionFootprint> {
+  const row = await store.db
+    .selectFrom('connections')
+    .select((eb) => [
+      eb
+        .selectFrom('projects')
+        .select((p) => p.fn.countAll<number>().as('n'))
+        .whereRef('projects.connection_id', '=', 'connections.id')
+        .as('projects'),
+      eb
+        .selectFrom('runs')
+        .select((r) => r.fn.countAll<number>().as('n'))
+        .whereRef('runs.connection_id', '=', 'connections.id')
+        .as('runs'),
+    ])
+    .where('name', '=', name)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError(`unknown connection "${name}"`);
+  return { projects: Number(row.projects ?? 0), runs: Number(row.runs ?? 0) };
 }
 
 /**

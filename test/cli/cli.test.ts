@@ -508,7 +508,7 @@ describe('buildlens errors: one line, the right exit code, no stack, no token', 
     const result = await buildlens(['--db', db, '-q', 'sync', 'revoked']);
     assertFails(result, 3, /^buildlens: sync of "revoked" failed: .*401 Unauthorized[^.]*\. Try: curl /);
     assert.ok(!result.stderr.includes(revoked));
-    assertOk(await buildlens(['--db', db, 'connect', 'remove', 'revoked']));
+    assertOk(await buildlens(['--db', db, 'connect', 'remove', 'revoked', '--yes']));
   });
 
   it('malformed --since → 2', async () => {

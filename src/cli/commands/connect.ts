@@ -8,19 +8,23 @@ import { rememberSecret, shortSecretProblem } from '../../domain/redaction.js';
 import { listConnectionRecords } from '../../store/connection-records.js';
 import {
   addConnection,
+  connectionFootprint,
   getConnection,
   listConnections,
   readStoredToken,
   removeConnection,
   setToken,
 } from '../../store/connections.js';
+import { type Reclaimed, reclaimSpace } from '../../store/reclaim.js';
 import { keyFileFor } from '../../store/secrets.js';
 import { type CheckRecord, verifyConnection } from '../../sync/verify.js';
+import { canAsk, confirm } from '../confirm.js';
 import type { Cli } from '../context.js';
 import { ConnectionFailure, UsageError } from '../errors.js';
 import { type Column, renderTable } from '../format.js';
 import { parseBaseUrl, parseProvider } from '../parse.js';
 import { registerSteps } from './connect-steps.js';
+import { PROJECT_UNIT } from './sync.js';
 import { registerWebhook } from './webhook.js';
 
 const DEFAULTS: Record<Provider, { url: string; tokenEnv: string }> = {
@@ -227,13 +231,44 @@ function registerSetToken(connect: Command, cli: Cli): void {
     });
 }
 
+const count = (n: number, unit: string) =>
+  `${n.toLocaleString('en-US')} ${n === 1 ? unit.replace(/s$/, '') : unit}`;
+
+const MB = 1024 * 1024;
+
+function spaceText(reclaimed: Reclaimed): string {
+  if (reclaimed.engine === 'postgres')
+    return 'PostgreSQL reuses the space of the deleted rows once autovacuum has passed; run VACUUM FULL to return it to the operating system now (it locks the tables while it runs)';
+  const freed = Math.max(0, reclaimed.bytesBefore - reclaimed.bytesAfter);
+  const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
+  return `VACUUM freed ${freed.toLocaleString('en-US')} bytes: the database file went from ${mb(reclaimed.bytesBefore)} to ${mb(reclaimed.bytesAfter)}`;
+}
+
 function registerRemove(connect: Command, cli: Cli): void {
   connect
     .command('remove <name>')
-    .description('remove a connection and everything imported through it')
-    .action(async (name: string) => {
-      await cli.withStore((store) => removeConnection(store, name));
-      cli.info(`removed connection "${name}"`);
+    .description(
+      'remove a connection and everything imported through it, then free the space (asks first on a terminal)',
+    )
+    .option('-y, --yes', 'remove without asking (required when standard input is not a terminal)')
+    .action(async (name: string, options: { yes?: boolean }) => {
+      await cli.withStore(async (store) => {
+        const connection = (await listConnections(store)).find((c) => c.name === name);
+        if (!connection) throw new UsageError(`unknown connection "${name}"`);
+        const { projects, runs } = await connectionFootprint(store, name);
+        const what = `connection "${name}" with its ${count(projects, PROJECT_UNIT[connection.provider])} and ${count(runs, 'runs')}`;
+        if (!options.yes) {
+          if (!canAsk(cli))
+            throw new UsageError(`removing ${what} cannot be undone: add --yes to confirm (nothing removed)`);
+          if (!(await confirm(cli, `Remove ${what}? This cannot be undone.`))) {
+            cli.info('nothing removed');
+            return;
+          }
+        }
+        await removeConnection(store, name);
+        cli.info(`removed ${what}`);
+        cli.info(spaceText(await reclaimSpace(store)));
+      });
     });
 }
 

@@ -15,7 +15,7 @@ import { ConnectionFailure, UsageError } from '../errors.js';
 import { parseLookbackDays } from '../parse.js';
 import { SyncProgress } from '../progress.js';
 
-const PROJECT_UNIT: Record<Provider, string> = { bitrise: 'apps', buildkite: 'pipelines' };
+export const PROJECT_UNIT: Record<Provider, string> = { bitrise: 'apps', buildkite: 'pipelines' };
 
 export interface SyncOutcome {
   connections: SyncSummary[];
