@@ -11,6 +11,7 @@ import type {
   Step,
 } from '../domain/model.js';
 import { refreshCriticalPaths } from './critical-paths.js';
+import { bumpDataVersion } from './data-version.js';
 import { inWriteTransaction } from './dialect.js';
 import { markGrains, refreshRollups } from './rollups.js';
 import { jobRow, projectRow, rawRow, refusedRow, runRow, stepRow } from './rows.js';
@@ -60,7 +61,7 @@ export async function writeBatch(
   const seenAt = new Date(now()).toISOString();
   const refused = (batch.refused ?? []).map((r) => refusedRow(connectionId, r, seenAt));
   return inWriteTransaction(store, async (db) => {
-    await upsertProjects(db, projects);
+    const projectsChanged = await upsertProjects(db, projects);
     await upsertRefused(db, refused);
     const changedRuns = await changedRows(db, 'runs', ['key'], runs);
     // The grains an updated run leaves and the ones every changed run enters need rebuilding (a new run
@@ -90,9 +91,18 @@ export async function writeBatch(
     );
     const stepCounts = countOf(await upsertChanged(db, 'steps', ['key'], steps));
     await upsertChanged(db, 'raw_payloads', ['kind', 'key'], raw);
+    let rollupsRebuilt = false;
     if (checkpoint !== undefined) {
       await updateSyncState(db, connectionId, { state: JSON.stringify(checkpoint) });
-      await refreshRollups(db, connectionId);
+      rollupsRebuilt = await refreshRollups(db, connectionId);
+    }
+    // A batch that changed nothing reports read (a sync that found nothing new) keeps the version.
+    if (
+      projectsChanged ||
+      rollupsRebuilt ||
+      changedRuns.rows.length + changedJobs.rows.length + stepCounts.inserted + stepCounts.updated > 0
+    ) {
+      await bumpDataVersion(db);
     }
     return {
       runsNew: runCounts.inserted,
@@ -105,11 +115,15 @@ export async function writeBatch(
   });
 }
 
-/** Projects are few and carry no hash: the update is skipped in SQL when nothing differs. */
-async function upsertProjects(db: Kysely<Schema>, rows: Insertable<Schema['projects']>[]): Promise<void> {
+/**
+ * Projects are few and carry no hash: the update is skipped in SQL when nothing differs. Whether any
+ * project was inserted or changed.
+ */
+async function upsertProjects(db: Kysely<Schema>, rows: Insertable<Schema['projects']>[]): Promise<boolean> {
   const unique = lastPerKey(rows, (r) => r.key);
+  let written = 0n;
   for (const chunk of chunks(unique, 7)) {
-    await db
+    const [result] = await db
       .insertInto('projects')
       .values(chunk)
       .onConflict((oc) =>
@@ -131,7 +145,9 @@ async function upsertProjects(db: Kysely<Schema>, rows: Insertable<Schema['proje
           ),
       )
       .execute();
+    written += result?.numInsertedOrUpdatedRows ?? 0n;
   }
+  return written > 0n;
 }
 
 /** A payload refused again keeps its first sighting and its row; only when it was last seen moves. */

@@ -4,6 +4,7 @@ import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { ClassifiedJob, ClassifiedRun, Provider } from '../domain/model.js';
 import { chunks } from './batch.js';
+import { bumpDataVersion } from './data-version.js';
 import { inWriteTransaction } from './dialect.js';
 import { markGrains, refreshRollups } from './rollups.js';
 import { jobFromRow, jobRow, runFromRow, runRow } from './rows.js';
@@ -165,6 +166,7 @@ export async function saveClassifications(
     for (const { connectionId, job } of jobs) {
       await setClassification(db, 'jobs', connectionId, jobRow(connectionId, job));
     }
+    await bumpDataVersion(db);
   });
 }
 

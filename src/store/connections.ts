@@ -3,7 +3,8 @@
 import type { Selectable } from 'kysely';
 import type { Connection, Provider } from '../domain/model.js';
 import { rememberSecret } from '../domain/redaction.js';
-import { isUniqueViolation } from './dialect.js';
+import { bumpDataVersion } from './data-version.js';
+import { inWriteTransaction, isUniqueViolation } from './dialect.js';
 import { NotFoundError, StoreError } from './errors.js';
 import { withSyncLock } from './lock.js';
 import type { ConnectionsTable } from './schema.js';
@@ -72,18 +73,23 @@ export async function addConnection(store: Store, input: NewConnection): Promise
   rememberSecret(input.token);
   const tokenEnc = encryptSecret(await storeKey(store), input.token);
   try {
-    const row = await store.db
-      .insertInto('connections')
-      .values({
-        name: input.name,
-        provider: input.provider,
-        base_url: input.baseUrl,
-        org: input.org,
-        token_enc: tokenEnc,
-        created_at: new Date().toISOString(),
-      })
-      .returning(COLUMNS)
-      .executeTakeFirstOrThrow();
+    // A new connection changes reports' coverage (it has none yet).
+    const row = await inWriteTransaction(store, async (db) => {
+      const inserted = await db
+        .insertInto('connections')
+        .values({
+          name: input.name,
+          provider: input.provider,
+          base_url: input.baseUrl,
+          org: input.org,
+          token_enc: tokenEnc,
+          created_at: new Date().toISOString(),
+        })
+        .returning(COLUMNS)
+        .executeTakeFirstOrThrow();
+      await bumpDataVersion(db);
+      return inserted;
+    });
     return toConnection(row);
   } catch (error) {
     if (isUniqueViolation(error)) throw new StoreError(`connection "${input.name}" already exists`);
@@ -200,6 +206,9 @@ export async function removeConnection(store: Store, name: string): Promise<void
     .executeTakeFirst();
   if (!row) throw new NotFoundError(`unknown connection "${name}"`);
   await withSyncLock(store, { connectionId: row.id, name }, async () => {
-    await store.db.deleteFrom('connections').where('id', '=', row.id).execute();
+    await inWriteTransaction(store, async (db) => {
+      await db.deleteFrom('connections').where('id', '=', row.id).execute();
+      await bumpDataVersion(db);
+    });
   });
 }

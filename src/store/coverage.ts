@@ -1,7 +1,10 @@
 // Moving a connection's `covered_from` (DESIGN.md "Coverage") when a sync of it completes. A backfill covers
 // its whole window, so it can only move the mark earlier; any other completed sync sets a mark that is
 // still missing (its first backfill failed half-way) to its earliest stored run, which the store holds.
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import { bumpDataVersion } from './data-version.js';
+import { inWriteTransaction } from './dialect.js';
+import type { Schema } from './schema.js';
 import type { Store } from './store.js';
 
 /**
@@ -14,16 +17,29 @@ export async function recordCoverage(
   backfillFrom: string | null,
   at: Date,
 ): Promise<void> {
+  await inWriteTransaction(store, async (db) => {
+    const moved = await moveCoverage(db, connectionId, backfillFrom, at);
+    // Reports say from when they are complete.
+    if (moved) await bumpDataVersion(db);
+  });
+}
+
+async function moveCoverage(
+  db: Kysely<Schema>,
+  connectionId: number,
+  backfillFrom: string | null,
+  at: Date,
+): Promise<boolean> {
   if (backfillFrom !== null) {
-    await store.db
+    const result = await db
       .updateTable('connections')
       .set({ covered_from: backfillFrom })
       .where('id', '=', connectionId)
       .where((eb) => eb.or([eb('covered_from', 'is', null), eb('covered_from', '>', backfillFrom)]))
-      .execute();
-    return;
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
-  const first = await store.db
+  const first = await db
     .selectFrom('runs')
     .select(sql<number | string | null>`min(triggered_us)`.as('first_us'))
     .where('connection_id', '=', connectionId)
@@ -32,10 +48,11 @@ export async function recordCoverage(
     first?.first_us === null || first?.first_us === undefined
       ? at.toISOString()
       : new Date(Math.floor(Number(first.first_us) / 1000)).toISOString();
-  await store.db
+  const result = await db
     .updateTable('connections')
     .set({ covered_from: from })
     .where('id', '=', connectionId)
     .where('covered_from', 'is', null)
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

@@ -2,6 +2,8 @@
 // (Buildkite pipeline `default_branch`), else inferred from the runs: the most-built of main, master,
 // develop and trunk on push runs. Which of the three it is travels with it, so it can be shown as inferred.
 import { sql } from 'kysely';
+import { bumpDataVersion } from './data-version.js';
+import { inWriteTransaction } from './dialect.js';
 import { InvalidInputError, NotFoundError } from './errors.js';
 import type { Store } from './store.js';
 
@@ -97,10 +99,13 @@ export async function setDefaultBranch(store: Store, ref: ProjectRef, branch: st
         : `"${ref.project}" names ${found.length} projects: name one by its key (${found.map((p) => p.key).join(', ')})`,
     );
   }
-  await store.db
-    .updateTable('projects')
-    .set({ default_branch_setting: branch === null ? null : branch.trim() })
-    .where('connection_id', '=', project.connection_id)
-    .where('key', '=', project.key)
-    .execute();
+  await inWriteTransaction(store, async (db) => {
+    await db
+      .updateTable('projects')
+      .set({ default_branch_setting: branch === null ? null : branch.trim() })
+      .where('connection_id', '=', project.connection_id)
+      .where('key', '=', project.key)
+      .execute();
+    await bumpDataVersion(db);
+  });
 }

@@ -3,8 +3,11 @@
 // its connection from the runs themselves in the same transaction: a grain is always rebuilt whole, so
 // updates, reclassifications and retries can never leave a count off by one.
 import { type Kysely, sql } from 'kysely';
+import { bumpDataVersion } from './data-version.js';
+import { inWriteTransaction } from './dialect.js';
 import type { RollupGrain, RunRollupsTable, Schema } from './schema.js';
 import { addValue, emptySketch, encodeSketch, type Sketch } from './sketch.js';
+import type { Store } from './store.js';
 
 export const DAY_US = 86_400_000_000;
 
@@ -35,8 +38,12 @@ export interface GrainRun {
   cost: number | null;
 }
 
-/** Rebuilds the listed grains of one connection from its runs; call inside the write transaction. */
-export async function refreshRollups(db: Kysely<Schema>, connectionId: number): Promise<void> {
+/**
+ * Rebuilds the listed grains of one connection from its runs; call inside the write transaction. Whether
+ * any grain was rebuilt: reports then read it differently (sketched percentiles), a change of data the
+ * caller announces (src/store/data-version.ts).
+ */
+export async function refreshRollups(db: Kysely<Schema>, connectionId: number): Promise<boolean> {
   const { rows } = await sql<GrainRun>`
     select r.connection_id, r.project_key, r.workflow, r.triggered_us, r.status, r.classification,
       r.duration_s, r.queue_s, r.setup_s, r.cost
@@ -57,7 +64,18 @@ export async function refreshRollups(db: Kysely<Schema>, connectionId: number): 
       .values(grains.slice(i, i + perStatement))
       .execute();
   }
-  await db.deleteFrom('rollup_dirty').where('connection_id', '=', connectionId).execute();
+  const [cleared] = await db.deleteFrom('rollup_dirty').where('connection_id', '=', connectionId).execute();
+  return Number(cleared?.numDeletedRows ?? 0n) > 0;
+}
+
+/** Rebuilds the listed grains of one connection in a transaction of its own, announcing the change. */
+export async function rebuildRollups(
+  store: Pick<Store, 'db' | 'dialect'>,
+  connectionId: number,
+): Promise<void> {
+  await inWriteTransaction(store, async (db) => {
+    if (await refreshRollups(db, connectionId)) await bumpDataVersion(db);
+  });
 }
 
 /** Whether any grain waits for its rebuild (reports then read the runs). */

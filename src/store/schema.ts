@@ -206,6 +206,12 @@ export interface WebhookInboxTable {
   error: string | null;
 }
 
+/** One row (id 1): see src/store/data-version.ts. */
+export interface DataVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface Schema {
   connections: ConnectionsTable;
   projects: ProjectsTable;
@@ -219,4 +225,5 @@ export interface Schema {
   rollup_dirty: RollupGrain;
   webhooks: WebhooksTable;
   webhook_inbox: WebhookInboxTable;
+  data_version: DataVersionTable;
 }

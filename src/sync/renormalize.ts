@@ -9,8 +9,7 @@ import type { ClassifiedJob, ClassifiedRun, Job } from '../domain/model.js';
 import { writeBatch } from '../store/batch.js';
 import { storedLogs } from '../store/classifications.js';
 import { listConnections } from '../store/connections.js';
-import { inWriteTransaction } from '../store/dialect.js';
-import { refreshRollups } from '../store/rollups.js';
+import { rebuildRollups } from '../store/rollups.js';
 import { runRow } from '../store/rows.js';
 import { runPayloads } from '../store/run-payloads.js';
 import type { Store } from '../store/store.js';
@@ -105,7 +104,7 @@ export async function renormalize(
       touched ||= changed.length > 0;
     }
     // The grains the changed runs left and entered were listed by the writes; rebuild them now.
-    if (touched) await inWriteTransaction(store, (db) => refreshRollups(db, connection.id));
+    if (touched) await rebuildRollups(store, connection.id);
   }
   summary.status_changes = [...transitions]
     .map(([key, count]) => {

@@ -4,7 +4,6 @@
 // brought is committed, so a kill in between means processing it again, which writes nothing new.
 
 import { getConnection, listConnections } from '../store/connections.js';
-import { inWriteTransaction } from '../store/dialect.js';
 import { firstLine } from '../store/errors.js';
 import {
   deferDeliveries,
@@ -14,7 +13,7 @@ import {
   settleDeliveries,
 } from '../store/inbox.js';
 import { SyncLockedError } from '../store/lock.js';
-import { refreshRollups } from '../store/rollups.js';
+import { rebuildRollups } from '../store/rollups.js';
 import type { Store } from '../store/store.js';
 import type { SyncOptions } from '../sync/sync.js';
 import { applyBitrise, applyBuildkite, type Outcome } from './apply.js';
@@ -129,6 +128,6 @@ export class WebhookProcessor {
     for (const { id, why } of outcome.ignored) await settleDeliveries(this.store, [id], 'ignored', why);
     this.processed += outcome.done.length + outcome.ignored.length;
     if (outcome.done.length > 0 && connection.provider === 'buildkite')
-      await inWriteTransaction(this.store, (db) => refreshRollups(db, connection.id));
+      await rebuildRollups(this.store, connection.id);
   }
 }

@@ -46,6 +46,7 @@ test('a new SQLite store creates its directories and 0600 files, in WAL mode', a
         .sort(),
       [
         'connections',
+        'data_version',
         'jobs',
         'projects',
         'raw_payloads',

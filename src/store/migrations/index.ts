@@ -11,6 +11,7 @@ import * as coverage from './009_coverage.js';
 import * as defaultBranch from './010_default_branch.js';
 import * as webhooks from './011_webhooks.js';
 import * as steps from './012_steps.js';
+import * as dataVersion from './014_data_version.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010_default_branch': defaultBranch,
   '011_webhooks': webhooks,
   '012_steps': steps,
+  '014_data_version': dataVersion,
 };
 
 export const migrationProvider: MigrationProvider = {
