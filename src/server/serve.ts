@@ -42,8 +42,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     throw new UnsafeServerOptions(
       `refusing to listen on ${options.host} without a token: set BUILDLENS_SERVER_TOKEN, or use --host 127.0.0.1`,
     );
-  const sync = new SyncRunner(options.store, { lookbackDays: options.lookbackDays });
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const sync = new SyncRunner(options.store, { lookbackDays: options.lookbackDays, log });
   const webhooks = new WebhookProcessor(options.store, { log, sync: { lookbackDays: options.lookbackDays } });
   const app = await buildApp({
     store: options.store,

@@ -5,6 +5,7 @@ import { firstLine, NotFoundError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { type SyncOptions, type SyncSummary, syncConnection } from '../sync/sync.js';
 import { Conflict } from './errors.js';
+import { syncLogLine } from './sync-log.js';
 
 export type SyncOne = (store: Store, name: string, options: SyncOptions) => Promise<SyncSummary>;
 
@@ -42,7 +43,12 @@ export class SyncRunner {
 
   constructor(
     private readonly store: Store,
-    private readonly options: { lookbackDays?: number; syncOne?: SyncOne } = {},
+    private readonly options: {
+      lookbackDays?: number;
+      syncOne?: SyncOne;
+      /** Gets one line per connection synced (docs/dashboard.md). */
+      log?: (line: string) => void;
+    } = {},
   ) {}
 
   status(): SyncStatus {
@@ -123,6 +129,8 @@ export class SyncRunner {
         entry.error = firstLine(error);
         this.failures.set(entry.connection, (this.failures.get(entry.connection) ?? 0) + 1);
       }
+      const outcome = entry.summary ? { summary: entry.summary } : { error: entry.error ?? 'failed' };
+      this.options.log?.(syncLogLine(new Date(), entry.connection, this.current.trigger ?? 'api', outcome));
     }
     this.current.running = false;
     this.current.finishedAt = new Date().toISOString();

@@ -10,6 +10,9 @@ import { test } from 'node:test';
 import { parseInterval } from '../../src/cli/commands/serve.js';
 import { UsageError } from '../../src/cli/errors.js';
 import { runCli } from '../../src/cli/program.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import { addConnection } from '../../src/store/connections.js';
+import { openStore } from '../../src/store/store.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const MAIN = join(ROOT, 'src/cli/main.ts');
@@ -77,6 +80,56 @@ test('serve --sync-every 15m: serves with the background sync on, Ctrl-C stops i
   assert.equal((await fetch(`${url}/healthz`)).status, 200);
   child.kill('SIGINT');
   assert.equal(await exited, 0, stderr);
+});
+
+test('serve --sync-every: one log line per background sync of each connection, a failure redacted', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'buildlens-serve-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const sandbox = await startSandbox({ size: 'small', clock: 'manual' });
+  t.after(() => sandbox.close());
+  const db = join(dir, 's.db');
+  const revoked = 'revoked-token-0123456789abcdef';
+  const store = await openStore(db);
+  await addConnection(store, {
+    name: 'bk',
+    provider: 'buildkite',
+    baseUrl: sandbox.buildkite.url,
+    org: sandbox.buildkite.org,
+    token: sandbox.buildkite.token,
+  });
+  await addConnection(store, {
+    name: 'revoked',
+    provider: 'bitrise',
+    baseUrl: sandbox.bitrise.url,
+    org: null,
+    token: revoked,
+  });
+  await store.close();
+  // The shortest interval there is: the first background sync starts 10 seconds after the server.
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', MAIN, '--db', db, 'serve', '--port', '0', '--sync-every', '10s'],
+    { cwd: ROOT, env: { ...process.env, XDG_DATA_HOME: join(dir, 'data'), NO_COLOR: '1' } },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 120_000;
+  while (!/sync of "revoked"/.test(stderr) && child.exitCode === null && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  child.kill('SIGINT');
+  assert.equal(await exited, 0, stderr);
+  const lines = stderr.split('\n').filter((line) => line.includes('sync of'));
+  assert.equal(lines.length, 2, stderr);
+  assert.match(
+    lines[0] ?? '',
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ sync of "bk" \(schedule\): runs [1-9]\d* new \/ 0 updated, [1-9]\d* requests, \d+\.\d s$/,
+  );
+  assert.match(lines[1] ?? '', /^\S+Z sync of "revoked" \(schedule\) failed: .*401/);
+  assert.ok(!stderr.includes(revoked), 'the token is not in the log');
 });
 
 test('demo: sandbox, sync, report, then the dashboard until Ctrl-C', async (t) => {
