@@ -246,4 +246,12 @@ export interface RunFilter {
   until?: string;
   /** true: runs on their project's default branch only; false: runs on any other branch. */
   defaultBranch?: boolean;
+  /** Runs of none of these projects, each named as reports show it: its connection and its name (or key). */
+  exceptProjects?: ProjectLabel[];
+}
+
+/** A project as reports label it: its connection's name and its own name, or its key when it has none. */
+export interface ProjectLabel {
+  connection: string;
+  project: string;
 }

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { redact } from '../domain/redaction.js';
+import { DEFAULT_PROJECT_LIMIT } from '../metrics/project-overview.js';
 import type { Store } from '../store/store.js';
 import { WebhookProcessor } from '../webhooks/processor.js';
 import { WebhookReceiver } from '../webhooks/receive.js';
@@ -38,8 +39,10 @@ export interface AppOptions {
   log?: (line: string) => void;
   /** Processes webhook deliveries; by default one that is kicked by each delivery (no retry timer). */
   webhookProcessor?: WebhookProcessor;
-  /** Clock for webhook signature ages (tests); the real one by default. */
+  /** Clock for webhook signature ages and the windows of /metrics (tests); the real one by default. */
   now?: () => number;
+  /** At most this many projects have /metrics series of their own (DEFAULT_PROJECT_LIMIT by default). */
+  metricsProjects?: number;
 }
 
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -80,7 +83,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     processor,
     receiver: new WebhookReceiver(options.store, () => processor.kick(), options.now),
   };
-  const context: ServerContext = { store: options.store, sync: options.sync, version, webhooks, log };
+  const context: ServerContext = {
+    store: options.store,
+    sync: options.sync,
+    version,
+    webhooks,
+    log,
+    metricsProjects: options.metricsProjects ?? DEFAULT_PROJECT_LIMIT,
+    now: options.now ?? Date.now,
+  };
   for (const routes of [
     healthRoutes,
     connectionRoutes,

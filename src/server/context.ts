@@ -16,4 +16,8 @@ export interface ServerContext {
   webhooks: ServerWebhooks;
   /** The server log (already redacted). */
   log: (line: string) => void;
+  /** At most this many projects have /metrics series of their own; the rest are project="other". */
+  metricsProjects: number;
+  /** Where the windows of /metrics end (the real clock but in tests). */
+  now: () => number;
 }

@@ -20,6 +20,8 @@ export interface ServeOptions {
   lookbackDays?: number;
   webRoot?: string;
   log?: (line: string) => void;
+  /** At most this many projects have /metrics series of their own. */
+  metricsProjects?: number;
 }
 
 export interface RunningServer {
@@ -53,6 +55,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     webRoot: options.webRoot,
     log,
     webhookProcessor: webhooks,
+    metricsProjects: options.metricsProjects,
   });
   await app.listen({ host: options.host, port: options.port });
   if (options.syncEveryMs !== null) sync.schedule(options.syncEveryMs);

@@ -92,6 +92,13 @@ export function runFilterConditions(filter: RunQuery): RawBuilder<boolean>[] {
   if (filter.since) conditions.push(sql<boolean>`r.triggered_us >= ${isoToMicros(filter.since)}`);
   if (filter.until) conditions.push(sql<boolean>`r.triggered_us < ${isoToMicros(filter.until)}`);
   if (filter.defaultBranch !== undefined) conditions.push(onDefaultBranch(filter.defaultBranch));
+  if (filter.exceptProjects?.length) {
+    // The label a report shows, never null: a comparison with null would drop the run instead of keeping it.
+    const labelled = filter.exceptProjects.map(
+      (label) => sql`(c.name = ${label.connection} and coalesce(p.name, r.project_key) = ${label.project})`,
+    );
+    conditions.push(sql<boolean>`not (${sql.join(labelled, sql` or `)})`);
+  }
   return conditions;
 }
 

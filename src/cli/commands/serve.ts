@@ -1,6 +1,7 @@
 // `buildlens serve`: the HTTP API and the dashboard over the store, until Ctrl-C.
 import type { Command } from 'commander';
 import { rememberSecret, shortSecretProblem } from '../../domain/redaction.js';
+import { DEFAULT_PROJECT_LIMIT, MAX_PROJECT_LIMIT } from '../../metrics/project-overview.js';
 import { startServer, UnsafeServerOptions } from '../../server/serve.js';
 import type { Store } from '../../store/store.js';
 import { listWebhooks } from '../../store/webhooks.js';
@@ -14,6 +15,8 @@ export interface ServeSettings {
   port: number;
   /** null: never; undefined: every RECONCILE_EVERY_MS when a connection has a webhook, else never. */
   syncEveryMs: number | null | undefined;
+  /** At most this many projects have /metrics series of their own (docs/grafana.md). */
+  metricsProjects?: number;
 }
 
 /** With webhooks, the periodic sync is the safety net that finds what deliveries missed (docs/webhooks.md). */
@@ -51,6 +54,7 @@ export async function serveUntilInterrupted(cli: Cli, store: Store, settings: Se
       port: settings.port,
       token,
       syncEveryMs,
+      metricsProjects: settings.metricsProjects,
       log: (line) => cli.io.stderr.write(`${line}\n`),
     });
   } catch (error) {
@@ -85,11 +89,17 @@ export function registerServe(program: Command, cli: Cli): void {
       '--sync-every <interval>',
       'sync every connection this often, e.g. 15m, or off (default: 15m when a connection has a webhook, else off)',
     )
-    .action(async (options: { host: string; port: string; syncEvery?: string }) => {
+    .option(
+      '--metrics-projects <n>',
+      'at most this many projects (the most built) get /metrics series of their own; the rest are project="other"',
+      String(DEFAULT_PROJECT_LIMIT),
+    )
+    .action(async (options: { host: string; port: string; syncEvery?: string; metricsProjects: string }) => {
       const settings: ServeSettings = {
         host: options.host,
         port: parseInteger(options.port, '--port', 0, 65535),
         syncEveryMs: options.syncEvery === undefined ? undefined : parseInterval(options.syncEvery) || null,
+        metricsProjects: parseInteger(options.metricsProjects, '--metrics-projects', 0, MAX_PROJECT_LIMIT),
       };
       await cli.withStore((store) => serveUntilInterrupted(cli, store, settings));
     });

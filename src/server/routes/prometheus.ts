@@ -1,13 +1,16 @@
 // /metrics for Prometheus: per project and workflow, run counts by class, success rate, duration and queue
-// quantiles over a recent window (from the report module), and each connection's last sync.
+// quantiles over a recent window (from the report module); the per project overview with its cap
+// (project-metrics.ts); and each connection's last sync.
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { projectOverview } from '../../metrics/project-overview.js';
 import { report } from '../../metrics/report.js';
 import type { ReportRow } from '../../metrics/vocabulary.js';
 import { listConnections } from '../../store/connections.js';
 import { readSyncState } from '../../store/sync-state.js';
 import type { ServerContext } from '../context.js';
 import { type Family, renderExposition, type Sample } from '../exposition.js';
+import { projectFamilies } from '../project-metrics.js';
 import { webhookFamilies } from '../webhook-metrics.js';
 
 const WINDOW_DAYS = 30;
@@ -42,7 +45,7 @@ function samples(
 
 export const prometheusRoutes: FastifyPluginAsync<ServerContext> = async (
   app,
-  { store, sync, version, webhooks },
+  { store, sync, version, webhooks, metricsProjects, now },
 ) => {
   app.get(
     '/metrics',
@@ -55,8 +58,10 @@ export const prometheusRoutes: FastifyPluginAsync<ServerContext> = async (
       } as Record<string, unknown>,
     },
     async (_request, reply) => {
-      const since = new Date(Date.now() - WINDOW_DAYS * 86_400_000).toISOString();
+      const nowMs = now();
+      const since = new Date(nowMs - WINDOW_DAYS * 86_400_000).toISOString();
       const rows = await report(store, { filter: { since }, by: ['project', 'workflow'] });
+      const overview = await projectOverview(store, { now: nowMs, limit: metricsProjects });
       const connections = await listConnections(store);
       const states = await Promise.all(connections.map((c) => readSyncState(store, c.id)));
       const failures = sync.failureCounts();
@@ -122,6 +127,7 @@ export const prometheusRoutes: FastifyPluginAsync<ServerContext> = async (
             value: failures.get(c.name) ?? 0,
           })),
         },
+        ...projectFamilies(overview),
         ...(await webhookFamilies(store, webhooks)),
       ];
       reply.type('text/plain; version=0.0.4; charset=utf-8');

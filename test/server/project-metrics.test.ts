@@ -1,0 +1,168 @@
+// /metrics per project, branch scope and window, scraped from a real server on loopback over a store synced
+// from the sandbox: every figure equals what the report API answers for the same selection, and the project
+// cap folds the rest into project="other" with figures of its own.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_RULES } from '../../src/classify/classify.js';
+import { reapplyRules } from '../../src/classify/reapply.js';
+import { parseRules } from '../../src/classify/rules.js';
+import { OVERVIEW_WINDOWS } from '../../src/metrics/project-overview.js';
+import type { ReportDocument } from '../../src/metrics/report-document.js';
+import type { ReportMetrics } from '../../src/metrics/vocabulary.js';
+import { syncedForFile } from './fixture.js';
+import { type ScrapedSample, scrape, serveOnLoopback } from './scrape.js';
+
+const synced = syncedForFile('project-metrics');
+
+// Buildkite's failures put down to the infrastructure, so infra_failure and the rate without it have figures.
+let reclassified: Promise<unknown> | null = null;
+function infraRules(): Promise<unknown> {
+  const rules = parseRules(
+    'rules:\n  - name: agents\n    classification: infra_failure\n    match: { provider: buildkite, status: failed }\n',
+    'test-rules.yaml',
+  );
+  reclassified ??= reapplyRules(
+    synced().store,
+    { file: null, rules: [...rules, ...DEFAULT_RULES] },
+    { dryRun: false },
+  );
+  return reclassified;
+}
+const DAY_MS = 86_400_000;
+const SCOPES = (['default', 'all'] as const).flatMap((branch) =>
+  OVERVIEW_WINDOWS.map((w) => ({ branch, ...w })),
+);
+
+async function reportApi(url: string, query: string): Promise<ReportDocument> {
+  const response = await fetch(`${url}/api/report?metrics=flaky&metrics=credits&${query}`);
+  assert.equal(response.status, 200, await response.clone().text());
+  return (await response.json()) as ReportDocument;
+}
+
+function selection(branch: 'default' | 'all', days: number): string {
+  const since = new Date(synced().sandbox.clock.now() - days * DAY_MS).toISOString();
+  return `since=${since}${branch === 'default' ? '&default_branch=true' : ''}`;
+}
+
+/** The samples of one project, scope and window, by family name and the extra label's value. */
+function figuresOf(samples: ScrapedSample[], labels: Record<string, string>): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const s of samples) {
+    if (!s.name.startsWith('buildlens_project_')) continue;
+    if (!Object.entries(labels).every(([k, v]) => s.labels[k] === v)) continue;
+    const extra = s.labels.outcome ?? s.labels.quantile;
+    const key = extra === undefined ? s.name : `${s.name}/${extra}`;
+    assert.ok(!found.has(key), `one sample of ${key} for ${JSON.stringify(labels)}`);
+    found.set(key, s.value);
+  }
+  return found;
+}
+
+/** What /metrics must say for a report row: null figures have no sample. */
+function expectedFigures(m: ReportMetrics): Map<string, number> {
+  const entries: [string, number | null | undefined][] = [
+    ['buildlens_project_runs/success', m.success],
+    ['buildlens_project_runs/failure', m.failure - m.infra_failure],
+    ['buildlens_project_runs/infra_failure', m.infra_failure],
+    ['buildlens_project_runs/aborted', m.aborted],
+    ['buildlens_project_runs/skipped', m.skipped],
+    ['buildlens_project_runs/running', m.running],
+    ['buildlens_project_runs/unknown', m.unknown],
+    ['buildlens_project_success_ratio', m.success_rate],
+    ['buildlens_project_success_ratio_without_infra', m.success_rate_without_infra],
+    ['buildlens_project_flaky_ratio', m.flaky_rate],
+    ['buildlens_project_run_duration_seconds/0.5', m.duration_s_p50],
+    ['buildlens_project_run_duration_seconds/0.9', m.duration_s_p90],
+    ['buildlens_project_run_duration_seconds/0.95', m.duration_s_p95],
+    ['buildlens_project_queue_seconds/0.5', m.queue_s_p50],
+    ['buildlens_project_queue_seconds/0.95', m.queue_s_p95],
+    ['buildlens_project_credits', m.credits],
+  ];
+  return new Map(entries.filter((e): e is [string, number] => e[1] !== null && e[1] !== undefined));
+}
+
+test('every project, branch scope and window: the figures the report API gives for that selection', async (t) => {
+  await infraRules();
+  const url = await serveOnLoopback(synced(), t);
+  const samples = await scrape(url);
+  const compared = new Set<string>();
+  for (const scope of SCOPES) {
+    const document = await reportApi(url, `by=project&${selection(scope.branch, scope.days)}`);
+    const labels = document.rows.map((r) => JSON.stringify([r.connection, r.project]));
+    assert.equal(new Set(labels).size, labels.length, 'the sandbox has no two projects of one name');
+    for (const row of document.rows) {
+      const labels = {
+        connection: String(row.connection),
+        project: String(row.project),
+        branch: scope.branch,
+        window: scope.window,
+      };
+      assert.deepEqual(figuresOf(samples, labels), expectedFigures(row), JSON.stringify(labels));
+      for (const key of expectedFigures(row).keys()) compared.add(key);
+    }
+    // Nothing beyond the API's projects: every scraped project of this scope was compared above.
+    const scraped = new Set(
+      samples
+        .filter(
+          (s) =>
+            s.name === 'buildlens_project_runs' &&
+            s.labels.branch === scope.branch &&
+            s.labels.window === scope.window,
+        )
+        .map((s) => JSON.stringify([s.labels.connection, s.labels.project])),
+    );
+    assert.deepEqual([...scraped].sort(), [...labels].sort());
+  }
+  // Every family was checked against a real figure somewhere (the sandbox has infra failures, credits...).
+  assert.deepEqual([...new Set([...compared].map((k) => k.split('/')[0]))].sort(), [
+    'buildlens_project_credits',
+    'buildlens_project_flaky_ratio',
+    'buildlens_project_queue_seconds',
+    'buildlens_project_run_duration_seconds',
+    'buildlens_project_runs',
+    'buildlens_project_success_ratio',
+    'buildlens_project_success_ratio_without_infra',
+  ]);
+  const positive = (outcome: string) =>
+    samples.some((s) => s.name === 'buildlens_project_runs' && s.labels.outcome === outcome && s.value > 0);
+  assert.ok(positive('infra_failure') && positive('failure') && positive('success'), 'outcomes seen');
+  assert.ok(!samples.some((s) => s.labels.project === 'other'), 'fewer projects than the limit: no "other"');
+});
+
+test('the cap: the most-built projects by name, the rest as project="other" with their own figures', async (t) => {
+  await infraRules();
+  const limit = 2;
+  const url = await serveOnLoopback(synced(), t, { metricsProjects: limit });
+  const samples = await scrape(url);
+  const month = await reportApi(url, `by=project&${selection('all', 30)}`);
+  const ranked = [...month.rows].sort(
+    (a, b) =>
+      b.runs - a.runs ||
+      String(a.connection).localeCompare(String(b.connection)) ||
+      String(a.project).localeCompare(String(b.project)),
+  );
+  assert.ok(ranked.length > limit + 1, `the sandbox has more than ${limit + 1} projects`);
+  const named = ranked.slice(0, limit);
+  const rest = ranked.slice(limit);
+
+  const projectSeries = samples.filter((s) => s.name.startsWith('buildlens_project_'));
+  const shown = new Set(projectSeries.map((s) => JSON.stringify([s.labels.connection, s.labels.project])));
+  assert.deepEqual(
+    [...shown].sort(),
+    [...named.map((r) => JSON.stringify([r.connection, r.project])), JSON.stringify(['', 'other'])].sort(),
+  );
+  const gauge = (name: string, group?: string) =>
+    samples.find((s) => s.name === name && s.labels.group === group)?.value;
+  assert.equal(gauge('buildlens_overview_project_limit'), limit);
+  assert.equal(gauge('buildlens_overview_projects', 'named'), limit);
+  assert.equal(gauge('buildlens_overview_projects', 'other'), rest.length);
+
+  // "other" is the selection of the remaining projects (their names are unique in the sandbox).
+  const restNames = rest.map((r) => `project=${encodeURIComponent(String(r.project))}`).join('&');
+  assert.equal(new Set(ranked.map((r) => r.project)).size, ranked.length);
+  for (const scope of SCOPES) {
+    const others = await reportApi(url, `${restNames}&${selection(scope.branch, scope.days)}`);
+    const labels = { connection: '', project: 'other', branch: scope.branch, window: scope.window };
+    assert.deepEqual(figuresOf(samples, labels), expectedFigures(others.total), JSON.stringify(labels));
+  }
+});
