@@ -22,6 +22,8 @@ export interface CheckResult {
   message: string;
   /** The curl command that reproduces the failing call, with the token elided as $TOKEN variable. */
   curl: string | null;
+  /** When ok: what was checked, one short line each ("token accepted", "3 pipelines visible"). */
+  checked?: string[];
 }
 
 /** A run the store holds as unfinished: the connector must re-fetch it until it finishes. */

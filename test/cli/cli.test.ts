@@ -160,10 +160,44 @@ describe('buildlens against the sandbox', () => {
     );
   });
 
-  it('connect verify reports ok', async () => {
+  it('connect verify on success lists what it checked, each thing once', async () => {
     const verified = await buildlens(['--db', db, 'connect', 'verify', 'bk']);
     assertOk(verified);
-    assert.match(verified.stdout, /^ok: /);
+    const pipelines = sandbox.buildkite.world.model.org(sandbox.buildkite.org)?.pipelines.length;
+    assert.equal(
+      verified.stdout,
+      [
+        'ok: connection "bk" verified',
+        '  token accepted',
+        `  1 organization reachable: "${sandbox.buildkite.org}"`,
+        `  ${pipelines} pipelines visible`,
+        '  builds readable',
+        '  steps: read from the builds’ jobs (no extra requests)',
+        '  webhook: none, syncs only ("buildlens connect webhook bk" sets one up)',
+        '',
+      ].join('\n'),
+    );
+    const bitrise = await buildlens(['--db', db, 'connect', 'verify', 'br']);
+    assertOk(bitrise);
+    const lines = bitrise.stdout.trimEnd().split('\n');
+    assert.deepEqual(lines.slice(0, 3), [
+      'ok: connection "br" verified',
+      '  token accepted',
+      `  ${sandbox.bitrise.world.apps().length} apps visible`,
+    ]);
+    assert.match(lines[3] ?? '', /^ {2}builds and pipelines readable \(app ".+"\)$/);
+    assert.equal(lines[4], '  step lists: fetched at each sync (one request per finished build)');
+    assert.equal(lines.length, 6);
+    const json = JSON.parse((await buildlens(['--db', db, '--json', 'connect', 'verify', 'bk'])).stdout);
+    assert.equal(json.code, 'ok');
+    assert.deepEqual(
+      json.checked,
+      verified.stdout
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim()),
+    );
   });
 
   let firstTotals: { runs_new: number; jobs_new: number; projects: number };

@@ -172,8 +172,14 @@ test('check: a token that reads everything is ok', async () => {
     code: 'ok',
     message: 'Connected: the token can read apps, builds and pipelines.',
     curl: null,
+    checked: [
+      'token accepted',
+      `${sandbox.bitrise.world.apps().length} apps visible`,
+      `builds and pipelines readable (app "${sandbox.bitrise.world.apps()[0]?.title}")`,
+    ],
   });
-  assert.equal(connector.requests(), 3);
+  // The first app's builds and pipelines, then every app counted (one page here).
+  assert.equal(connector.requests(), 4);
 });
 
 test('check: wrong token, forbidden pipelines and builds, no apps, closed port', async () => {

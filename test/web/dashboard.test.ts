@@ -190,6 +190,17 @@ test('connections: last sync shown, verify explains the outcome', { skip }, asyn
     await page.getAttribute('tr[data-connection="bitrise-sandbox"] [data-code]', 'data-code'),
     'ok',
   );
+  // Success lists what was checked, once each, instead of two sentences saying it works.
+  const checked = await page.$$eval('tr[data-connection="bitrise-sandbox"] .verify-result li', (items) =>
+    items.map((li) => li.textContent ?? ''),
+  );
+  assert.equal(checked[0], 'token accepted');
+  assert.match(checked[1] ?? '', /^\d+ apps visible$/);
+  assert.equal(new Set(checked).size, checked.length);
+  assert.equal(
+    await page.$$eval('tr[data-connection="bitrise-sandbox"] .verify-result p', (p) => p.length),
+    0,
+  );
   await page.screenshot({ path: join(SCREENSHOTS, 'connections.png'), fullPage: true });
   assert.deepEqual(problems, []);
   await page.close();

@@ -52,6 +52,8 @@ export interface CheckResult {
   message: string;
   explanation: string;
   curl: string | null;
+  /** When ok: what was checked, one line each. */
+  checked: string[];
 }
 
 export interface Rule {

@@ -185,9 +185,15 @@ function registerVerify(connect: Command, cli: Cli): void {
     .command('verify <name>')
     .description('check a saved connection against its provider')
     .action(async (name: string) => {
-      const { connection, token } = await cli.withStore((store) => getConnection(store, name));
-      const result = await verifyConnection(connection, token);
+      const result = await cli.withStore(async (store) => {
+        const { connection, token } = await getConnection(store, name);
+        return verifyConnection(connection, token, store);
+      });
       if (cli.options.json) cli.print(JSON.stringify(result));
+      else if (result.code === 'ok')
+        cli.print(
+          [`ok: connection "${name}" verified`, ...result.checked.map((line) => `  ${line}`)].join('\n'),
+        );
       else
         cli.print(
           [

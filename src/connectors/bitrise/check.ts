@@ -11,9 +11,10 @@ import {
   TimeoutError,
   UnreachableError,
 } from '../http.js';
+import type { BitriseApi } from './api.js';
 import { app, build, listOf, pipelineListItem } from './wire.js';
 
-export async function checkBitrise(http: HttpClient, baseUrl: string): Promise<CheckResult> {
+export async function checkBitrise(http: HttpClient, api: BitriseApi, baseUrl: string): Promise<CheckResult> {
   try {
     const apps = await http.getParsed(listOf(app), '/apps', { limit: 1 });
     const first = apps.data[0];
@@ -41,7 +42,19 @@ export async function checkBitrise(http: HttpClient, baseUrl: string): Promise<C
         };
       }
     }
-    return { code: 'ok', message: `Connected: the token can read apps, builds and pipelines.`, curl: null };
+    // Counted through the sync's own paging, so the number is the apps a sync would read.
+    let visible = 0;
+    for await (const page of api.apps()) visible += page.items.length;
+    return {
+      code: 'ok',
+      message: `Connected: the token can read apps, builds and pipelines.`,
+      curl: null,
+      checked: [
+        'token accepted',
+        `${visible} app${visible === 1 ? '' : 's'} visible`,
+        `builds and pipelines readable (app "${first.title}")`,
+      ],
+    };
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
     return failed(error, baseUrl);

@@ -27,7 +27,7 @@ export function createBitriseConnector(options: ConnectorOptions): Connector {
   const api = createBitriseApi(http, log);
   return {
     provider: 'bitrise',
-    check: () => checkBitrise(http, options.baseUrl),
+    check: () => checkBitrise(http, api, options.baseUrl),
     sync: (input) =>
       syncBitrise(api, input, { concurrency: options.concurrency ?? 4, now: options.now ?? Date.now, log }),
     fetchLog: async (run, jobs) => {

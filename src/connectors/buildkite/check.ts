@@ -21,40 +21,54 @@ export async function checkBuildkite(
   baseUrl: string,
   org: string | null,
 ): Promise<CheckResult> {
-  let step = '/access-token';
+  const checked: string[] = [];
   try {
     await api.accessToken();
-    let slug = org;
-    if (slug === null) {
-      step = '/organizations';
-      const first = await firstOf(api.organizations());
-      if (!first) {
+    checked.push('token accepted');
+    let slugs = org === null ? [] : [org];
+    if (org === null) {
+      slugs = (await everyItem(api.organizations())).map((o) => o.slug);
+      if (slugs.length === 0) {
         return {
           code: 'no_resources',
           message: 'The token is valid but may read no organization: allow it at least one in its settings.',
-          curl: curl(step),
+          curl: curl('/organizations'),
         };
       }
-      slug = first.slug;
     }
-    step = `/organizations/${slug}/pipelines`;
-    const pipeline = await firstOf(api.pipelines(slug));
-    if (!pipeline) {
+    // Every pipeline a sync would read, counted; builds are then read where there is a pipeline.
+    let pipelines = 0;
+    let withPipelines: string | null = null;
+    for (const slug of slugs) {
+      const count = (await everyItem(api.pipelines(slug))).length;
+      pipelines += count;
+      if (count > 0) withPipelines ??= slug;
+    }
+    checked.push(
+      `${plural(slugs.length, 'organization')} reachable: ${slugs.map((s) => `"${s}"`).join(', ')}`,
+    );
+    if (withPipelines === null) {
+      const first = slugs[0];
       return {
         code: 'no_resources',
-        message: `Organization "${slug}" has no pipelines the token can see.`,
-        curl: curl(step),
+        message: `Organization "${first}" has no pipelines the token can see.`,
+        curl: curl(`/organizations/${first}/pipelines`),
       };
     }
-    step = `/organizations/${slug}/builds`;
+    checked.push(`${plural(pipelines, 'pipeline')} visible`);
     // Builds that cannot be runs are the sync's to refuse and count; here only the permission matters.
-    const builds = api.builds(slug, { perPage: 1 });
+    const builds = api.builds(withPipelines, { perPage: 1 });
     await builds.next();
     await builds.return(undefined);
+    checked.push('builds readable');
     return {
       code: 'ok',
-      message: `Connected: the token can read organization "${slug}", its pipelines and builds.`,
+      message:
+        slugs.length === 1
+          ? `Connected: the token can read organization "${withPipelines}", its pipelines and builds.`
+          : `Connected: the token can read ${slugs.length} organizations, their pipelines and builds.`,
       curl: null,
+      checked,
     };
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
@@ -62,10 +76,12 @@ export async function checkBuildkite(
   }
 }
 
-async function firstOf<T>(pages: AsyncGenerator<T[]>): Promise<T | undefined> {
-  const { value } = await pages.next();
-  await pages.return(undefined);
-  return value?.[0];
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+async function everyItem<T>(pages: AsyncGenerator<T[]>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const page of pages) items.push(...page);
+  return items;
 }
 
 function failed(error: HttpError, baseUrl: string, org: string | null): CheckResult {

@@ -35,7 +35,7 @@ export const connectionRoutes: FastifyPluginAsync<ServerContext> = async (app, {
     async (request) => {
       const { name } = request.params as z.infer<typeof nameParams>;
       const { connection, token } = await getConnection(store, name);
-      return verifyConnection(connection, token);
+      return verifyConnection(connection, token, store);
     },
   );
 };

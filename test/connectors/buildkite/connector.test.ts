@@ -336,7 +336,15 @@ describe('check()', () => {
   const check = (token: string, org: string | null = null) => connectorFor(sandbox, token, { org }).check();
 
   test('ok for a token that reads everything, for all organizations or one', async () => {
-    assert.equal((await check(sandbox.buildkite.token)).code, 'ok');
+    const every = await check(sandbox.buildkite.token);
+    assert.equal(every.code, 'ok');
+    const orgs = sandbox.buildkite.world.model.orgs;
+    assert.deepEqual(every.checked, [
+      'token accepted',
+      `${orgs.length} organizations reachable: ${orgs.map((o) => `"${o.slug}"`).join(', ')}`,
+      `${orgs.reduce((n, o) => n + o.pipelines.length, 0)} pipelines visible`,
+      'builds readable',
+    ]);
     assert.equal((await check(sandbox.buildkite.token, 'globex')).code, 'ok');
     // read_organizations is only needed to find the organizations.
     assert.equal((await check(sandbox.buildkite.tokens.missing_read_organizations, 'acme')).code, 'ok');

@@ -56,9 +56,13 @@ function verifyButton(name: string): HTMLElement {
           { class: `badge ${check.code === 'ok' ? 'success' : 'failure'}`, 'data-code': check.code },
           check.code,
         ),
-        h('p', {}, check.explanation),
-        h('p', { class: 'sub' }, check.message),
-        check.curl ? h('p', {}, 'Reproduce with: ', h('code', {}, check.curl)) : null,
+        ...(check.code === 'ok'
+          ? [h('ul', { class: 'checked' }, ...check.checked.map((line) => h('li', {}, line)))]
+          : [
+              h('p', {}, check.explanation),
+              h('p', { class: 'sub' }, check.message),
+              check.curl ? h('p', {}, 'Reproduce with: ', h('code', {}, check.curl)) : null,
+            ]),
       );
     } catch (error) {
       fill(result, failure('the verification', error));
