@@ -1,6 +1,7 @@
 // The connector contract, after Airbyte's check/read-with-state: a connector checks a connection and
 // reads it incrementally from a state value that the caller stores. It knows nothing of the store.
 import type { Job, Project, Provider, RawPayload, RefusedPayload, Run, Step } from '../domain/model.js';
+import type { RateBudget } from './rate-budget.js';
 
 export type { RefusedPayload };
 
@@ -103,6 +104,8 @@ export interface ConnectorOptions {
   now?: () => number;
   /** Diagnostics (one line each, never a token). */
   log?: (line: string) => void;
+  /** Rate-limit windows shared with other processes (PostgreSQL); absent: this process paces alone. */
+  budget?: RateBudget;
 }
 
 export interface Connector {

@@ -43,8 +43,8 @@ export interface HttpClientOptions {
   rateLimitWaitMs?: (headers: Headers) => number | null;
   /** Runs before every attempt is sent, so a provider can pace its requests. */
   beforeRequest?: () => Promise<void>;
-  /** Sees every response's headers, e.g. to read the remaining quota. */
-  onResponse?: (status: number, headers: Headers) => void;
+  /** Sees every response's headers, e.g. to read the remaining quota; awaited when it returns a promise. */
+  onResponse?: (status: number, headers: Headers) => unknown;
   /** Diagnostics: one line per retry (never the token). */
   log?: (line: string) => void;
   /** Largest body read; a longer one stops being read at this size (default: see maxResponseBytes). */
@@ -213,7 +213,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           signal: AbortSignal.timeout(timeoutMs),
         });
         const text = await readBody(res, maxBytes, what, curl);
-        options.onResponse?.(res.status, res.headers);
+        await options.onResponse?.(res.status, res.headers);
         if (res.ok) {
           const body = parseJson(text, what, curl);
           if (!(body instanceof InvalidResponseError))

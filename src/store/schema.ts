@@ -212,6 +212,21 @@ export interface DataVersionTable {
   version: number;
 }
 
+export interface RateBudgetsTable {
+  key: string;
+  limit_count: number | null;
+  used: number;
+  window_ms: number;
+  ends_at_ms: number;
+  blocked_until_ms: number;
+}
+
+export interface SyncSchedulesTable {
+  connection_id: number;
+  every_s: number;
+  next_at_ms: number;
+}
+
 export interface Schema {
   connections: ConnectionsTable;
   projects: ProjectsTable;
@@ -226,4 +241,6 @@ export interface Schema {
   webhooks: WebhooksTable;
   webhook_inbox: WebhookInboxTable;
   data_version: DataVersionTable;
+  rate_budgets: RateBudgetsTable;
+  sync_schedules: SyncSchedulesTable;
 }

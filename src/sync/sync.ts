@@ -21,6 +21,7 @@ import { getConnection, listConnections } from '../store/connections.js';
 import { recordCoverage } from '../store/coverage.js';
 import { firstLine, NotFoundError } from '../store/errors.js';
 import { withSyncLock } from '../store/lock.js';
+import { storeBudget } from '../store/rate-budgets.js';
 import { pendingRuns } from '../store/runs.js';
 import { fetchesSteps } from '../store/step-settings.js';
 import type { Store } from '../store/store.js';
@@ -119,6 +120,18 @@ function unknownStatuses(runs: readonly Run[]): UnknownStatusCount[] {
 }
 
 /**
+ * The connection's connector. On PostgreSQL, where several processes may sync, it paces by the rate-limit
+ * windows kept in the store; on SQLite one process does everything and paces alone.
+ */
+function connectorFor(store: Store, connection: Connection, token: string, options: SyncOptions): Connector {
+  return (options.createConnector ?? createConnector)(connection, token, {
+    ...options.connector,
+    budget: options.connector?.budget ?? (store.dialect === 'postgres' ? storeBudget(store) : undefined),
+    now: options.now ?? Date.now,
+  });
+}
+
+/**
  * Syncs one connection: everything since its last committed checkpoint (or `lookbackDays` back on the
  * first sync), plus the runs still unfinished in the store. On failure the error is recorded and rethrown.
  * While another sync of the connection runs (in any process) it refuses at once with SyncLockedError.
@@ -143,10 +156,7 @@ async function syncLocked(
 ): Promise<SyncSummary> {
   const startedMs = performance.now();
   const now = options.now ?? Date.now;
-  const connector = (options.createConnector ?? createConnector)(connection, token, {
-    ...options.connector,
-    now,
-  });
+  const connector = connectorFor(store, connection, token, { ...options, now });
   const summary: SyncSummary = { connection: connection.name, provider: connection.provider, ...noCounts() };
   const progress: SyncProgress = { projectsDone: 0, projectsTotal: 0, runsDone: 0 };
   const report = () => options.onProgress?.({ ...progress });
@@ -220,10 +230,7 @@ export async function commitRuns(
   batch: { projects: Project[]; runs: Run[]; jobs: Job[]; steps?: Step[]; raw: RawPayload[] },
   options: SyncOptions = {},
 ): Promise<BatchResult> {
-  const connector = (options.createConnector ?? createConnector)(connection, token, {
-    ...options.connector,
-    now: options.now ?? Date.now,
-  });
+  const connector = connectorFor(store, connection, token, options);
   const classifier = new RunClassifier(
     connector,
     connection.provider,

@@ -2,6 +2,7 @@
 // the connection check and the incremental sync.
 import type { Connector, ConnectorOptions } from '../contract.js';
 import { createHttpClient } from '../http.js';
+import { sharedPacing, tokenKey, type WindowReport, type WindowSpec } from '../rate-budget.js';
 import { createBitriseApi } from './api.js';
 import { checkBitrise } from './check.js';
 import { normalizeBuildSteps, stepSourcesOf } from './steps.js';
@@ -13,8 +14,30 @@ const stripEscapes = (text: string) => text.replace(ANSI, '');
 
 export const DEFAULT_BITRISE_URL = 'https://api.bitrise.io/v0.1';
 
+/**
+ * Bitrise documents no limits (ci-apis.md §1.4): its window only carries back-offs, so when one process
+ * meets a 429 every process using the token waits, instead of each drawing its own.
+ */
+function bitriseWindow(options: ConnectorOptions): WindowSpec {
+  const key = `bitrise ${new URL(options.baseUrl).origin} ${tokenKey(options.token)}`;
+  return { key, name: 'Bitrise token', limit: null, windowMs: 60_000 };
+}
+
+const BACK_OFF_MS = 5000;
+
+function backOffReport(window: WindowSpec, status: number, headers: Headers): Map<string, WindowReport> {
+  if (status !== 429) return new Map();
+  const retryAfter = Number(headers.get('retry-after'));
+  const backOffMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : BACK_OFF_MS;
+  return new Map([[window.key, { limit: null, remaining: null, resetMs: null, backOffMs }]]);
+}
+
 export function createBitriseConnector(options: ConnectorOptions): Connector {
   const log = options.log ?? (() => {});
+  const window = bitriseWindow(options);
+  const shared =
+    options.budget &&
+    sharedPacing(options.budget, [window], (status, headers) => backOffReport(window, status, headers), log);
   const http = createHttpClient({
     baseUrl: options.baseUrl,
     token: options.token,
@@ -22,6 +45,8 @@ export function createBitriseConnector(options: ConnectorOptions): Connector {
     tokenEnv: 'BITRISE_TOKEN',
     timeoutMs: options.timeoutMs,
     maxRetries: options.maxRetries,
+    beforeRequest: shared?.beforeRequest,
+    onResponse: shared?.onResponse,
     log,
   });
   const api = createBitriseApi(http, log);

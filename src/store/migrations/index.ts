@@ -12,6 +12,7 @@ import * as defaultBranch from './010_default_branch.js';
 import * as webhooks from './011_webhooks.js';
 import * as steps from './012_steps.js';
 import * as dataVersion from './014_data_version.js';
+import * as sharedBudgets from './017_shared_budgets.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011_webhooks': webhooks,
   '012_steps': steps,
   '014_data_version': dataVersion,
+  '017_shared_budgets': sharedBudgets,
 };
 
 export const migrationProvider: MigrationProvider = {
