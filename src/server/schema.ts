@@ -76,10 +76,24 @@ export const runQuery = filterQuery
   .extend({
     status: repeated(z.enum(RUN_STATUSES)).optional(),
     classification: repeated(z.enum(CLASSIFICATIONS)).optional(),
+    step: repeated(z.string().min(1))
+      .optional()
+      .describe('runs that executed a step of this name (Bitrise step title, Buildkite step key or label)'),
+    step_status: repeated(z.enum(RUN_STATUSES))
+      .optional()
+      .describe('runs with a step (of `step`, when given) that ended so, e.g. failed'),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     cursor: z.string().max(200).optional(),
   })
   // A misspelt parameter must not silently widen the selection.
+  .strict();
+
+/** One run by key: `/api/runs/{key}` and its jobs and steps. */
+export const runKeyParams = z.object({ key: z.string().min(1).max(200) });
+export const runKeyQuery = z
+  .object({
+    connection: repeated(z.string().min(1)).optional().describe('when a key is in several connections'),
+  })
   .strict();
 
 /** The error body of every 4xx/5xx answer. */

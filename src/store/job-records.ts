@@ -5,7 +5,8 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { CLASSIFICATIONS, PROVIDERS, type Provider, RUN_STATUSES } from '../domain/model.js';
 import { jobFromRow } from './rows.js';
-import { checkRunExists, type LevelQuery, scopeConditions } from './run-scope.js';
+import { checkRunExists, type LevelQuery } from './run-scope.js';
+import { runFilterConditions } from './runs.js';
 import type { Store } from './store.js';
 
 const text = z.string().nullable();
@@ -47,7 +48,7 @@ export const JOB_RECORD_FIELDS = Object.keys(jobRecord.shape) as (keyof JobRecor
 /** Jobs of the runs `query` selects: a run's in start order, runs newest first; at most `limit`. */
 export async function listJobRecords(store: Store, query: LevelQuery, limit: number): Promise<JobRecord[]> {
   await checkRunExists(store, query);
-  const conditions = scopeConditions(query);
+  const conditions = runFilterConditions(query);
   if (query.levelStatus?.length)
     conditions.push(sql<boolean>`j.status in (${sql.join(query.levelStatus.map((s) => sql`${s}`))})`);
   const rows = await store.db

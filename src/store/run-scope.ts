@@ -1,23 +1,13 @@
 // Which runs a job or step listing reads: one run by key (in any connection the filter allows), or every
 // run the usual filters select. Shared by job and step records, so both read runs the same way.
-import { type RawBuilder, sql } from 'kysely';
 import type { RunStatus } from '../domain/model.js';
 import { NotFoundError } from './errors.js';
 import { type RunQuery, runFilterConditions } from './runs.js';
 import type { Store } from './store.js';
 
 export interface LevelQuery extends RunQuery {
-  /** Only the run with this key. */
-  run?: string;
   /** Only jobs / steps with these statuses (the run vocabulary). */
   levelStatus?: RunStatus[];
-}
-
-/** Conditions on runs `r`, connections `c` and projects `p` for a job or step listing. */
-export function scopeConditions(query: LevelQuery): RawBuilder<boolean>[] {
-  const conditions = runFilterConditions(query);
-  if (query.run !== undefined) conditions.push(sql<boolean>`r.key = ${query.run}`);
-  return conditions;
 }
 
 /** A run named by key must exist: a typo is not an empty answer. */
@@ -30,7 +20,7 @@ export async function checkRunExists(store: Store, query: LevelQuery): Promise<v
       join.onRef('p.connection_id', '=', 'r.connection_id').onRef('p.key', '=', 'r.project_key'),
     )
     .select('r.key')
-    .where((eb) => eb.and(scopeConditions(query)))
+    .where((eb) => eb.and(runFilterConditions(query)))
     .limit(1)
     .executeTakeFirst();
   if (!found) throw new NotFoundError(`no run "${query.run}" matches`);

@@ -50,6 +50,12 @@ export async function pendingRuns(store: Store, connectionId: number, now: Date)
 export interface RunQuery extends RunFilter {
   status?: RunStatus[];
   classification?: Classification[];
+  /** Only the run with this key (in any connection the filter allows). */
+  run?: string;
+  /** Only runs that executed a step of one of these names (Bitrise step title, Buildkite step key or label). */
+  step?: string[];
+  /** Only runs with a step (of `step`'s names, when given) that ended with one of these statuses. */
+  stepStatus?: RunStatus[];
 }
 
 export interface ListedRun extends ClassifiedRun {
@@ -99,7 +105,19 @@ export function runFilterConditions(filter: RunQuery): RawBuilder<boolean>[] {
     );
     conditions.push(sql<boolean>`not (${sql.join(labelled, sql` or `)})`);
   }
+  if (filter.run !== undefined) conditions.push(sql<boolean>`r.key = ${filter.run}`);
+  if (filter.step?.length || filter.stepStatus?.length) conditions.push(executedStep(filter));
   return conditions;
+}
+
+/** The run has a step of the names and statuses asked for (steps_run indexes the look-up per run). */
+function executedStep({ step, stepStatus }: RunQuery): RawBuilder<boolean> {
+  const names = step?.length ? sql`and s.name in (${sql.join(step.map((v) => sql`${v}`))})` : sql``;
+  const statuses = stepStatus?.length
+    ? sql`and s.status in (${sql.join(stepStatus.map((v) => sql`${v}`))})`
+    : sql``;
+  return sql<boolean>`exists (select 1 from steps s
+    where s.connection_id = r.connection_id and s.run_key = r.key ${names} ${statuses})`;
 }
 
 // Position after the last run of a page, in sort order: newest first, then key, then connection.

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { PROVIDERS, type Provider, RUN_STATUSES } from '../domain/model.js';
 import { NotFoundError } from './errors.js';
 import { stepFromRow } from './rows.js';
-import { checkRunExists, type LevelQuery, scopeConditions } from './run-scope.js';
+import { checkRunExists, type LevelQuery } from './run-scope.js';
+import { runFilterConditions } from './runs.js';
 import type { Store } from './store.js';
 
 const text = z.string().nullable();
@@ -43,7 +44,7 @@ export interface StepQuery extends LevelQuery {
 /** Steps of the runs (or the job) `query` selects, newest run first; at most `limit`. */
 export async function listStepRecords(store: Store, query: StepQuery, limit: number): Promise<StepRecord[]> {
   await checkRunExists(store, query);
-  const conditions = scopeConditions(query);
+  const conditions = runFilterConditions(query);
   if (query.job !== undefined) {
     await checkJobExists(store, query.job);
     conditions.push(sql<boolean>`s.job_key = ${query.job}`);

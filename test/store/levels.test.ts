@@ -10,6 +10,8 @@ import { SyncRunner } from '../../src/server/sync-runner.js';
 import { writeBatch } from '../../src/store/batch.js';
 import { addConnection } from '../../src/store/connections.js';
 import { listJobRecords } from '../../src/store/job-records.js';
+import { listRunRecords } from '../../src/store/run-records.js';
+import type { RunQuery } from '../../src/store/runs.js';
 import { listStepRecords } from '../../src/store/step-records.js';
 import type { Store } from '../../src/store/store.js';
 import { syncConnection } from '../../src/sync/sync.js';
@@ -211,4 +213,75 @@ test('the CLI’s jobs/steps --run KEY --json print what /api/runs/{key}/jobs|st
   const unknown = await runInProcess(['steps', '--run', 'nope'], { env });
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /^buildlens: no run "nope" matches/);
+});
+
+storeTest('runs filtered by the steps they executed: by name, by status, both', async (store) => {
+  const id = await connection(store);
+  await writeBatch(store, id, { projects: [project('app1')], ...pipeline() });
+  await writeBatch(store, id, {
+    runs: [run('later', 30)],
+    jobs: [],
+    steps: [
+      step('later/1', null, 0, { runKey: 'later', name: 'Build', startedAt: at(31), finishedAt: at(32) }),
+    ],
+    raw: [],
+  });
+  await writeBatch(store, id, { runs: [run('stepless', 40)], jobs: [], raw: [] });
+  const keys = async (query: RunQuery) =>
+    (await listRunRecords(store, query, { limit: 10 })).runs.map((r) => r.key);
+  assert.deepEqual(await keys({}), ['stepless', 'later', 'p1']);
+  assert.deepEqual(await keys({ step: ['Build'] }), ['later', 'p1']);
+  assert.deepEqual(await keys({ step: ['Build'], stepStatus: ['failed'] }), ['p1']);
+  assert.deepEqual(await keys({ step: ['Unit tests', 'Git clone'] }), ['p1']);
+  assert.deepEqual(await keys({ stepStatus: ['failed'] }), ['p1']);
+  assert.deepEqual(await keys({ step: ['Unit tests'], stepStatus: ['failed'] }), []);
+  assert.deepEqual(await keys({ step: ['build'] }), [], 'names match exactly');
+});
+
+test('runs --step NAME --step-status failed prints what /api/runs?step=NAME&step_status=failed answers', async (t) => {
+  const store = await freshStore(t, 'sqlite');
+  assert.ok(store);
+  const id = await connection(store);
+  await writeBatch(store, id, { projects: [project('app1')], ...pipeline() });
+  await writeBatch(store, id, {
+    runs: [run('later', 30)],
+    jobs: [],
+    steps: [
+      step('later/1', null, 0, { runKey: 'later', name: 'Build', startedAt: at(31), finishedAt: at(32) }),
+    ],
+    raw: [],
+  });
+  const app = await buildApp({
+    store,
+    sync: new SyncRunner(store, { syncOne: (s, name) => syncConnection(s, name) }),
+    token: null,
+    loopback: true,
+    log: () => {},
+  });
+  t.after(() => app.close());
+  const api = await openApiCaller(app);
+  const env = { BUILDLENS_DB: store.location, XDG_DATA_HOME: join(scratch, 'data') };
+  const cli = await runInProcess(['runs', '--step', 'Build', '--step-status', 'failed', '--json'], { env });
+  assert.equal(cli.code, 0, cli.stderr);
+  const answer = await api.call('GET', '/api/runs', { url: '/api/runs?step=Build&step_status=failed' });
+  assert.equal(answer.status, 200);
+  const { runs } = answer.body as { runs: { key: string }[] };
+  assert.deepEqual(
+    runs.map((r) => r.key),
+    ['p1'],
+  );
+  assert.deepEqual(JSON.parse(cli.stdout), runs);
+  const both = await runInProcess(['runs', '--step', 'Build', '--json'], { env });
+  assert.deepEqual(
+    (JSON.parse(both.stdout) as { key: string }[]).map((r) => r.key),
+    ['later', 'p1'],
+  );
+  const one = await api.call('GET', '/api/runs/{key}', { url: '/api/runs/p1' });
+  assert.equal(one.status, 200);
+  assert.deepEqual(one.body, runs[0]);
+  const none = await api.call('GET', '/api/runs/{key}', { url: '/api/runs/nope' });
+  assert.equal(none.status, 404);
+  const bad = await runInProcess(['runs', '--step-status', 'broken'], { env });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--step-status/);
 });

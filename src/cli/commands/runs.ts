@@ -7,7 +7,7 @@ import type { Store } from '../../store/store.js';
 import type { Cli } from '../context.js';
 import { type Cell, type Column, formatSeconds, type Row, renderCsv, renderTable } from '../format.js';
 import { addFilterOptions, checkFilterNames, formatFrom } from '../options.js';
-import { type FilterOptions, parseChoiceList, parseFilter, parseInteger } from '../parse.js';
+import { collectList, type FilterOptions, parseChoiceList, parseFilter, parseInteger } from '../parse.js';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
 const PAGE_SIZE = 500;
@@ -81,13 +81,33 @@ async function collectRuns(store: Store, query: RunQuery, limit: number): Promis
   return runs;
 }
 
+interface RunsOptions extends FilterOptions {
+  status?: string;
+  step?: string[];
+  stepStatus?: string;
+  limit: string;
+  format?: string;
+}
+
 export function registerRuns(program: Command, cli: Cli): void {
   addFilterOptions(program.command('runs').description('list runs, newest first, with their classification'))
     .option('--status <status>', 'only runs with these statuses or classifications, comma-separated')
+    .option('--step <name>', 'only runs that executed a step of this name (repeatable)', collectList)
+    .option(
+      '--step-status <status>',
+      'only runs with a step (of --step, when given) that ended so, e.g. failed (comma-separated)',
+    )
     .option('--limit <n>', 'at most this many runs', '50')
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`)
-    .action(async (options: FilterOptions & { status?: string; limit: string; format?: string }) => {
-      const query: RunQuery = { ...parseFilter(options), ...statusFilter(options.status) };
+    .action(async (options: RunsOptions) => {
+      const query: RunQuery = {
+        ...parseFilter(options),
+        ...statusFilter(options.status),
+        ...(options.step ? { step: options.step } : {}),
+        ...(options.stepStatus !== undefined
+          ? { stepStatus: parseChoiceList(options.stepStatus, '--step-status', RUN_STATUSES) }
+          : {}),
+      };
       const limit = parseInteger(options.limit, '--limit', 1, MAX_LIMIT);
       const format = formatFrom(cli, options.format, FORMATS);
       const runs = await cli.withStore(async (store) => {

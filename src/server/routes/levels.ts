@@ -6,19 +6,12 @@ import { jobRecord, listJobRecords } from '../../store/job-records.js';
 import { listStepRecords, stepRecord } from '../../store/step-records.js';
 import type { ServerContext } from '../context.js';
 import { resolveFilter } from '../filter.js';
-import { filterQuery, repeated } from '../schema.js';
+import { filterQuery, runKeyParams, runKeyQuery } from '../schema.js';
 
 /** Every job of one run is returned: a run has hundreds of jobs at most, not millions. */
 const ALL = 1_000_000;
 
 const levelQuery = filterQuery.extend({ level: z.enum(LEVELS) }).strict();
-
-const runParams = z.object({ key: z.string().min(1).max(200) });
-const runLevelQuery = z
-  .object({
-    connection: repeated(z.string().min(1)).optional().describe('when a key is in several connections'),
-  })
-  .strict();
 
 export const levelRoutes: FastifyPluginAsync<ServerContext> = async (app, { store }) => {
   app.get(
@@ -27,14 +20,14 @@ export const levelRoutes: FastifyPluginAsync<ServerContext> = async (app, { stor
       schema: {
         summary: 'A run’s jobs in the order they started, with the critical path marked',
         tags: ['runs'],
-        params: runParams,
-        querystring: runLevelQuery,
+        params: runKeyParams,
+        querystring: runKeyQuery,
         response: { 200: jobRecord.array() },
       },
     },
     async (request) => {
-      const { key } = request.params as z.infer<typeof runParams>;
-      const { connection } = request.query as z.infer<typeof runLevelQuery>;
+      const { key } = request.params as z.infer<typeof runKeyParams>;
+      const { connection } = request.query as z.infer<typeof runKeyQuery>;
       return listJobRecords(store, { run: key, ...(connection ? { connection } : {}) }, ALL);
     },
   );
@@ -45,14 +38,14 @@ export const levelRoutes: FastifyPluginAsync<ServerContext> = async (app, { stor
       schema: {
         summary: 'A run’s steps, job by job, in the order they ran',
         tags: ['runs'],
-        params: runParams,
-        querystring: runLevelQuery,
+        params: runKeyParams,
+        querystring: runKeyQuery,
         response: { 200: stepRecord.array() },
       },
     },
     async (request) => {
-      const { key } = request.params as z.infer<typeof runParams>;
-      const { connection } = request.query as z.infer<typeof runLevelQuery>;
+      const { key } = request.params as z.infer<typeof runKeyParams>;
+      const { connection } = request.query as z.infer<typeof runKeyQuery>;
       return listStepRecords(store, { run: key, ...(connection ? { connection } : {}) }, ALL);
     },
   );

@@ -3,10 +3,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { runPoints } from '../../metrics/run-points.js';
-import { listRunRecords, runRecordPage } from '../../store/run-records.js';
+import { NotFoundError } from '../../store/errors.js';
+import { listRunRecords, runRecord, runRecordPage } from '../../store/run-records.js';
+import type { RunQuery } from '../../store/runs.js';
+import type { Store } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
 import { resolveFilter } from '../filter.js';
-import { runQuery } from '../schema.js';
+import { runKeyParams, runKeyQuery, runQuery } from '../schema.js';
 
 const pointsQuery = runQuery
   .omit({ cursor: true })
@@ -21,6 +24,18 @@ const pointsBody = z.object({
     .describe('[trigger time in epoch milliseconds, duration in seconds, classification], oldest first'),
 });
 
+/** The runs the list and the scatter select: the usual filters, status and classification, steps run. */
+async function runSelection(
+  store: Store,
+  query: Omit<z.infer<typeof runQuery>, 'limit' | 'cursor'>,
+): Promise<RunQuery> {
+  const { status, classification, step, step_status: stepStatus, ...filters } = query;
+  const selection: RunQuery = { ...(await resolveFilter(store, filters)), status, classification };
+  if (step) selection.step = step;
+  if (stepStatus) selection.stepStatus = stepStatus;
+  return selection;
+}
+
 export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, { store }) => {
   app.get(
     '/api/runs',
@@ -33,9 +48,8 @@ export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, { store 
       },
     },
     async (request) => {
-      const { limit, cursor, status, classification, ...filters } = request.query as z.infer<typeof runQuery>;
-      const filter = await resolveFilter(store, filters);
-      return listRunRecords(store, { ...filter, status, classification }, { limit, cursor });
+      const { limit, cursor, ...query } = request.query as z.infer<typeof runQuery>;
+      return listRunRecords(store, await runSelection(store, query), { limit, cursor });
     },
   );
 
@@ -51,9 +65,33 @@ export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, { store 
       },
     },
     async (request) => {
-      const { limit, status, classification, ...filters } = request.query as z.infer<typeof pointsQuery>;
-      const filter = await resolveFilter(store, filters);
-      return runPoints(store, { ...filter, status, classification }, limit);
+      const { limit, ...query } = request.query as z.infer<typeof pointsQuery>;
+      return runPoints(store, await runSelection(store, query), limit);
+    },
+  );
+
+  app.get(
+    '/api/runs/:key',
+    {
+      schema: {
+        summary: 'One run, as /api/runs lists it',
+        tags: ['runs'],
+        params: runKeyParams,
+        querystring: runKeyQuery,
+        response: { 200: runRecord },
+      },
+    },
+    async (request) => {
+      const { key } = request.params as z.infer<typeof runKeyParams>;
+      const { connection } = request.query as z.infer<typeof runKeyQuery>;
+      const { runs } = await listRunRecords(
+        store,
+        { run: key, ...(connection ? { connection } : {}) },
+        { limit: 1 },
+      );
+      const [run] = runs;
+      if (!run) throw new NotFoundError(`no run "${key}" matches`);
+      return run;
     },
   );
 };
