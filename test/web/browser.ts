@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.BUILDLENS_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_SKIP = `browser tests skipped: no Chromium at ${CHROMIUM} (set BUILDLENS_CHROMIUM)`;
@@ -64,4 +64,32 @@ export async function watchedPage(context: BrowserContext, url: string) {
   });
   await page.goto(url);
   return { page, problems };
+}
+
+// WCAG contrast of each selector's first element against the first opaque background behind it. A string,
+// because the test's own compiled functions carry helpers the page does not have.
+const CONTRAST_SCRIPT = `(list) => {
+  const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const channel = (v) => { const c = v / 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  const luminance = (c) => 0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2]);
+  const background = (el) => {
+    for (let at = el; at; at = at.parentElement) {
+      const color = rgb(getComputedStyle(at).backgroundColor);
+      if (color.length === 3 || color[3] === 1) return color.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const result = {};
+  for (const selector of list) {
+    const el = document.querySelector(selector);
+    if (!el) continue;
+    const fg = luminance(rgb(getComputedStyle(el).color));
+    const bg = luminance(background(el));
+    result[selector] = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+  }
+  return result;
+}`;
+
+export async function contrasts(page: Page, selectors: string[]): Promise<Record<string, number>> {
+  return page.evaluate(`(${CONTRAST_SCRIPT})(${JSON.stringify(selectors)})`);
 }

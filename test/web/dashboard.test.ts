@@ -11,7 +11,14 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { type RunningServer, startServer } from '../../src/server/serve.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { syncFromSandbox } from '../server/fixture.js';
-import { buildDashboard, CHROMIUM_SKIP, chromiumAvailable, launchBrowser, watchedPage } from './browser.js';
+import {
+  buildDashboard,
+  CHROMIUM_SKIP,
+  chromiumAvailable,
+  contrasts,
+  launchBrowser,
+  watchedPage,
+} from './browser.js';
 
 const SCREENSHOTS = resolve('test-output/screenshots');
 const skip = chromiumAvailable() ? false : CHROMIUM_SKIP;
@@ -275,34 +282,6 @@ test('keyboard: the navigation, the global filters and the project links are rea
   assert.deepEqual(problems, []);
   await page.close();
 });
-
-// WCAG contrast of each selector's first element against the first opaque background behind it. A string,
-// because the test's own compiled functions carry helpers the page does not have.
-const CONTRAST_SCRIPT = `(list) => {
-  const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
-  const channel = (v) => { const c = v / 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
-  const luminance = (c) => 0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2]);
-  const background = (el) => {
-    for (let at = el; at; at = at.parentElement) {
-      const color = rgb(getComputedStyle(at).backgroundColor);
-      if (color.length === 3 || color[3] === 1) return color.slice(0, 3);
-    }
-    return [255, 255, 255];
-  };
-  const result = {};
-  for (const selector of list) {
-    const el = document.querySelector(selector);
-    if (!el) continue;
-    const fg = luminance(rgb(getComputedStyle(el).color));
-    const bg = luminance(background(el));
-    result[selector] = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-  }
-  return result;
-}`;
-
-async function contrasts(page: Page, selectors: string[]): Promise<Record<string, number>> {
-  return page.evaluate(`(${CONTRAST_SCRIPT})(${JSON.stringify(selectors)})`);
-}
 
 test('light and dark colour schemes: text has at least 4.5:1 contrast on every page', { skip }, async () => {
   const pages: [string, string][] = [

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import type { ClassifiedRun } from '../../src/domain/model.js';
+import type { ClassifiedRun, Step } from '../../src/domain/model.js';
 import { type RunningServer, startServer } from '../../src/server/serve.js';
 import { writeBatch } from '../../src/store/batch.js';
 import { addConnection } from '../../src/store/connections.js';
@@ -56,6 +56,38 @@ function hostileRun(key: string, hoursAgo: number, overrides: Partial<Classified
   });
 }
 
+/** Right-to-left text with a neutral tail, which without isolation would swallow what follows it. */
+const RTL_NAME = 'اختبارات الواجهة (ui) \u202ereversed';
+/** A name far wider than any column, without a space to break at. */
+const LONG_NAME = `integration-tests/${'very-long-module-name/'.repeat(24)}end`;
+
+/** Start and finish `from`–`to` seconds after the run's trigger. */
+function during(of: ClassifiedRun | undefined, from: number, to: number) {
+  const at = (s: number) => new Date(Date.parse(of?.triggeredAt ?? '') + s * 1000).toISOString();
+  return { startedAt: at(from), finishedAt: at(to), durationS: to - from };
+}
+
+function hostileStep(
+  key: string,
+  jobKey: string,
+  position: number,
+  name: string,
+  status: 'succeeded' | 'failed',
+  times: ReturnType<typeof during>,
+): Step {
+  return {
+    key,
+    runKey: 'r1',
+    jobKey,
+    name,
+    stepId: hostile('step-id'),
+    position,
+    status,
+    providerStatus: hostile('step-status'),
+    ...times,
+  };
+}
+
 before(async () => {
   if (skip) return;
   process.env.XDG_DATA_HOME = join(scratch, 'data');
@@ -96,8 +128,24 @@ before(async () => {
       runs,
       // A job that passed on retry of a failed one, for the flaky page's job list.
       jobs: [
-        job('j1', retried, { name: hostile('job'), status: 'failed', webUrl: SCRIPT_URL }),
-        job('j2', retried, { name: hostile('job'), retryOf: 'j1', webUrl: SCRIPT_URL }),
+        job('j1', retried, {
+          name: hostile('job'),
+          status: 'failed',
+          webUrl: SCRIPT_URL,
+          ...during(runs[1], 20, 40),
+        }),
+        job('j2', retried, {
+          name: hostile('job'),
+          retryOf: 'j1',
+          webUrl: SCRIPT_URL,
+          ...during(runs[1], 40, 80),
+        }),
+      ],
+      steps: [
+        hostileStep('s1', 'j1', 0, hostile('step'), 'failed', during(runs[1], 22, 40)),
+        hostileStep('s2', 'j2', 0, hostile('step'), 'succeeded', during(runs[1], 42, 50)),
+        hostileStep('s3', 'j2', 1, RTL_NAME, 'succeeded', during(runs[1], 50, 60)),
+        hostileStep('s4', 'j2', 2, LONG_NAME, 'failed', during(runs[1], 60, 80)),
       ],
       raw: [],
     },
@@ -177,5 +225,50 @@ test('flaky page: commits and retried jobs stay text', { skip }, async () => {
 test('connections page: names, URLs and sync errors stay text', { skip }, async () => {
   const { page, problems } = await visit('/connections', 'table tbody tr');
   await assertInert(page, problems, ['connection', 'base-url', 'sync-error']);
+  await page.close();
+});
+
+test('run page, step rankings and the step filter: job and step names stay text, RTL stays isolated, long names stay inside', {
+  skip,
+}, async () => {
+  const connection = encodeURIComponent(hostile('connection'));
+  const { page, problems } = await visit(`/run/${connection}/r1`, 'table.lanes tbody tr[data-lane="step"]');
+  await assertInert(page, problems, ['project', 'workflow', 'job', 'step', 'branch', 'message']);
+  const names = await page.$$eval('table.lanes .lane-name bdi', (els) => els.map((e) => e.textContent));
+  // The store keeps provider text without bidi overrides; the page isolates what is left.
+  assert.ok(names.includes(RTL_NAME.replace('\u202e', '')), `RTL name shown: ${names.join(' | ')}`);
+  assert.ok(names.includes(LONG_NAME), 'the long name shown whole');
+  const overflow = async () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok((await overflow()) <= 1, 'a long step name widens no page');
+  await page.setViewportSize({ width: 390, height: 844 });
+  const wide = await page.evaluate(() =>
+    [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap'))
+      .map((e) => `${e.tagName}.${e.className}`)
+      .slice(0, 8),
+  );
+  assert.ok(
+    (await overflow()) <= 1,
+    `the run page is ${await overflow()}px wider than a phone: ${wide.join(', ')}`,
+  );
+  await page.screenshot({ path: 'test-output/screenshots/run-page-hostile.png', fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  await page.goto(`${server.url}/project/${connection}/${encodeURIComponent(hostile('project'))}`);
+  await page.waitForSelector('[data-ranking="failing-steps"] li');
+  await assertInert(page, problems, ['project', 'step']);
+  const ranked = await page.$$eval('[data-ranking="failing-steps"] li bdi', (els) =>
+    els.map((e) => e.textContent),
+  );
+  assert.ok(ranked.includes(LONG_NAME) && ranked.includes(hostile('step')), ranked.join(' | '));
+  await page.click(`[data-ranking="failing-steps"] li[data-step="${LONG_NAME}"] a`);
+  await page.waitForSelector('[data-field="step-filter"]');
+  await page.waitForSelector('tbody tr[data-run]');
+  await assertInert(page, problems, ['project', 'workflow']);
+  assert.match((await page.textContent('[data-field="step-filter"]')) ?? '', /integration-tests\/very-long/);
+  assert.deepEqual(
+    await page.$$eval('tbody tr[data-run]', (rows) => rows.map((r) => r.getAttribute('data-run'))),
+    ['r1'],
+  );
   await page.close();
 });

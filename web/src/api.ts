@@ -4,15 +4,21 @@
 import type { Comparison, SelectionCoverage } from '../../src/metrics/coverage.js';
 import type { FlakyList } from '../../src/metrics/flaky.js';
 import type { FlakyRank } from '../../src/metrics/flaky-ranking.js';
+import type { LevelReport } from '../../src/metrics/level-report.js';
 import type { RunPoints } from '../../src/metrics/run-points.js';
 import type { SyncStatusRecord as SyncStatus } from '../../src/server/routes/sync.js';
 import type { ConnectionRecord } from '../../src/store/connection-records.js';
-import type { ProjectRecord, RunRecordPage } from '../../src/store/run-records.js';
+import type { JobRecord } from '../../src/store/job-records.js';
+import type { ProjectRecord, RunRecord, RunRecordPage } from '../../src/store/run-records.js';
+import type { StepRecord } from '../../src/store/step-records.js';
 
 export type { FlakyList } from '../../src/metrics/flaky.js';
 export type { FlakyRank } from '../../src/metrics/flaky-ranking.js';
+export type { LevelReport, LevelRow } from '../../src/metrics/level-report.js';
 export type { RunPoints } from '../../src/metrics/run-points.js';
+export type { JobRecord } from '../../src/store/job-records.js';
 export type { ProjectRecord, RunRecord, RunRecordPage } from '../../src/store/run-records.js';
+export type { StepRecord } from '../../src/store/step-records.js';
 export type { ConnectionRecord, SyncStatus };
 
 /** Metric fields by snake_case name (the set grows with the metrics module). */
@@ -113,6 +119,14 @@ export const api = {
   flaky: (params: Params) => request<FlakyList>('GET', `/api/flaky${query(params)}`),
   flakyRanking: (params: Params) =>
     request<{ by: string; ranks: FlakyRank[] }>('GET', `/api/flaky${query(params)}`),
+  /** One run and what ran inside it; `connection` tells apart a key two connections share. */
+  run: (key: string, connection: string) =>
+    request<RunRecord>('GET', `/api/runs/${encodeURIComponent(key)}${query({ connection })}`),
+  runJobs: (key: string, connection: string) =>
+    request<JobRecord[]>('GET', `/api/runs/${encodeURIComponent(key)}/jobs${query({ connection })}`),
+  runSteps: (key: string, connection: string) =>
+    request<StepRecord[]>('GET', `/api/runs/${encodeURIComponent(key)}/steps${query({ connection })}`),
+  levels: (params: Params) => request<LevelReport>('GET', `/api/report/levels${query(params)}`),
   runPoints: (params: Params) => request<RunPoints>('GET', `/api/runs/points${query(params)}`),
   projects: () => request<ProjectRecord[]>('GET', '/api/projects'),
   connections: () => request<ConnectionRecord[]>('GET', '/api/connections'),

@@ -8,6 +8,7 @@ import { connectionsPage } from './pages/connections.js';
 import { flakyPage } from './pages/flaky.js';
 import { overviewPage } from './pages/overview.js';
 import { projectPage } from './pages/project.js';
+import { runPage } from './pages/run.js';
 import { runsPage } from './pages/runs.js';
 import { href, pageParams, period, RANGES, readGlobal } from './state.js';
 
@@ -23,6 +24,7 @@ const ROUTES: Record<string, Route> = {
   '': { name: '', title: 'Overview', page: overviewPage, nav: true },
   project: { name: 'project', title: 'Project', page: projectPage, nav: false },
   runs: { name: 'runs', title: 'Runs', page: runsPage, nav: true },
+  run: { name: 'run', title: 'Run', page: runPage, nav: false },
   flaky: { name: 'flaky', title: 'Flaky', page: flakyPage, nav: true },
   connections: { name: 'connections', title: 'Connections', page: connectionsPage, nav: true },
 };

@@ -1,10 +1,11 @@
 // One project: time series, breakdowns by workflow, branch and trigger, how runs were classified, the
-// slowest and most failing workflows, and every metric the report offers with its trend.
+// slowest and most failing workflows and steps, and every metric the report offers with its trend.
 import { api, type ReportRow } from '../api.js';
 import { empty, fill, h } from '../dom.js';
 import { formatValue, metricInfo, trend } from '../metrics.js';
 import { num, type Page, timeBuckets } from '../page.js';
 import { globalParams, href, periodText } from '../state.js';
+import { loadStepRankings, stepRankingCards } from '../step-rankings.js';
 import {
   breakdownChart,
   classificationChart,
@@ -103,7 +104,7 @@ export const projectPage: Page = async (context) => {
   const buckets = timeBuckets(global);
   const breakdowns = ['branch', 'trigger'];
   const current = globalParams(global);
-  const [series, perWorkflow, ...grouped] = await Promise.all([
+  const [series, perWorkflow, steps, ...grouped] = await Promise.all([
     api.report({ ...current, ...scope, by: [buckets.dimension] }),
     // Every metric group, against the previous period: the workflow rankings and the "All metrics" table.
     api.report({
@@ -113,6 +114,7 @@ export const projectPage: Page = async (context) => {
       metrics: Object.keys(meta.metric_groups),
       compare: 'previous',
     }),
+    loadStepRankings({ connection, name }, current),
     ...breakdowns.map((d) => api.report({ ...current, ...scope, by: [d] })),
   ]);
   if (context.stale()) return;
@@ -168,6 +170,9 @@ export const projectPage: Page = async (context) => {
             ranking('Most failing workflows', failing, 'failure', { connection, name }),
             metricTable(meta.metric_groups, total),
           ),
+          h('h2', {}, 'Steps'),
+          // Compared as the project's total is: no arrow where the store lacks the previous period.
+          h('div', { class: 'grid two' }, stepRankingCards(steps, total.comparison)),
         ],
   );
 };

@@ -8,9 +8,10 @@ import { formatSeconds, formatValue } from '../metrics.js';
 import { navigate } from '../navigation.js';
 import type { Page } from '../page.js';
 import { globalParams, href, periodText, readGlobal } from '../state.js';
+import { localTime } from '../times.js';
 
 const PAGE_SIZE = 100;
-const CHOICE_FILTERS = ['classification', 'status'] as const;
+const CHOICE_FILTERS = ['classification', 'status', 'step_status'] as const;
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'aborted', 'skipped', 'blocked', 'unknown'];
 
 /** The report's outcome bucket of a classification, for colouring. */
@@ -33,21 +34,9 @@ function outcomeOf(classification: string | null): keyof typeof CLASS_COLORS {
 
 const outcome = (run: RunRecord) => outcomeOf(run.classification);
 
-const LOCAL = new Intl.DateTimeFormat(undefined, {
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
-
-/** A time in the reader's own zone; the UTC time on hover and in `datetime`. */
-function localTime(iso: string | null, prefix = ''): HTMLElement | string {
-  if (!iso) return '—';
-  return h('time', { datetime: iso, title: utc(iso) }, `${prefix}${LOCAL.format(new Date(iso))}`);
-}
+/** The run's own page in the dashboard: its waterfall of jobs and steps. */
+export const runHref = (run: RunRecord) =>
+  href(`/run/${encodeURIComponent(run.connection)}/${encodeURIComponent(run.key)}`);
 
 function runRow(run: RunRecord): HTMLElement {
   const result = run.classification ?? run.status;
@@ -67,7 +56,22 @@ function runRow(run: RunRecord): HTMLElement {
       h('span', { class: 'sub' }, run.started_at ? localTime(run.started_at, 'started ') : 'not started'),
     ),
     h('td', {}, run.project ?? run.project_key, h('span', { class: 'sub' }, run.connection)),
-    h('td', {}, run.workflow),
+    h(
+      'td',
+      {},
+      run.workflow,
+      h(
+        'a',
+        {
+          class: 'sub',
+          href: runHref(run),
+          'data-link': true,
+          'data-field': 'run-page',
+          'aria-label': `Jobs and steps of run ${number}`,
+        },
+        'jobs and steps',
+      ),
+    ),
     h(
       'td',
       { class: 'branch' },
@@ -177,6 +181,19 @@ function filterForm(
     ),
     select('classification', 'Classification', classifications),
     select('status', 'Status', STATUSES),
+    h(
+      'label',
+      {},
+      'Step',
+      h('input', {
+        name: 'step',
+        type: 'search',
+        value: params.get('step') ?? '',
+        placeholder: 'any',
+        autocomplete: 'off',
+      }),
+    ),
+    select('step_status', 'Step status', STATUSES),
     h('button', { type: 'submit' }, 'Apply'),
   );
   form.addEventListener('submit', (event) => {
@@ -184,17 +201,44 @@ function filterForm(
     const data = new FormData(form);
     const [connection, project] = String(data.get('scope') ?? '').split('\u0000');
     const next: Params = { connection, project, trigger: params.getAll('trigger') };
-    for (const name of CHOICE_FILTERS) next[name] = String(data.get(name) ?? '').trim();
+    for (const name of [...CHOICE_FILTERS, 'step']) next[name] = String(data.get(name) ?? '').trim();
     navigate(href('/runs', next));
   });
   return form;
+}
+
+/** Says in words which step the runs are chosen by (a "most failing step" link lands here). */
+function stepNote(params: URLSearchParams): HTMLElement | null {
+  const steps = params.getAll('step');
+  const statuses = params.getAll('step_status');
+  if (steps.length === 0 && statuses.length === 0) return null;
+  const rest = new URLSearchParams(params);
+  rest.delete('step');
+  rest.delete('step_status');
+  return h(
+    'p',
+    { class: 'note', role: 'status', 'data-field': 'step-filter' },
+    'Runs that executed ',
+    steps.length ? 'the step ' : 'a step',
+    steps.flatMap((s, i) => [i > 0 ? ' or ' : '', h('bdi', {}, s)]),
+    statuses.length ? ` ending ${statuses.join(' or ')}` : '',
+    '. ',
+    h(
+      'a',
+      {
+        href: href('/runs', Object.fromEntries([...rest.keys()].map((k) => [k, rest.getAll(k)]))),
+        'data-link': true,
+      },
+      'Any step',
+    ),
+  );
 }
 
 export const runsPage: Page = async (context) => {
   const { global, params, meta } = context;
   const query: Params = { ...globalParams(global), limit: String(PAGE_SIZE) };
   const scope: Params = {};
-  for (const name of ['connection', 'project', 'trigger', ...CHOICE_FILTERS])
+  for (const name of ['connection', 'project', 'trigger', 'step', ...CHOICE_FILTERS])
     scope[name] = params.getAll(name);
   Object.assign(query, scope);
   const { limit: _, ...pointQuery } = query;
@@ -247,6 +291,7 @@ export const runsPage: Page = async (context) => {
     context.main,
     h('h1', {}, 'Runs'),
     form,
+    stepNote(params),
     shown.length === 0
       ? empty('No runs match these filters in this range.')
       : [
