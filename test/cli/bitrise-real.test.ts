@@ -2,19 +2,16 @@
 // (../shared/reference/real-payloads/bitrise-2026-04), and with builds shaped like the 2017 documentation
 // examples: `connect add` accepts them and `sync` imports every run, job and time.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { realPayload } from '../connectors/real-payloads.js';
-import { buildCli } from './built-cli.js';
+import { buildCli, runBuiltCli } from './built-cli.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin', 'buildlens');
 const TOKEN = 'real-shapes-bitrise-token-0123456789';
 /** The app of the capture (its slug is in get_pipeline.json), and one whose builds are 2017-shaped. */
 const APP = '46b6b9a78a418ee8';
@@ -104,25 +101,8 @@ let server: Server;
 let baseUrl: string;
 let dir: string;
 
-function buildlens(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const { BUILDLENS_DB: _db, BUILDLENS_KEY: _key, ...rest } = process.env;
-    const child = spawn(process.execPath, [BIN, '--db', join(dir, 'buildlens.db'), ...args], {
-      cwd: dir,
-      env: { ...rest, XDG_DATA_HOME: join(dir, 'data'), BITRISE_TOKEN: TOKEN },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end();
-  });
+function buildlens(args: string[]) {
+  return runBuiltCli(dir, args, { BITRISE_TOKEN: TOKEN });
 }
 
 before(async () => {

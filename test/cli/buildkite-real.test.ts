@@ -3,19 +3,16 @@
 // ids across files, so each file is its own account: its own connection, synced on its own. The job files
 // are served inside the "Get a build" build, in place of its jobs.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { REAL_BUILDKITE, realPayload } from '../connectors/real-payloads.js';
-import { buildCli } from './built-cli.js';
+import { buildCli, runBuiltCli } from './built-cli.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin', 'buildlens');
 const TOKEN = 'real-shapes-buildkite-token-0123456789';
 const ORG = 'my-great-org';
 const payload = (file: string) => realPayload(file, REAL_BUILDKITE) as Record<string, unknown>;
@@ -51,25 +48,8 @@ let server: Server;
 let base: string;
 let dir: string;
 
-function buildlens(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const { BUILDLENS_DB: _db, BUILDLENS_KEY: _key, ...rest } = process.env;
-    const child = spawn(process.execPath, [BIN, '--db', join(dir, 'buildlens.db'), ...args], {
-      cwd: dir,
-      env: { ...rest, XDG_DATA_HOME: join(dir, 'data'), BUILDKITE_TOKEN: TOKEN },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end();
-  });
+function buildlens(args: string[]) {
+  return runBuiltCli(dir, args, { BUILDKITE_TOKEN: TOKEN });
 }
 
 before(async () => {
