@@ -1,4 +1,5 @@
 // What every command gets: where to write, the global options, and the store it asked for.
+import { userInfo } from 'node:os';
 import type { Readable } from 'node:stream';
 import { redact } from '../domain/redaction.js';
 import { keyFileFor, keyFileWarning } from '../store/secrets.js';
@@ -86,6 +87,17 @@ export class Cli {
   /** Diagnostics: stderr, only with -v. */
   debug(text: string): void {
     if (this.options.verbose) this.io.stderr.write(`${text}\n`);
+  }
+
+  /** Who audit lines name for what this command does: the operating-system user running it. */
+  actor(): string {
+    let user = this.io.env.USER ?? 'unknown';
+    try {
+      user = userInfo().username;
+    } catch {
+      // No passwd entry (some containers): the environment's word is all there is.
+    }
+    return `cli:${user}`;
   }
 
   /** Opens the store from --db / $BUILDLENS_DB / the default, runs `work`, and always closes it. */

@@ -1,6 +1,7 @@
 // The `buildlens` command line: global options, commands, and the mapping of failures to exit codes.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './commands/audit.js';
 import { registerClassify } from './commands/classify.js';
 import { registerConnect } from './commands/connect.js';
 import { registerDemo } from './commands/demo.js';
@@ -14,6 +15,7 @@ import { registerRuns } from './commands/runs.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerServe } from './commands/serve.js';
 import { registerSync } from './commands/sync.js';
+import { registerToken } from './commands/token.js';
 import { Cli, type GlobalOptions, type Io } from './context.js';
 import { EXIT_OK, EXIT_USAGE, errorText, exitCodeFor, UsageError } from './errors.js';
 
@@ -56,6 +58,8 @@ function buildProgram(cli: Cli): Command {
   registerReport(program, cli);
   registerProjects(program, cli);
   registerServe(program, cli);
+  registerToken(program, cli);
+  registerAudit(program, cli);
   registerDemo(program, cli);
   return program;
 }

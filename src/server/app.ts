@@ -4,9 +4,11 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { redact } from '../domain/redaction.js';
 import { DEFAULT_PROJECT_LIMIT } from '../metrics/project-overview.js';
+import { findApiToken } from '../store/api-tokens.js';
 import type { Store } from '../store/store.js';
 import { WebhookProcessor } from '../webhooks/processor.js';
 import { WebhookReceiver } from '../webhooks/receive.js';
+import { registerAudit } from './audit.js';
 import type { ServerContext, ServerWebhooks } from './context.js';
 import { registerErrorHandling } from './errors.js';
 import { registerOpenApi } from './openapi.js';
@@ -29,7 +31,7 @@ import type { SyncRunner } from './sync-runner.js';
 export interface AppOptions {
   store: Store;
   sync: SyncRunner;
-  /** Bearer token every data request must carry; null on loopback without one. */
+  /** The bootstrap admin token (BUILDLENS_SERVER_TOKEN); null for none. */
   token: string | null;
   /** The server listens on loopback only. */
   loopback: boolean;
@@ -72,9 +74,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
   // Responses are produced by our own typed code; their schemas document the API and are checked in tests.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  registerSecurity(app, { token: options.token, loopback: options.loopback });
   const rawLog = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   const log = (line: string) => rawLog(redact(line));
+  registerSecurity(app, {
+    token: options.token,
+    loopback: options.loopback,
+    findToken: (given) => findApiToken(options.store, given),
+  });
+  registerAudit(app, options.store, log);
   registerErrorHandling(app, log);
   registerOpenApi(app, version);
 

@@ -50,6 +50,8 @@ function operation(route: RouteOptions) {
   return {
     summary: schema.summary,
     tags: schema.tags,
+    // Who may call it (DESIGN.md "Server access"): open, webhook, viewer or admin; undeclared means admin.
+    'x-buildlens-access': route.config?.access ?? 'admin',
     parameters: [...parameters(schema.params, 'path'), ...parameters(schema.querystring, 'query')],
     ...(schema.body
       ? {
@@ -80,7 +82,13 @@ export function buildOpenApi(routes: readonly RouteOptions[], version: string) {
     openapi: '3.1.0',
     info: { title: 'buildlens API', version },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'BUILDLENS_SERVER_TOKEN' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'a named token (buildlens token create) or BUILDLENS_SERVER_TOKEN',
+        },
+      },
     },
     security: [{}, { bearer: [] }],
     paths,
@@ -97,6 +105,7 @@ export function registerOpenApi(app: FastifyInstance, version: string): void {
   app.get(
     '/api/openapi.json',
     {
+      config: { access: 'viewer' },
       schema: {
         summary: 'This document',
         tags: ['meta'],

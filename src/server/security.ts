@@ -1,36 +1,53 @@
-// Who may call and what browsers may do with the answers: bearer token off loopback, strict headers,
-// no cross-origin use (no CORS headers at all, and state changes only from the dashboard's own origin).
-// Access is decided on the route the router matched, never on the request's spelling of the path: a
-// percent-encoded or absolute-form URL reaches the same route and so meets the same check. No answer
-// carries a secret.
+// Who may call and what browsers may do with the answers: bearer token off loopback, a role per route,
+// strict headers, no cross-origin use (no CORS headers at all, and state changes only from the dashboard's
+// own origin). Access is decided on the route the router matched, never on the request's spelling of the
+// path: a percent-encoded or absolute-form URL reaches the same route and so meets the same check. No
+// answer carries a secret.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { redact } from '../domain/redaction.js';
+import { type Caller, type Role, roleAllows } from '../domain/roles.js';
 
 /**
  * Who may reach a route (DESIGN.md "Server access"): `open` routes answer anyone (liveness, the dashboard's
  * files, which hold no data); `webhook` routes need no API token because the route itself authenticates
- * every request by a connection's webhook secret or signature (src/webhooks/verify.ts); everything else
- * needs the token when one is set. A route that declares nothing, and a request that matches no route,
- * needs the token: deny by default.
+ * every request by a connection's webhook secret or signature (src/webhooks/verify.ts); `viewer` routes
+ * need a token of any role, `admin` routes an admin's. A route that declares nothing, and a request that
+ * matches no route, needs an admin: deny by default.
  */
-export type Access = 'open' | 'token' | 'webhook';
+export type Access = 'open' | 'webhook' | Role;
 
-/** Access values that let a request through without the API token. */
-const WITHOUT_TOKEN: ReadonlySet<Access | undefined> = new Set(['open', 'webhook']);
+/** Access values that let a request through without any token. */
+const WITHOUT_TOKEN: ReadonlySet<Access> = new Set(['open', 'webhook']);
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access;
   }
+  interface FastifyRequest {
+    /** Who made the request; null on routes that need no token. */
+    caller: Caller | null;
+  }
 }
 
+/** The access a matched route requires (undeclared: admin). */
+export function accessOf(request: FastifyRequest): Access {
+  return request.routeOptions.config?.access ?? 'admin';
+}
+
+/** The name audit lines give the bootstrap token. */
+export const BOOTSTRAP_CALLER = 'BUILDLENS_SERVER_TOKEN';
+/** Loopback without a token: whoever is on this machine, as an admin. */
+const LOCAL_CALLER: Caller = { name: 'local', role: 'admin' };
+
 export interface SecurityOptions {
-  /** When set, every API request must carry `Authorization: Bearer <token>`. */
+  /** The bootstrap admin token ($BUILDLENS_SERVER_TOKEN), or null. */
   token: string | null;
   /** Listening on loopback: Host headers must name loopback too (a rebound DNS name must not get in). */
   loopback: boolean;
+  /** The named token `given` is, or null (src/store/api-tokens.ts). */
+  findToken: (given: string) => Promise<Caller | null>;
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -86,6 +103,7 @@ function deny(reply: FastifyReply, status: number, error: string, message: strin
 }
 
 export function registerSecurity(app: FastifyInstance, options: SecurityOptions): void {
+  app.decorateRequest('caller', null);
   // Last net for secrets: no answer carries one, whatever text (a provider's, a stored error) it quotes.
   app.addHook('onSend', async (_request, _reply, payload) =>
     typeof payload === 'string' ? redact(payload) : payload,
@@ -105,12 +123,34 @@ export function registerSecurity(app: FastifyInstance, options: SecurityOptions)
         return deny(reply, 403, 'forbidden', 'cross-origin requests are not allowed');
     }
 
-    if (options.token === null || WITHOUT_TOKEN.has(request.routeOptions.config?.access)) return;
-    const header = request.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : null;
-    if (given === null || !tokenMatches(given, options.token)) {
-      reply.header('www-authenticate', 'Bearer');
-      return deny(reply, 401, 'unauthorized', 'send Authorization: Bearer <BUILDLENS_SERVER_TOKEN>');
+    const access = accessOf(request);
+    if (WITHOUT_TOKEN.has(access)) return;
+    // On loopback without a bootstrap token the server is one person's (DESIGN.md): no token is asked.
+    if (options.loopback && options.token === null) {
+      request.caller = LOCAL_CALLER;
+      return;
     }
+    const caller = await identify(request, options);
+    if (caller === null) {
+      reply.header('www-authenticate', 'Bearer');
+      return deny(
+        reply,
+        401,
+        'unauthorized',
+        'send Authorization: Bearer <token> (buildlens token create, or BUILDLENS_SERVER_TOKEN)',
+      );
+    }
+    request.caller = caller;
+    if (!roleAllows(caller.role, access === 'admin' ? 'admin' : 'viewer'))
+      return deny(reply, 403, 'forbidden', `this needs an admin token; "${caller.name}" is a ${caller.role}`);
   });
+}
+
+async function identify(request: FastifyRequest, options: SecurityOptions): Promise<Caller | null> {
+  const header = request.headers.authorization ?? '';
+  const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+  if (given === '') return null;
+  if (options.token !== null && tokenMatches(given, options.token))
+    return { name: BOOTSTRAP_CALLER, role: 'admin' };
+  return options.findToken(given);
 }

@@ -2,6 +2,7 @@
 // and closes everything in order.
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { hasAdminToken } from '../store/api-tokens.js';
 import type { Store } from '../store/store.js';
 import { WebhookProcessor } from '../webhooks/processor.js';
 import { buildApp } from './app.js';
@@ -13,7 +14,7 @@ export interface ServeOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  /** From $BUILDLENS_SERVER_TOKEN; required off loopback. */
+  /** From $BUILDLENS_SERVER_TOKEN, the bootstrap admin; off loopback it or a named admin token is required. */
   token: string | null;
   /** Sync every connection this often; null for no background sync. */
   syncEveryMs: number | null;
@@ -40,9 +41,9 @@ export class UnsafeServerOptions extends Error {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const loopback = isLoopbackHost(options.host);
   const token = options.token?.trim() || null;
-  if (!loopback && token === null)
+  if (!loopback && token === null && !(await hasAdminToken(options.store)))
     throw new UnsafeServerOptions(
-      `refusing to listen on ${options.host} without a token: set BUILDLENS_SERVER_TOKEN, or use --host 127.0.0.1`,
+      `refusing to listen on ${options.host} without a token: set BUILDLENS_SERVER_TOKEN or make an admin token (buildlens token create NAME --role admin), or use --host 127.0.0.1`,
     );
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const sync = new SyncRunner(options.store, { lookbackDays: options.lookbackDays, log });

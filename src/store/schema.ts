@@ -227,6 +227,27 @@ export interface SyncSchedulesTable {
   next_at_ms: number;
 }
 
+/** A named API token (src/store/api-tokens.ts): only its digest is kept. */
+export interface ApiTokensTable {
+  name: string;
+  /** `viewer` or `admin` (src/domain/roles.ts). */
+  role: string;
+  token_sha256: string;
+  created_at: string;
+}
+
+/** One admin action (src/store/audit.ts). */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  /** The caller: a token's name, `BUILDLENS_SERVER_TOKEN`, `local`, or `cli:<user>`. */
+  actor: string;
+  action: string;
+  target: string | null;
+  /** `ok`, or the HTTP status / error that ended it. */
+  outcome: string;
+}
+
 export interface Schema {
   connections: ConnectionsTable;
   projects: ProjectsTable;
@@ -243,4 +264,6 @@ export interface Schema {
   data_version: DataVersionTable;
   rate_budgets: RateBudgetsTable;
   sync_schedules: SyncSchedulesTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
 }

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
+import { createApiToken, revokeApiToken } from '../../src/store/api-tokens.js';
 import { appFor, syncedForFile } from './fixture.js';
 
 const synced = syncedForFile('access');
@@ -32,8 +33,10 @@ function send(port: number, method: string, target: string, token: string | null
       resolve({ status, type, body });
     });
     const auth = token === null ? '' : `Authorization: Bearer ${token}\r\n`;
+    // A state-changing request says it has no body, as a client sending none would.
+    const length = method === 'GET' || method === 'HEAD' ? '' : 'Content-Length: 0\r\n';
     socket.write(
-      `${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${auth}Connection: close\r\n\r\n`,
+      `${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${auth}${length}Connection: close\r\n\r\n`,
     );
   });
 }
@@ -104,4 +107,63 @@ test('no spelling of a path reaches a protected route without the token', async 
   }
   // The generated spellings must really reach the routes, or the check above proves nothing.
   assert.ok(reached > tried / 3, `only ${reached} of ${tried} spellings reached a route with the token`);
+});
+
+test('roles: no spelling of an admin route lets a viewer in; every route says who may call it', async (t) => {
+  const { store } = synced();
+  const viewer = await createApiToken(store, 'access-test-viewer', 'viewer');
+  t.after(() => revokeApiToken(store, 'access-test-viewer'));
+  const { app } = await appFor(synced(), t, { token: TOKEN, loopback: false });
+  // Declares nothing: deny by default, so it needs an admin.
+  app.get('/api/undeclared', async () => ({ ok: true }));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  assert.ok(address && typeof address === 'object');
+  const port = address.port;
+
+  const document = JSON.parse((await send(port, 'GET', '/api/openapi.json', TOKEN)).body) as {
+    paths: Record<string, Record<string, { 'x-buildlens-access'?: string }>>;
+  };
+  const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]) => ({
+      path: path.replace('{name}', 'bitrise-sandbox').replace(/\{[a-z_]+\}/g, 'x'),
+      method: method.toUpperCase(),
+      access: operation['x-buildlens-access'],
+    })),
+  );
+  for (const { path, method, access } of operations) {
+    const expected =
+      path === '/healthz'
+        ? 'open'
+        : path.startsWith('/webhooks/')
+          ? 'webhook'
+          : method === 'GET'
+            ? 'viewer'
+            : 'admin';
+    assert.equal(access, expected, `${method} ${path}`);
+  }
+  assert.equal(
+    (await send(port, 'GET', '/api/undeclared', viewer)).status,
+    403,
+    'a route that declares nothing is refused to a viewer',
+  );
+  assert.equal((await send(port, 'GET', '/api/undeclared', TOKEN)).status, 200);
+
+  const next = random(20261207);
+  let refused = 0;
+  for (const { path, method, access } of operations) {
+    for (let i = 0; i < 20; i++) {
+      const target = i === 0 ? path : spell(path, next);
+      const answer = await send(port, method, target, viewer);
+      if (access === 'admin') {
+        assert.ok(
+          answer.status === 403 || answer.status === 404 || answer.status === 400,
+          `${method} ${target} answered ${answer.status} to a viewer`,
+        );
+        if (answer.status === 403) refused++;
+      } else if (access === 'viewer' && i === 0)
+        assert.ok(answer.status !== 401 && answer.status !== 403, `${method} ${target}: ${answer.status}`);
+    }
+  }
+  assert.ok(refused > 20, `only ${refused} spellings of admin routes reached their route`);
 });

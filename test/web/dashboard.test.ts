@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { type RunningServer, startServer } from '../../src/server/serve.js';
+import { createApiToken, revokeApiToken } from '../../src/store/api-tokens.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { syncFromSandbox } from '../server/fixture.js';
 import {
@@ -238,6 +239,30 @@ test('with a server token, the dashboard asks for it once per tab and then shows
     await page.goto(`${guarded.url}/`);
     await page.waitForSelector('.kpi-value[data-metric="runs"]');
     await page.close();
+
+    // A viewer's named token: asked for again in a new tab, kept for that tab only, and an admin action
+    // answered with what the role lacks.
+    const viewer = await createApiToken(store, 'dashboard-viewer', 'viewer');
+    const tab = await browser.context.newPage();
+    await tab.goto(`${guarded.url}/connections`);
+    await tab.waitForSelector('form.token');
+    await tab.fill('#token', viewer);
+    await tab.click('form.token button');
+    await tab.waitForSelector('tr[data-connection]');
+    const kept = await tab.evaluate(() => ({
+      session: Object.values(sessionStorage),
+      local: Object.values(localStorage),
+      cookie: document.cookie,
+    }));
+    assert.deepEqual(kept, { session: [viewer], local: [], cookie: '' });
+    await tab.getByRole('button', { name: 'Sync all now' }).click();
+    await tab.getByText('this needs an admin token; "dashboard-viewer" is a viewer').waitFor();
+    // Revoked while the tab is open: the tab forgets it and asks again.
+    await revokeApiToken(store, 'dashboard-viewer');
+    await tab.goto(`${guarded.url}/`);
+    await tab.waitForSelector('form.token');
+    assert.deepEqual(await tab.evaluate(() => Object.values(sessionStorage)), []);
+    await tab.close();
   } finally {
     await guarded.close();
   }

@@ -70,6 +70,7 @@ export interface Rule {
 
 export type Params = Record<string, string | readonly string[] | undefined | null>;
 
+// Kept in sessionStorage: for this tab only, gone when it closes, never in localStorage or a cookie.
 const TOKEN_KEY = 'buildlens-token';
 
 /** The server wants a token this page does not have (or has wrong). */
@@ -106,7 +107,11 @@ async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown):
   } catch {
     throw new Error('the buildlens server did not answer; is it still running?');
   }
-  if (response.status === 401) throw new NeedsToken('this server needs its access token');
+  if (response.status === 401) {
+    // A token this tab held and the server no longer takes (revoked) is forgotten, and asked for again.
+    sessionStorage.removeItem(TOKEN_KEY);
+    throw new NeedsToken('this server needs an access token');
+  }
   const payload = (await response.json().catch(() => null)) as { message?: string } | null;
   if (!response.ok) throw new Error(payload?.message ?? `the server answered ${response.status}`);
   return payload as T;

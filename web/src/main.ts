@@ -185,7 +185,7 @@ function askForToken(): void {
     h(
       'p',
       {},
-      'This server asks for the token it was started with (BUILDLENS_SERVER_TOKEN). It is kept for this tab only.',
+      'This server asks for an access token: one made for you with buildlens token create (viewer or admin), or the one it was started with (BUILDLENS_SERVER_TOKEN). It is kept for this tab only.',
     ),
     h('label', { for: 'token' }, 'Token'),
     input,

@@ -5,6 +5,7 @@ import { DEFAULT_BITRISE_URL } from '../../connectors/bitrise/connector.js';
 import { DEFAULT_BUILDKITE_URL } from '../../connectors/buildkite/connector.js';
 import type { Connection, Provider } from '../../domain/model.js';
 import { rememberSecret, shortSecretProblem } from '../../domain/redaction.js';
+import { recordAudit } from '../../store/audit.js';
 import { listConnectionRecords } from '../../store/connection-records.js';
 import {
   addConnection,
@@ -131,6 +132,12 @@ function registerAdd(connect: Command, cli: Cli): void {
           cli.info(result.message);
         }
         await addConnection(store, { name, provider, baseUrl, org, token });
+        await recordAudit(store, {
+          actor: cli.actor(),
+          action: 'connection.add',
+          target: name,
+          outcome: 'ok',
+        });
         const added = (await listConnectionRecords(store)).find((c) => c.name === name);
         if (cli.options.json) cli.print(JSON.stringify(added));
         else cli.print(`added connection "${name}" (${provider}, ${baseUrl})`);
@@ -227,6 +234,12 @@ function registerSetToken(connect: Command, cli: Cli): void {
           cli.info(result.message);
         }
         const { newKey } = await setToken(store, name, token);
+        await recordAudit(store, {
+          actor: cli.actor(),
+          action: 'connection.set-token',
+          target: name,
+          outcome: 'ok',
+        });
         cli.print(`saved the new token of "${name}"`);
         if (newKey)
           cli.warn(
@@ -272,6 +285,12 @@ function registerRemove(connect: Command, cli: Cli): void {
           }
         }
         await removeConnection(store, name);
+        await recordAudit(store, {
+          actor: cli.actor(),
+          action: 'connection.remove',
+          target: name,
+          outcome: 'ok',
+        });
         cli.info(`removed ${what}`);
         cli.info(spaceText(await reclaimSpace(store)));
       });

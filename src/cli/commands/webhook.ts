@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { redact, rememberSecret } from '../../domain/redaction.js';
+import { recordAudit } from '../../store/audit.js';
 import { getConnection } from '../../store/connections.js';
 import { findWebhook, setWebhookSecret } from '../../store/webhooks.js';
 import { BITRISE_EVENTS, type Registration, registerBitriseWebhooks } from '../../webhooks/register.js';
@@ -74,6 +75,12 @@ export function registerWebhook(connect: Command, cli: Cli): void {
           const secret = randomBytes(24).toString('base64url');
           rememberSecret(secret);
           await setWebhookSecret(store, connection, secret);
+          await recordAudit(store, {
+            actor: cli.actor(),
+            action: options.rotate ? 'webhook.rotate' : 'webhook.create',
+            target: name,
+            outcome: 'ok',
+          });
           webhook = await findWebhook(store, name);
         }
         if (!webhook) throw new Error('the webhook secret was not saved');

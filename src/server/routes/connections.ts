@@ -12,6 +12,7 @@ export const connectionRoutes: FastifyPluginAsync<ServerContext> = async (app, {
   app.get(
     '/api/connections',
     {
+      config: { access: 'viewer' },
       schema: {
         summary:
           'Connections and their last sync, as `buildlens --json connect list` prints them (never a token)',
@@ -25,6 +26,7 @@ export const connectionRoutes: FastifyPluginAsync<ServerContext> = async (app, {
   app.post(
     '/api/connections/:name/verify',
     {
+      config: { access: 'admin', action: 'connection.verify' },
       schema: {
         summary: 'Check the connection’s token against its provider',
         tags: ['connections'],

@@ -82,6 +82,7 @@ export const flakyRoutes: FastifyPluginAsync<ServerContext> = async (app, { stor
   app.get(
     '/api/flaky',
     {
+      config: { access: 'viewer' },
       schema: {
         summary:
           'Flaky commits (failed and passed on the same commit) and jobs that passed on retry, newest first; with `by`, jobs or workflows ranked by flake rate',

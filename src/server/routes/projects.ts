@@ -26,6 +26,7 @@ export const projectRoutes: FastifyPluginAsync<ServerContext> = async (app, { st
   app.get(
     '/api/projects',
     {
+      config: { access: 'viewer' },
       schema: {
         summary:
           'Every project (Bitrise app, Buildkite pipeline) of every connection, with its default branch',
@@ -39,6 +40,7 @@ export const projectRoutes: FastifyPluginAsync<ServerContext> = async (app, { st
   app.put(
     '/api/projects/:connection/:project/default-branch',
     {
+      config: { access: 'admin', action: 'project.default-branch' },
       schema: {
         summary: 'Set the default branch of a project (what `buildlens projects default-branch` does)',
         tags: ['runs'],

@@ -50,6 +50,7 @@ export const prometheusRoutes: FastifyPluginAsync<ServerContext> = async (
   app.get(
     '/metrics',
     {
+      config: { access: 'viewer' },
       schema: {
         summary: `Prometheus text exposition (runs triggered in the last ${WINDOW_DAYS} days, and sync status)`,
         tags: ['meta'],

@@ -12,6 +12,7 @@ export const ruleRoutes: FastifyPluginAsync<ServerContext> = async (app, { store
   app.get(
     '/api/rules',
     {
+      config: { access: 'viewer' },
       schema: {
         summary: 'Classification rules in force (user rules first, then the defaults), in the order tried',
         tags: ['classification'],

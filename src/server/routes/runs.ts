@@ -40,6 +40,7 @@ export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, { store 
   app.get(
     '/api/runs',
     {
+      config: { access: 'viewer' },
       schema: {
         summary: 'Runs, newest first, with their classification and the rule that set it',
         tags: ['runs'],
@@ -56,6 +57,7 @@ export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, { store 
   app.get(
     '/api/runs/points',
     {
+      config: { access: 'viewer' },
       schema: {
         summary:
           'Every finished run of the selection as [time, duration, classification], for a scatter of the whole range',

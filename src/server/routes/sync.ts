@@ -58,6 +58,7 @@ export const syncRoutes: FastifyPluginAsync<ServerContext> = async (app, { sync 
   app.get(
     '/api/sync',
     {
+      config: { access: 'viewer' },
       schema: {
         summary: 'Progress of the running sync, or the result of the last one',
         tags: ['sync'],
@@ -70,6 +71,7 @@ export const syncRoutes: FastifyPluginAsync<ServerContext> = async (app, { sync 
   app.post(
     '/api/sync',
     {
+      config: { access: 'admin', action: 'sync.start' },
       schema: {
         summary: 'Start a sync of some or all connections (409 while one is running)',
         tags: ['sync'],
