@@ -40,10 +40,14 @@ export class SyncProgress {
     this.draw(true);
   }
 
-  /** Counts so far for one connection; in plain mode each newly finished project prints a line. */
+  /**
+   * Counts so far for one connection; in plain mode each finished project prints a line with its own runs
+   * (a Buildkite organization's builds are listed at once, so a running total would repeat one number).
+   */
   update(
     connection: string,
     counts: { projectsDone: number; projectsTotal: number; runsDone: number },
+    done?: { project: string; runs: number },
   ): void {
     const line = this.line(connection);
     const finishedProject = counts.projectsDone > line.done;
@@ -51,9 +55,8 @@ export class SyncProgress {
     line.total = counts.projectsTotal;
     line.runs = counts.runsDone;
     if (finishedProject && this.mode === 'plain') {
-      this.stream.write(
-        `${line.connection}: ${line.done}/${line.total} ${line.unit} done, ${line.runs} runs\n`,
-      );
+      const own = done ? ` (${lineText(done.project)}: ${done.runs} run${done.runs === 1 ? '' : 's'})` : '';
+      this.stream.write(`${line.connection}: ${line.done}/${line.total} ${line.unit} done${own}\n`);
     }
     this.draw(finishedProject);
   }

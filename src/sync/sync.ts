@@ -35,9 +35,17 @@ export interface SyncProgress {
   runsDone: number;
 }
 
+/** A project the sync has finished, by name, with the runs read for it. */
+export interface ProjectDone {
+  project: string;
+  runs: number;
+}
+
 export interface SyncOptions {
   lookbackDays?: number;
-  onProgress?: (progress: SyncProgress) => void;
+  /** Counts so far; `done` names the project just finished (a connector reading an organization at once
+   * finishes its projects together, after the last page, so only these counts tell them apart). */
+  onProgress?: (progress: SyncProgress, done?: ProjectDone) => void;
   /** Clock for the lookback window and the recorded sync times (tests pin it to the sandbox clock). */
   now?: () => number;
   /** Further connector settings (timeouts, retries, diagnostics). */
@@ -159,7 +167,9 @@ async function syncLocked(
   const connector = connectorFor(store, connection, token, { ...options, now });
   const summary: SyncSummary = { connection: connection.name, provider: connection.provider, ...noCounts() };
   const progress: SyncProgress = { projectsDone: 0, projectsTotal: 0, runsDone: 0 };
-  const report = () => options.onProgress?.({ ...progress });
+  const report = (done?: ProjectDone) => options.onProgress?.({ ...progress }, done);
+  const projectNames = new Map<string, string>();
+  const runsPerProject = new Map<string, number>();
 
   const rules = options.rules ?? rulesForStore(store, undefined);
   const classifier = new RunClassifier(connector, connection.provider, rules);
@@ -191,16 +201,25 @@ async function syncLocked(
       if (event.type === 'projects') {
         summary.projects += event.projects.length;
         progress.projectsTotal += event.projects.length;
+        for (const p of event.projects) projectNames.set(p.key, p.name);
       } else if (event.type === 'batch') {
         addCounts(summary, {
           runsRefused: event.refused?.length ?? 0,
           unknownStatuses: unknownStatuses(event.runs),
         });
         progress.runsDone += event.runs.length;
+        for (const r of event.runs)
+          runsPerProject.set(r.projectKey, (runsPerProject.get(r.projectKey) ?? 0) + 1);
       } else if (event.type === 'project_done') {
         progress.projectsDone += 1;
       }
-      if (event.type !== 'checkpoint') report();
+      if (event.type === 'project_done') {
+        const { projectKey } = event;
+        report({
+          project: projectNames.get(projectKey) ?? projectKey,
+          runs: runsPerProject.get(projectKey) ?? 0,
+        });
+      } else if (event.type !== 'checkpoint') report();
     }
   } catch (error) {
     const line = firstLine(error);

@@ -233,8 +233,27 @@ describe('buildlens against the sandbox', () => {
       'duration_ms',
       'unknown_statuses',
     ]);
-    // Not a terminal: progress is plain lines on stderr, one per finished project.
-    assert.match(synced.stderr, /^br: 1\/\d+ apps done, \d+ runs$/m);
+    // Not a terminal: progress is plain lines on stderr, one per finished project with its own runs; the
+    // Buildkite builds come in one organization-wide list, and still each pipeline says its own count.
+    assert.match(synced.stderr, /^br: 1\/\d+ apps done \(.+: \d+ runs?\)$/m);
+    for (const name of ['br', 'bk']) {
+      const done = [
+        ...synced.stderr.matchAll(
+          new RegExp(`^${name}: (\\d+)/\\d+ \\w+ done \\((.+): (\\d+) runs?\\)$`, 'gm'),
+        ),
+      ];
+      assert.equal(done.length, byName[name].projects, synced.stderr);
+      assert.deepEqual(
+        done.map((m) => Number(m[1])),
+        done.map((_, i) => i + 1),
+      );
+      assert.equal(new Set(done.map((m) => m[2])).size, done.length, 'each project named once');
+      assert.equal(
+        done.reduce((sum, m) => sum + Number(m[3]), 0),
+        byName[name].runs_new,
+        synced.stderr,
+      );
+    }
     firstTotals = outcome.totals;
   });
 

@@ -58,7 +58,7 @@ export async function runSync(
         lookbackDays,
         rules,
         ...(steps === false ? { steps } : {}),
-        onProgress: (counts) => progress.update(connection.name, counts),
+        onProgress: (counts, done) => progress.update(connection.name, counts, done),
         connector: { log: (line) => cli.debug(`${connection.name}: ${line}`) },
       });
       outcome.connections.push(summary);
