@@ -2,36 +2,32 @@
 // from the sandbox: every figure equals what the report API answers for the same selection, and the project
 // cap folds the rest into project="other" with figures of its own.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import { DEFAULT_RULES } from '../../src/classify/classify.js';
 import { reapplyRules } from '../../src/classify/reapply.js';
 import { parseRules } from '../../src/classify/rules.js';
 import { OVERVIEW_WINDOWS } from '../../src/metrics/project-overview.js';
 import type { ReportDocument } from '../../src/metrics/report-document.js';
 import type { ReportMetrics } from '../../src/metrics/vocabulary.js';
-import { syncedForFile } from './fixture.js';
+import { listProjects } from '../../src/store/projects.js';
+import type { Store } from '../../src/store/store.js';
+import { storeTest } from '../store/engines.js';
+import { type Synced, syncFromSandbox } from './fixture.js';
 import { type ScrapedSample, scrape, serveOnLoopback } from './scrape.js';
 
-const synced = syncedForFile('project-metrics');
-
-// Buildkite's failures put down to the infrastructure, so infra_failure and the rate without it have figures.
-let reclassified: Promise<unknown> | null = null;
-function infraRules(): Promise<unknown> {
-  const rules = parseRules(
-    'rules:\n  - name: agents\n    classification: infra_failure\n    match: { provider: buildkite, status: failed }\n',
-    'test-rules.yaml',
-  );
-  reclassified ??= reapplyRules(
-    synced().store,
-    { file: null, rules: [...rules, ...DEFAULT_RULES] },
-    { dryRun: false },
-  );
-  return reclassified;
-}
 const DAY_MS = 86_400_000;
 const SCOPES = (['default', 'all'] as const).flatMap((branch) =>
   OVERVIEW_WINDOWS.map((w) => ({ branch, ...w })),
 );
+
+/** Buildkite's failures put down to the infrastructure, so infra_failure and the rate without it have figures. */
+async function infraRules(store: Store): Promise<void> {
+  const rules = parseRules(
+    'rules:\n  - name: agents\n    classification: infra_failure\n    match: { provider: buildkite, status: failed }\n',
+    'test-rules.yaml',
+  );
+  await reapplyRules(store, { file: null, rules: [...rules, ...DEFAULT_RULES] }, { dryRun: false });
+}
 
 async function reportApi(url: string, query: string): Promise<ReportDocument> {
   const response = await fetch(`${url}/api/report?metrics=flaky&metrics=credits&${query}`);
@@ -39,8 +35,8 @@ async function reportApi(url: string, query: string): Promise<ReportDocument> {
   return (await response.json()) as ReportDocument;
 }
 
-function selection(branch: 'default' | 'all', days: number): string {
-  const since = new Date(synced().sandbox.clock.now() - days * DAY_MS).toISOString();
+function selection(synced: Synced, branch: 'default' | 'all', days: number): string {
+  const since = new Date(synced.sandbox.clock.now() - days * DAY_MS).toISOString();
   return `since=${since}${branch === 'default' ? '&default_branch=true' : ''}`;
 }
 
@@ -81,13 +77,13 @@ function expectedFigures(m: ReportMetrics): Map<string, number> {
   return new Map(entries.filter((e): e is [string, number] => e[1] !== null && e[1] !== undefined));
 }
 
-test('every project, branch scope and window: the figures the report API gives for that selection', async (t) => {
-  await infraRules();
-  const url = await serveOnLoopback(synced(), t);
+/** Every project, branch scope and window: the figures the report API gives for that selection. */
+async function everyProject(synced: Synced, t: TestContext): Promise<void> {
+  const url = await serveOnLoopback(synced, t);
   const samples = await scrape(url);
   const compared = new Set<string>();
   for (const scope of SCOPES) {
-    const document = await reportApi(url, `by=project&${selection(scope.branch, scope.days)}`);
+    const document = await reportApi(url, `by=project&${selection(synced, scope.branch, scope.days)}`);
     const labels = document.rows.map((r) => JSON.stringify([r.connection, r.project]));
     assert.equal(new Set(labels).size, labels.length, 'the sandbox has no two projects of one name');
     for (const row of document.rows) {
@@ -127,14 +123,14 @@ test('every project, branch scope and window: the figures the report API gives f
     samples.some((s) => s.name === 'buildlens_project_runs' && s.labels.outcome === outcome && s.value > 0);
   assert.ok(positive('infra_failure') && positive('failure') && positive('success'), 'outcomes seen');
   assert.ok(!samples.some((s) => s.labels.project === 'other'), 'fewer projects than the limit: no "other"');
-});
+}
 
-test('the cap: the most-built projects by name, the rest as project="other" with their own figures', async (t) => {
-  await infraRules();
+/** The cap: the most-built projects by name, the rest as project="other" with their own figures. */
+async function cap(synced: Synced, t: TestContext): Promise<void> {
   const limit = 2;
-  const url = await serveOnLoopback(synced(), t, { metricsProjects: limit });
+  const url = await serveOnLoopback(synced, t, { metricsProjects: limit });
   const samples = await scrape(url);
-  const month = await reportApi(url, `by=project&${selection('all', 30)}`);
+  const month = await reportApi(url, `by=project&${selection(synced, 'all', 30)}`);
   const ranked = [...month.rows].sort(
     (a, b) =>
       b.runs - a.runs ||
@@ -161,8 +157,52 @@ test('the cap: the most-built projects by name, the rest as project="other" with
   const restNames = rest.map((r) => `project=${encodeURIComponent(String(r.project))}`).join('&');
   assert.equal(new Set(ranked.map((r) => r.project)).size, ranked.length);
   for (const scope of SCOPES) {
-    const others = await reportApi(url, `${restNames}&${selection(scope.branch, scope.days)}`);
+    const others = await reportApi(url, `${restNames}&${selection(synced, scope.branch, scope.days)}`);
     const labels = { connection: '', project: 'other', branch: scope.branch, window: scope.window };
     assert.deepEqual(figuresOf(samples, labels), expectedFigures(others.total), JSON.stringify(labels));
   }
-});
+}
+
+/** Two projects of one name in a connection are one series, over the runs of both. */
+async function sharedName(synced: Synced, t: TestContext): Promise<void> {
+  const projects = await listProjects(synced.store);
+  const [first, second] = projects.filter((p) => p.connection === 'bitrise-sandbox' && p.name !== null);
+  assert.ok(first?.name && second?.name);
+  const name: string = first.name;
+  const renamed = await synced.store.db
+    .updateTable('projects')
+    .set({ name })
+    .where('key', '=', second.key)
+    .where('name', '=', second.name)
+    .executeTakeFirst();
+  assert.equal(Number(renamed.numUpdatedRows), 1);
+  const url = await serveOnLoopback(synced, t);
+  const samples = await scrape(url);
+  assert.ok(!samples.some((s) => s.labels.project === second.name));
+  for (const scope of SCOPES) {
+    const scoped = selection(synced, scope.branch, scope.days);
+    const both = await reportApi(
+      url,
+      `connection=bitrise-sandbox&project=${encodeURIComponent(name)}&${scoped}`,
+    );
+    const labels = {
+      connection: 'bitrise-sandbox',
+      project: name,
+      branch: scope.branch,
+      window: scope.window,
+    };
+    const expected = both.total.runs > 0 ? expectedFigures(both.total) : new Map<string, number>();
+    assert.deepEqual(figuresOf(samples, labels), expected, JSON.stringify(labels));
+  }
+}
+
+storeTest(
+  '/metrics per project: report API figures, the cap and "other", one series per name',
+  async (store, t) => {
+    const synced = await syncFromSandbox(store, t);
+    await infraRules(store);
+    await everyProject(synced, t);
+    await cap(synced, t);
+    await sharedName(synced, t);
+  },
+);
