@@ -10,9 +10,11 @@ import { WebhookProcessor } from '../webhooks/processor.js';
 import { WebhookReceiver } from '../webhooks/receive.js';
 import { registerAudit } from './audit.js';
 import type { ServerContext, ServerWebhooks } from './context.js';
+import { DataVersionWatch } from './data-version-watch.js';
 import { registerErrorHandling } from './errors.js';
 import { registerOpenApi } from './openapi.js';
 import { connectionRoutes } from './routes/connections.js';
+import { eventRoutes } from './routes/events.js';
 import { flakyRoutes } from './routes/flaky.js';
 import { healthRoutes } from './routes/health.js';
 import { levelRoutes } from './routes/levels.js';
@@ -45,6 +47,8 @@ export interface AppOptions {
   now?: () => number;
   /** At most this many projects have /metrics series of their own (DEFAULT_PROJECT_LIMIT by default). */
   metricsProjects?: number;
+  /** How often /api/events reads the store's data version while someone listens. */
+  watchEveryMs?: number;
 }
 
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -90,11 +94,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     processor,
     receiver: new WebhookReceiver(options.store, () => processor.kick(), options.now),
   };
+  const dataVersions = new DataVersionWatch(options.store, log, options.watchEveryMs);
+  app.addHook('onClose', async () => dataVersions.stop());
   const context: ServerContext = {
     store: options.store,
     sync: options.sync,
     version,
     webhooks,
+    dataVersions,
     log,
     metricsProjects: options.metricsProjects ?? DEFAULT_PROJECT_LIMIT,
     now: options.now ?? Date.now,
@@ -111,6 +118,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     syncRoutes,
     prometheusRoutes,
     webhookRoutes,
+    eventRoutes,
   ]) {
     await app.register(routes, context);
   }

@@ -2,6 +2,7 @@
 import type { Store } from '../store/store.js';
 import type { WebhookProcessor } from '../webhooks/processor.js';
 import type { WebhookReceiver } from '../webhooks/receive.js';
+import type { DataVersionWatch } from './data-version-watch.js';
 import type { SyncRunner } from './sync-runner.js';
 
 export interface ServerWebhooks {
@@ -14,6 +15,8 @@ export interface ServerContext {
   sync: SyncRunner;
   version: string;
   webhooks: ServerWebhooks;
+  /** The store's data version, watched for /api/events. */
+  dataVersions: DataVersionWatch;
   /** The server log (already redacted). */
   log: (line: string) => void;
   /** At most this many projects have /metrics series of their own; the rest are project="other". */

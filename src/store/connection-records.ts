@@ -6,6 +6,12 @@ import { listConnections, readStoredToken } from './connections.js';
 import { syncLockHolder } from './lock.js';
 import type { Store } from './store.js';
 import { readSyncState, type SyncState, syncSummaryRecord } from './sync-state.js';
+import {
+  type Refusals,
+  type StoredWebhookHealth,
+  webhookHealthRecord,
+  webhookHealthRecords,
+} from './webhook-health.js';
 
 const SYNC_RESULTS = ['never', 'running', 'interrupted', 'failed', 'ok'] as const;
 export type SyncResult = (typeof SYNC_RESULTS)[number];
@@ -36,6 +42,7 @@ export const connectionRecord = z.object({
     .string()
     .nullable()
     .describe('Why the stored token cannot be read (key missing or wrong); null when it can'),
+  webhook: webhookHealthRecord,
 });
 export type ConnectionRecord = z.infer<typeof connectionRecord>;
 
@@ -50,11 +57,18 @@ export function syncResult(sync: SyncState, locked: boolean): SyncResult {
   return sync.lastError === null ? 'ok' : 'failed';
 }
 
+/** The runs the webhooks missed by the last complete sync's count (a sync without a webhook has none). */
+function lastMissed(sync: SyncState): number | null {
+  const missed = (sync.lastSummary as { webhookMissed?: unknown } | null)?.webhookMissed;
+  return typeof missed === 'number' ? missed : null;
+}
+
 export function toConnectionRecord(
   c: Connection,
   sync: SyncState,
   locked: boolean,
   tokenError: string | null,
+  webhook: StoredWebhookHealth | null = null,
 ): ConnectionRecord {
   return {
     name: c.name,
@@ -72,12 +86,20 @@ export function toConnectionRecord(
         ? syncSummaryRecord(sync.lastSummary)
         : null,
     token_error: tokenError,
+    webhook: webhook === null ? null : { ...webhook, missed_at_last_reconciliation: lastMissed(sync) },
   };
 }
 
-/** Every connection by name, with its last sync and whether its token can be read. */
-export async function listConnectionRecords(store: Store): Promise<ConnectionRecord[]> {
+/**
+ * Every connection by name, with its last sync, whether its token can be read and its webhook's health;
+ * a server passes the refusals it counted.
+ */
+export async function listConnectionRecords(
+  store: Store,
+  refusals: ReadonlyMap<string, Refusals> | null = null,
+): Promise<ConnectionRecord[]> {
   const connections = await listConnections(store);
+  const webhooks = await webhookHealthRecords(store, refusals);
   return Promise.all(
     connections.map(async (c) =>
       toConnectionRecord(
@@ -85,6 +107,7 @@ export async function listConnectionRecords(store: Store): Promise<ConnectionRec
         await readSyncState(store, c.id),
         (await syncLockHolder(store, c.id)) !== null,
         (await readStoredToken(store, c.name)).error,
+        webhooks.get(c.id) ?? null,
       ),
     ),
   );

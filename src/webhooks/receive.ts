@@ -4,6 +4,7 @@
 // (in memory: a flood of forged requests must not become a flood of writes).
 import { acceptDelivery } from '../store/inbox.js';
 import type { Store } from '../store/store.js';
+import type { Refusals } from '../store/webhook-health.js';
 import { findWebhook } from '../store/webhooks.js';
 import { type Headers, verifyBitrise, verifyBuildkite } from './verify.js';
 
@@ -12,12 +13,6 @@ export interface Receipt {
   body: { status: 'accepted' | 'duplicate' } | { error: string; message: string };
   /** Why a delivery was refused, for the server log; never a secret. */
   refusal?: string;
-}
-
-export interface Refusals {
-  count: number;
-  lastAt: string;
-  lastReason: string;
 }
 
 const UNAUTHORIZED = {

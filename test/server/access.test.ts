@@ -23,7 +23,12 @@ function send(port: number, method: string, target: string, token: string | null
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
     socket.setTimeout(5000, () => socket.destroy(new Error(`no answer to ${method} ${target}`)));
-    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('data', (chunk) => {
+      chunks.push(chunk);
+      // An event stream (/api/events) stays open: its head is the answer.
+      const text = Buffer.concat(chunks).toString('latin1');
+      if (text.includes('\r\n\r\n') && /\r\ncontent-type: text\/event-stream/i.test(text)) socket.destroy();
+    });
     socket.on('error', reject);
     socket.on('close', () => {
       const text = Buffer.concat(chunks).toString('latin1');

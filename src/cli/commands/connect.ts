@@ -180,7 +180,9 @@ function registerList(connect: Command, cli: Cli): void {
         if (cli.options.json) cli.print(JSON.stringify(rows, null, 2));
         else if (rows.length === 0) cli.info('no connections yet: add one with "buildlens connect add"');
         else {
-          const table = rows.map(({ last_sync_summary: _summary, token_error: _error, ...row }) => row);
+          const table = rows.map(
+            ({ last_sync_summary: _summary, token_error: _error, webhook: _webhook, ...row }) => row,
+          );
           cli.print(renderTable(table, LIST_COLUMNS, cli.tableWidth()));
         }
       });

@@ -8,19 +8,19 @@ import type { ServerContext } from '../context.js';
 
 const nameParams = z.object({ name: z.string().min(1).max(100) });
 
-export const connectionRoutes: FastifyPluginAsync<ServerContext> = async (app, { store }) => {
+export const connectionRoutes: FastifyPluginAsync<ServerContext> = async (app, { store, webhooks }) => {
   app.get(
     '/api/connections',
     {
       config: { access: 'viewer' },
       schema: {
         summary:
-          'Connections and their last sync, as `buildlens --json connect list` prints them (never a token)',
+          'Connections, their last sync and webhook health, as `buildlens --json connect list` prints them (never a token; refusals counted by this server)',
         tags: ['connections'],
         response: { 200: z.array(connectionRecord) },
       },
     },
-    () => listConnectionRecords(store),
+    () => listConnectionRecords(store, webhooks.receiver.refusals()),
   );
 
   app.post(
