@@ -75,6 +75,7 @@ export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, { store 
   app.get(
     '/api/runs/:key',
     {
+      config: { access: 'viewer' },
       schema: {
         summary: 'One run, as /api/runs lists it',
         tags: ['runs'],
