@@ -8,6 +8,7 @@ import { findApiToken } from '../store/api-tokens.js';
 import type { Store } from '../store/store.js';
 import { WebhookProcessor } from '../webhooks/processor.js';
 import { WebhookReceiver } from '../webhooks/receive.js';
+import { registerAnswerCache } from './answer-cache.js';
 import { registerAudit } from './audit.js';
 import type { ServerContext, ServerWebhooks } from './context.js';
 import { DataVersionWatch } from './data-version-watch.js';
@@ -86,6 +87,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     findToken: (given) => findApiToken(options.store, given),
   });
   registerAudit(app, options.store, log);
+  registerAnswerCache(app, options.store, { now: options.now });
   registerErrorHandling(app, log);
   registerOpenApi(app, version);
 

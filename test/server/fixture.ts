@@ -47,7 +47,7 @@ export async function syncFromSandbox(store: Store, t: Pick<TestContext, 'after'
 export async function appFor(
   synced: Synced,
   t: Pick<TestContext, 'after'>,
-  options: { token?: string | null; loopback?: boolean; webRoot?: string } = {},
+  options: { token?: string | null; loopback?: boolean; webRoot?: string; now?: () => number } = {},
 ): Promise<{ app: FastifyInstance; sync: SyncRunner; errors: string[] }> {
   const sync = new SyncRunner(synced.store, {
     syncOne: (store, name, extra) => syncConnection(store, name, { ...synced.syncOptions, ...extra }),
@@ -59,6 +59,7 @@ export async function appFor(
     token: options.token ?? null,
     loopback: options.loopback ?? true,
     webRoot: options.webRoot,
+    now: options.now,
     log: (line) => errors.push(line),
   });
   t.after(async () => {

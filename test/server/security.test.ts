@@ -85,7 +85,9 @@ test('security headers on data and pages; no CORS', async (t) => {
     assert.equal(response.headers['x-frame-options'], 'DENY', url);
     assert.equal(response.headers['access-control-allow-origin'], undefined, url);
   }
-  assert.equal((await app.inject({ url: '/api/report' })).headers['cache-control'], 'no-store');
+  assert.equal((await app.inject({ url: '/api/sync' })).headers['cache-control'], 'no-store');
+  // Cached per data version: a browser revalidates it every time, a shared cache never keeps it.
+  assert.equal((await app.inject({ url: '/api/report' })).headers['cache-control'], 'private, no-cache');
   const preflight = await app.inject({
     method: 'OPTIONS',
     url: '/api/sync',

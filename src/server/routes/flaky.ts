@@ -82,7 +82,7 @@ export const flakyRoutes: FastifyPluginAsync<ServerContext> = async (app, { stor
   app.get(
     '/api/flaky',
     {
-      config: { access: 'viewer' },
+      config: { access: 'viewer', cachedPerDataVersion: true },
       schema: {
         summary:
           'Flaky commits (failed and passed on the same commit) and jobs that passed on retry, newest first; with `by`, jobs or workflows ranked by flake rate',

@@ -17,7 +17,7 @@ export const levelRoutes: FastifyPluginAsync<ServerContext> = async (app, { stor
   app.get(
     '/api/runs/:key/jobs',
     {
-      config: { access: 'viewer' },
+      config: { access: 'viewer', cachedPerDataVersion: true },
       schema: {
         summary: 'A run’s jobs in the order they started, with the critical path marked',
         tags: ['runs'],
@@ -36,7 +36,7 @@ export const levelRoutes: FastifyPluginAsync<ServerContext> = async (app, { stor
   app.get(
     '/api/runs/:key/steps',
     {
-      config: { access: 'viewer' },
+      config: { access: 'viewer', cachedPerDataVersion: true },
       schema: {
         summary: 'A run’s steps, job by job, in the order they ran',
         tags: ['runs'],
@@ -55,7 +55,7 @@ export const levelRoutes: FastifyPluginAsync<ServerContext> = async (app, { stor
   app.get(
     '/api/report/levels',
     {
-      config: { access: 'viewer' },
+      config: { access: 'viewer', cachedPerDataVersion: true },
       schema: {
         summary: 'Where the selected runs’ time goes, per job or step (report --by job|step)',
         tags: ['report'],

@@ -26,7 +26,7 @@ export const projectRoutes: FastifyPluginAsync<ServerContext> = async (app, { st
   app.get(
     '/api/projects',
     {
-      config: { access: 'viewer' },
+      config: { access: 'viewer', cachedPerDataVersion: true },
       schema: {
         summary:
           'Every project (Bitrise app, Buildkite pipeline) of every connection, with its default branch',

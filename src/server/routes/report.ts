@@ -107,7 +107,7 @@ export const reportRoutes: FastifyPluginAsync<ServerContext> = async (app, { sto
   app.get(
     '/api/report',
     {
-      config: { access: 'viewer' },
+      config: { access: 'viewer', cachedPerDataVersion: true },
       schema: {
         summary: 'Run counts, success rate, duration and queue percentiles per group, plus the total',
         tags: ['metrics'],
@@ -133,7 +133,7 @@ export const reportRoutes: FastifyPluginAsync<ServerContext> = async (app, { sto
   app.get(
     '/api/meta',
     {
-      config: { access: 'viewer' },
+      config: { access: 'viewer', cachedPerDataVersion: true },
       schema: {
         summary: 'What this server can report: dimensions, metric fields, providers, classifications',
         tags: ['meta'],

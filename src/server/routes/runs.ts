@@ -40,7 +40,7 @@ export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, { store 
   app.get(
     '/api/runs',
     {
-      config: { access: 'viewer' },
+      config: { access: 'viewer', cachedPerDataVersion: true },
       schema: {
         summary: 'Runs, newest first, with their classification and the rule that set it',
         tags: ['runs'],
@@ -57,7 +57,7 @@ export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, { store 
   app.get(
     '/api/runs/points',
     {
-      config: { access: 'viewer' },
+      config: { access: 'viewer', cachedPerDataVersion: true },
       schema: {
         summary:
           'Every finished run of the selection as [time, duration, classification], for a scatter of the whole range',
@@ -75,7 +75,7 @@ export const runRoutes: FastifyPluginAsync<ServerContext> = async (app, { store 
   app.get(
     '/api/runs/:key',
     {
-      config: { access: 'viewer' },
+      config: { access: 'viewer', cachedPerDataVersion: true },
       schema: {
         summary: 'One run, as /api/runs lists it',
         tags: ['runs'],
