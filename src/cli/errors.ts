@@ -1,4 +1,5 @@
 // Exit codes and the one-line error a person sees (DESIGN.md "CLI contract").
+import { AlertsFileError } from '../alerts/rules.js';
 import { RulesError } from '../classify/rules.js';
 import { redact } from '../domain/redaction.js';
 import { lineText } from '../domain/text.js';
@@ -21,9 +22,14 @@ export class ConnectionFailure extends Error {
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ConnectionFailure) return EXIT_CONNECTION;
-  // The store's errors (unknown connection, unusable database location) and a broken rules file are fixed
-  // by changing the command or the file.
-  if (error instanceof UsageError || error instanceof StoreError || error instanceof RulesError)
+  // The store's errors (unknown connection, unusable database location) and a broken rules or alerts file
+  // are fixed by changing the command or the file.
+  if (
+    error instanceof UsageError ||
+    error instanceof StoreError ||
+    error instanceof RulesError ||
+    error instanceof AlertsFileError
+  )
     return EXIT_USAGE;
   return EXIT_UNEXPECTED;
 }

@@ -1,6 +1,7 @@
 // The `buildlens` command line: global options, commands, and the mapping of failures to exit codes.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerAlerts } from './commands/alerts.js';
 import { registerAudit } from './commands/audit.js';
 import { registerClassify } from './commands/classify.js';
 import { registerConnect } from './commands/connect.js';
@@ -57,6 +58,7 @@ function buildProgram(cli: Cli): Command {
   registerFlaky(program, cli);
   registerReport(program, cli);
   registerProjects(program, cli);
+  registerAlerts(program, cli);
   registerServe(program, cli);
   registerToken(program, cli);
   registerAudit(program, cli);

@@ -14,6 +14,7 @@ import type { ServerContext, ServerWebhooks } from './context.js';
 import { DataVersionWatch } from './data-version-watch.js';
 import { registerErrorHandling } from './errors.js';
 import { registerOpenApi } from './openapi.js';
+import { alertRoutes } from './routes/alerts.js';
 import { connectionRoutes } from './routes/connections.js';
 import { eventRoutes } from './routes/events.js';
 import { flakyRoutes } from './routes/flaky.js';
@@ -50,6 +51,8 @@ export interface AppOptions {
   metricsProjects?: number;
   /** How often /api/events reads the store's data version while someone listens. */
   watchEveryMs?: number;
+  /** The alerts file (--alerts); else $BUILDLENS_ALERTS or alerts.yaml beside the database. */
+  alertsFile?: string;
 }
 
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -107,6 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     log,
     metricsProjects: options.metricsProjects ?? DEFAULT_PROJECT_LIMIT,
     now: options.now ?? Date.now,
+    alertsFile: options.alertsFile,
   };
   for (const routes of [
     healthRoutes,
@@ -117,6 +121,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reportRoutes,
     flakyRoutes,
     ruleRoutes,
+    alertRoutes,
     syncRoutes,
     prometheusRoutes,
     webhookRoutes,

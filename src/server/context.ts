@@ -23,4 +23,6 @@ export interface ServerContext {
   metricsProjects: number;
   /** Where the windows of /metrics end (the real clock but in tests). */
   now: () => number;
+  /** The alerts file given to `serve --alerts`; else $BUILDLENS_ALERTS or alerts.yaml beside the database. */
+  alertsFile?: string;
 }

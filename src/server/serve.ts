@@ -2,6 +2,8 @@
 // and closes everything in order.
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { AlertPassOptions } from '../alerts/run.js';
+import { AlertService } from '../alerts/service.js';
 import { hasAdminToken } from '../store/api-tokens.js';
 import type { Store } from '../store/store.js';
 import { WebhookProcessor } from '../webhooks/processor.js';
@@ -23,6 +25,10 @@ export interface ServeOptions {
   log?: (line: string) => void;
   /** At most this many projects have /metrics series of their own. */
   metricsProjects?: number;
+  /** The alerts file (--alerts); else $BUILDLENS_ALERTS or alerts.yaml beside the database. */
+  alertsFile?: string;
+  /** Alert passes' clock and retry settings (tests). */
+  alertOptions?: AlertPassOptions;
 }
 
 export interface RunningServer {
@@ -30,6 +36,7 @@ export interface RunningServer {
   app: FastifyInstance;
   sync: SyncRunner;
   webhooks: WebhookProcessor;
+  alerts: AlertService;
   close(): Promise<void>;
 }
 
@@ -46,8 +53,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       `refusing to listen on ${options.host} without a token: set BUILDLENS_SERVER_TOKEN or make an admin token (buildlens token create NAME --role admin), or use --host 127.0.0.1`,
     );
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const sync = new SyncRunner(options.store, { lookbackDays: options.lookbackDays, log });
-  const webhooks = new WebhookProcessor(options.store, { log, sync: { lookbackDays: options.lookbackDays } });
+  const alerts = new AlertService(options.store, { ...options.alertOptions, file: options.alertsFile, log });
+  const afterSync = () => alerts.request();
+  const sync = new SyncRunner(options.store, { lookbackDays: options.lookbackDays, log, afterSync });
+  const webhooks = new WebhookProcessor(options.store, {
+    log,
+    sync: { lookbackDays: options.lookbackDays },
+    afterBatch: afterSync,
+  });
   const app = await buildApp({
     store: options.store,
     sync,
@@ -57,6 +70,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     log,
     webhookProcessor: webhooks,
     metricsProjects: options.metricsProjects,
+    alertsFile: options.alertsFile,
   });
   await app.listen({ host: options.host, port: options.port });
   if (options.syncEveryMs !== null) sync.schedule(options.syncEveryMs);
@@ -69,11 +83,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     app,
     sync,
     webhooks,
+    alerts,
     close: async () => {
       sync.stop();
       webhooks.stop();
       await app.close();
       await webhooks.idle();
+      await alerts.idle();
     },
   };
 }

@@ -48,6 +48,8 @@ export class SyncRunner {
       syncOne?: SyncOne;
       /** Gets one line per connection synced (docs/dashboard.md). */
       log?: (line: string) => void;
+      /** Called when a sync of every chosen connection has ended (alerts are judged then). */
+      afterSync?: () => void;
     } = {},
   ) {}
 
@@ -134,5 +136,6 @@ export class SyncRunner {
     }
     this.current.running = false;
     this.current.finishedAt = new Date().toISOString();
+    this.options.afterSync?.();
   }
 }

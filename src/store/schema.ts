@@ -248,6 +248,34 @@ export interface AuditLogTable {
   outcome: string;
 }
 
+/** An alert rule's state for one subject (src/store/alert-state.ts); `state` is ok or firing. */
+export interface AlertStatesTable {
+  rule: string;
+  subject: string;
+  state: string;
+  since: string;
+  value: number | null;
+  previous: number | null;
+  runs: number | null;
+  evaluated_at: string;
+}
+
+/** A message to one destination (src/store/alert-state.ts); `state` is pending, sent or failed. */
+export interface AlertDeliveriesTable {
+  id: Generated<number>;
+  rule: string;
+  subject: string;
+  event: string;
+  destination: string;
+  message: string;
+  created_at: string;
+  state: string;
+  attempts: Generated<number>;
+  claimed_at: string | null;
+  finished_at: string | null;
+  error: string | null;
+}
+
 export interface Schema {
   connections: ConnectionsTable;
   projects: ProjectsTable;
@@ -266,4 +294,6 @@ export interface Schema {
   sync_schedules: SyncSchedulesTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
+  alert_states: AlertStatesTable;
+  alert_deliveries: AlertDeliveriesTable;
 }

@@ -27,6 +27,8 @@ export interface ProcessorOptions {
   sync?: SyncOptions;
   log?: (line: string) => void;
   retryEveryMs?: number;
+  /** Called after a pass that processed deliveries (alerts are judged then). */
+  afterBatch?: () => void;
 }
 
 export class WebhookProcessor {
@@ -85,6 +87,7 @@ export class WebhookProcessor {
   }
 
   private async drain(): Promise<void> {
+    const before = this.processed;
     let after = 0;
     for (;;) {
       const rows = await pendingDeliveries(this.store, PAGE, after);
@@ -96,6 +99,7 @@ export class WebhookProcessor {
         byConnection.set(row.connectionId, [...(byConnection.get(row.connectionId) ?? []), row]);
       for (const [connectionId, group] of byConnection) await this.processGroup(connectionId, group);
     }
+    if (this.processed > before) this.options.afterBatch?.();
     if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
       this.prunedAt = Date.now();
       await pruneInbox(this.store);

@@ -81,6 +81,7 @@ test('the OpenAPI document describes every API route with a response schema', as
     ['get', '/api/report'],
     ['get', '/api/meta'],
     ['get', '/api/rules'],
+    ['get', '/api/alerts'],
     ['get', '/api/sync'],
     ['post', '/api/sync'],
     ['get', '/metrics'],

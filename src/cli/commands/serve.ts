@@ -17,6 +17,8 @@ export interface ServeSettings {
   syncEveryMs: number | null | undefined;
   /** At most this many projects have /metrics series of their own (docs/grafana.md). */
   metricsProjects?: number;
+  /** --alerts; else $BUILDLENS_ALERTS or alerts.yaml beside the database. */
+  alertsFile?: string;
 }
 
 /** With webhooks, the periodic sync is the safety net that finds what deliveries missed (docs/webhooks.md). */
@@ -55,6 +57,7 @@ export async function serveUntilInterrupted(cli: Cli, store: Store, settings: Se
       token,
       syncEveryMs,
       metricsProjects: settings.metricsProjects,
+      alertsFile: settings.alertsFile ?? cli.io.env.BUILDLENS_ALERTS,
       log: (line) => cli.io.stderr.write(`${line}\n`),
     });
   } catch (error) {
@@ -94,13 +97,26 @@ export function registerServe(program: Command, cli: Cli): void {
       'at most this many projects (the most built) get /metrics series of their own; the rest are project="other"',
       String(DEFAULT_PROJECT_LIMIT),
     )
-    .action(async (options: { host: string; port: string; syncEvery?: string; metricsProjects: string }) => {
-      const settings: ServeSettings = {
-        host: options.host,
-        port: parseInteger(options.port, '--port', 0, 65535),
-        syncEveryMs: options.syncEvery === undefined ? undefined : parseInterval(options.syncEvery) || null,
-        metricsProjects: parseInteger(options.metricsProjects, '--metrics-projects', 0, MAX_PROJECT_LIMIT),
-      };
-      await cli.withStore((store) => serveUntilInterrupted(cli, store, settings));
-    });
+    .option(
+      '--alerts <file>',
+      'alerts judged after each sync and webhook batch (default: $BUILDLENS_ALERTS, else alerts.yaml beside the database)',
+    )
+    .action(
+      async (options: {
+        host: string;
+        port: string;
+        syncEvery?: string;
+        metricsProjects: string;
+        alerts?: string;
+      }) => {
+        const settings: ServeSettings = {
+          alertsFile: options.alerts,
+          host: options.host,
+          port: parseInteger(options.port, '--port', 0, 65535),
+          syncEveryMs: options.syncEvery === undefined ? undefined : parseInterval(options.syncEvery) || null,
+          metricsProjects: parseInteger(options.metricsProjects, '--metrics-projects', 0, MAX_PROJECT_LIMIT),
+        };
+        await cli.withStore((store) => serveUntilInterrupted(cli, store, settings));
+      },
+    );
 }

@@ -14,6 +14,7 @@ import type { Cli } from '../context.js';
 import { ConnectionFailure, UsageError } from '../errors.js';
 import { parseLookbackDays } from '../parse.js';
 import { SyncProgress } from '../progress.js';
+import { alertsAfterSync } from './alerts.js';
 
 export const PROJECT_UNIT: Record<Provider, string> = { bitrise: 'apps', buildkite: 'pipelines' };
 
@@ -136,11 +137,22 @@ export function registerSync(program: Command, cli: Cli): void {
       'classification rules (default: $BUILDLENS_RULES, else rules.yaml beside the database)',
     )
     .option('--no-steps', 'skip the step lists fetched one per build (Bitrise log summaries) this time')
-    .action(async (names: string[], options: { lookback: string; rules?: string; steps: boolean }) => {
-      const lookbackDays = parseLookbackDays(options.lookback);
-      const outcome = await cli.withStore((store) =>
-        runSync(cli, store, names, lookbackDays, options.rules, options.steps),
-      );
-      printSync(cli, outcome);
-    });
+    .option(
+      '--alerts <file>',
+      'alerts judged after the sync (default: $BUILDLENS_ALERTS, else alerts.yaml beside the database)',
+    )
+    .action(
+      async (
+        names: string[],
+        options: { lookback: string; rules?: string; steps: boolean; alerts?: string },
+      ) => {
+        const lookbackDays = parseLookbackDays(options.lookback);
+        const outcome = await cli.withStore(async (store) => {
+          const synced = await runSync(cli, store, names, lookbackDays, options.rules, options.steps);
+          await alertsAfterSync(cli, store, options.alerts);
+          return synced;
+        });
+        printSync(cli, outcome);
+      },
+    );
 }

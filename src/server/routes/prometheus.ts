@@ -8,6 +8,7 @@ import { report } from '../../metrics/report.js';
 import type { ReportRow } from '../../metrics/vocabulary.js';
 import { listConnections } from '../../store/connections.js';
 import { readSyncState } from '../../store/sync-state.js';
+import { alertFamilies } from '../alert-metrics.js';
 import type { ServerContext } from '../context.js';
 import { type Family, renderExposition, type Sample } from '../exposition.js';
 import { projectFamilies } from '../project-metrics.js';
@@ -130,6 +131,7 @@ export const prometheusRoutes: FastifyPluginAsync<ServerContext> = async (
         },
         ...projectFamilies(overview),
         ...(await webhookFamilies(store, webhooks)),
+        ...(await alertFamilies(store)),
       ];
       reply.type('text/plain; version=0.0.4; charset=utf-8');
       return renderExposition(families);

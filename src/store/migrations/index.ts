@@ -12,6 +12,7 @@ import * as defaultBranch from './010_default_branch.js';
 import * as webhooks from './011_webhooks.js';
 import * as steps from './012_steps.js';
 import * as dataVersion from './014_data_version.js';
+import * as alerts from './015_alerts.js';
 import * as apiTokens from './016_api_tokens.js';
 import * as sharedBudgets from './017_shared_budgets.js';
 
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011_webhooks': webhooks,
   '012_steps': steps,
   '014_data_version': dataVersion,
+  '015_alerts': alerts,
   '016_api_tokens': apiTokens,
   '017_shared_budgets': sharedBudgets,
 };
