@@ -48,6 +48,7 @@ export function color(name: string): string {
 export const CLASS_COLORS = {
   success: 'c-success',
   failure: 'c-failure',
+  infra_failure: 'c-infra',
   aborted: 'c-aborted',
   skipped: 'c-skipped',
   running: 'c-running',

@@ -6,7 +6,21 @@ import { navigate } from './navigation.js';
 import { type Buckets, num } from './page.js';
 import { href, readGlobal } from './state.js';
 
-const OUTCOMES = ['success', 'failure', 'aborted', 'skipped', 'running'] as const;
+/** The outcomes charts stack: infra failures apart from the other failures (docs/metrics.md). */
+const OUTCOMES = ['success', 'failure', 'infra_failure', 'aborted', 'skipped', 'running'] as const;
+type Outcome = (typeof OUTCOMES)[number];
+
+/** The report counts infra failures inside `failure` too; a stacked chart shows each run once. */
+const outcomeField = (outcome: Outcome) => (outcome === 'failure' ? 'failure_not_infra' : outcome);
+
+/** `row` with the failures that were not the infrastructure's, the `failure_not_infra` series. */
+function withOutcomes(row: ReportRow): ReportRow {
+  const failure = num(row, 'failure');
+  return { ...row, failure_not_infra: failure === null ? null : failure - (num(row, 'infra_failure') ?? 0) };
+}
+
+const outcomeLabel = (outcome: Outcome) =>
+  outcome === 'failure' ? 'Failed (not infra)' : metricInfo(outcome).label;
 
 /** Each bucket's value of `field`; a bucket without runs counts 0 runs but has no percentile. */
 const byBucket = (rows: ReportRow[], buckets: Buckets) => {
@@ -59,9 +73,10 @@ const toBucketRuns =
     navigate(bucketRuns(buckets, click.dataIndex, { ...scope, classification: classifications?.(click) }));
 
 /** Classifications behind each outcome series. */
-const OUTCOME_CLASSES: Record<(typeof OUTCOMES)[number], string[]> = {
+const OUTCOME_CLASSES: Record<Outcome, string[]> = {
   success: ['success'],
-  failure: ['failure', 'infra_failure'],
+  failure: ['failure'],
+  infra_failure: ['infra_failure'],
   aborted: ['aborted_manual', 'aborted_auto'],
   skipped: ['skipped'],
   running: [],
@@ -69,8 +84,8 @@ const OUTCOME_CLASSES: Record<(typeof OUTCOMES)[number], string[]> = {
 
 /** Runs per bucket, stacked by outcome: aborted and skipped are their own series, not hidden in failure. */
 export function throughputChart(rows: ReportRow[], buckets: Buckets, scope: Params = {}): HTMLElement {
-  const value = byBucket(rows, buckets);
-  const series = OUTCOMES.map((o) => value(o, 0));
+  const value = byBucket(rows.map(withOutcomes), buckets);
+  const series = OUTCOMES.map((o) => value(outcomeField(o), 0));
   return chartFigure(
     `Throughput: runs per ${buckets.dimension} by outcome`,
     {
@@ -78,7 +93,7 @@ export function throughputChart(rows: ReportRow[], buckets: Buckets, scope: Para
       yAxis: { type: 'value', minInterval: 1, ...axisStyle() },
       tooltip: { trigger: 'axis' },
       series: OUTCOMES.map((outcome, i) => ({
-        name: metricInfo(outcome).label,
+        name: outcomeLabel(outcome),
         type: 'bar',
         stack: 'runs',
         data: fadePartial(series[i] ?? [], buckets),
@@ -202,7 +217,7 @@ export function breakdownChart(
     .slice(0, limit)
     .reverse();
   const names = top.map((r) => (r[dimension] === null ? '(none)' : String(r[dimension])));
-  const series = OUTCOMES.map((o) => top.map((r) => num(r, o)));
+  const series = OUTCOMES.map((o) => top.map((r) => num(withOutcomes(r), outcomeField(o))));
   return chartFigure(
     `Runs by ${dimension}${rows.length > limit ? ` (top ${limit})` : ''}`,
     {
@@ -215,7 +230,7 @@ export function breakdownChart(
       xAxis: { type: 'value', minInterval: 1, ...axisStyle() },
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       series: OUTCOMES.map((outcome, i) => ({
-        name: metricInfo(outcome).label,
+        name: outcomeLabel(outcome),
         type: 'bar',
         stack: 'runs',
         data: series[i],
@@ -245,8 +260,8 @@ export function breakdownChart(
 /** How the runs of the range were classified. */
 export function classificationChart(total: ReportRow): HTMLElement {
   const slices = OUTCOMES.map((o) => ({
-    name: metricInfo(o).label,
-    value: num(total, o) ?? 0,
+    name: outcomeLabel(o),
+    value: num(withOutcomes(total), outcomeField(o)) ?? 0,
     itemStyle: { color: color(CLASS_COLORS[o]) },
   })).filter((s) => s.value > 0);
   return chartFigure(

@@ -1,5 +1,6 @@
-// Overview: every project's runs, success rate, durations and queue time, with trends against the
-// previous period of the same length and a sparkline of runs over time.
+// Overview: every project's runs, success rate (with and without infra failures), infra failures,
+// durations and queue time, with trends against the previous period of the same length and a sparkline of
+// runs over time.
 import { api, type ReportRow } from '../api.js';
 import { sparkline } from '../charts.js';
 import { empty, fill, h } from '../dom.js';
@@ -8,7 +9,16 @@ import { num, type Page, projectKey, timeBuckets } from '../page.js';
 import { globalParams, href, periodText, viewText } from '../state.js';
 import { durationChart, queueChart, throughputChart } from '../views.js';
 
-const COLUMNS = ['runs', 'success_rate', 'duration_s_p50', 'duration_s_p95', 'queue_s_p95'];
+// Infra failures are their own figure, and the rate without them stands beside the plain one.
+const COLUMNS = [
+  'runs',
+  'success_rate',
+  'success_rate_without_infra',
+  'infra_failure',
+  'duration_s_p50',
+  'duration_s_p95',
+  'queue_s_p95',
+];
 
 function kpis(current: ReportRow): HTMLElement {
   return h(

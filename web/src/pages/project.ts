@@ -141,6 +141,16 @@ export const projectPage: Page = async (context) => {
       { class: 'lead' },
       `${periodText(global).replace(/^./, (c) => c.toUpperCase())}: ${formatValue('runs', total.runs)} runs, success rate ${formatValue('success_rate', total.success_rate)} `,
       trend('success_rate', total, total.previous),
+      h(
+        'span',
+        { 'data-metric': 'success_rate_without_infra' },
+        `, ${formatValue('success_rate_without_infra', total.success_rate_without_infra)} without infra failures`,
+      ),
+      h(
+        'span',
+        { 'data-metric': 'infra_failure' },
+        ` (${formatValue('infra_failure', total.infra_failure)} infra failure${num(total, 'infra_failure') === 1 ? '' : 's'})`,
+      ),
       ' · ',
       h('a', { href: href('/runs', scope), 'data-link': true }, 'Explore these runs'),
     ),
