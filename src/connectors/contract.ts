@@ -79,16 +79,20 @@ export interface StepSource {
 }
 
 /**
- * Reads a stored raw payload of one kind again, offline (`buildlens renormalize`): the run and jobs it is
- * today, or why it cannot be a run. `project` is the run's project as stored.
+ * Reads a stored raw payload of one kind again, offline (`buildlens renormalize`): the run, jobs and the
+ * steps it carries (Buildkite command jobs) it is today, or why it cannot be a run. `project` is the run's
+ * project as stored.
  */
 export interface RawRunReader {
   provider: Provider;
   read(
     payload: unknown,
     project: { key: string; name: string },
-  ): { run: Run; jobs: Job[] } | { refused: string };
+  ): { run: Run; jobs: Job[]; steps?: Step[] } | { refused: string };
 }
+
+/** Reads a stored step list (kind `STEP_LIST_KIND`) again, offline: the steps it holds today. */
+export type StepListReader = (source: StepSource, payload: unknown) => Step[];
 
 export interface ConnectorOptions {
   baseUrl: string;

@@ -1,15 +1,21 @@
 // Picks the connector for a connection's provider.
-import type { Connection } from '../domain/model.js';
+import type { Connection, Provider } from '../domain/model.js';
 import { createBitriseConnector } from './bitrise/connector.js';
 import { BITRISE_RAW_READERS } from './bitrise/reread.js';
 import { createBuildkiteConnector } from './buildkite/connector.js';
 import { BUILDKITE_RAW_READERS } from './buildkite/reread.js';
-import type { Connector, ConnectorOptions, RawRunReader } from './contract.js';
+import { normalizeBuildSteps } from './bitrise/steps.js';
+import type { Connector, ConnectorOptions, RawRunReader, StepListReader } from './contract.js';
 
 /** Readers of stored run payloads, by raw payload kind (a table: steps and other kinds join it). */
 export const RAW_RUN_READERS: Readonly<Record<string, RawRunReader>> = {
   ...BITRISE_RAW_READERS,
   ...BUILDKITE_RAW_READERS,
+};
+
+/** Readers of stored step lists, by provider: those whose steps come apart from their runs (Bitrise). */
+export const STEP_LIST_READERS: Readonly<Partial<Record<Provider, StepListReader>>> = {
+  bitrise: normalizeBuildSteps,
 };
 
 export function createConnector(

@@ -1,6 +1,8 @@
-// The raw payloads stored runs came from, page by page with their run as stored, so `buildlens
-// renormalize` can read them again offline. Memory stays bounded whatever the store holds.
+// The raw payloads stored runs came from, and the step lists fetched for them, page by page with their run
+// as stored, so `buildlens renormalize` can read them again offline. Memory stays bounded whatever the
+// store holds.
 import { sql } from 'kysely';
+import { STEP_LIST_KIND, type StepSource } from '../connectors/contract.js';
 import type { ClassifiedRun } from '../domain/model.js';
 import { runFromRow } from './rows.js';
 import type { Store } from './store.js';
@@ -59,5 +61,49 @@ export async function* runPayloads(
     const last = rows.at(-1);
     if (last === undefined || rows.length < pageSize) return;
     after = [String(last.raw_kind), String(last.key)];
+  }
+}
+
+export interface StepListPayload {
+  /** Whose steps the list holds: the run whose job has the list's key, else the run of that key. */
+  source: StepSource;
+  payload: unknown;
+}
+
+/** Stored step lists (kind `STEP_LIST_KIND`) of one connection whose run is stored, page by page. */
+export async function* stepListPayloads(
+  store: Store,
+  connectionId: number,
+  pageSize: number,
+): AsyncGenerator<StepListPayload[]> {
+  let after: string | null = null;
+  for (;;) {
+    const position: string | null = after;
+    const rows = await store.db
+      .selectFrom('raw_payloads as w')
+      .leftJoin('jobs as j', (join) =>
+        join.onRef('j.connection_id', '=', 'w.connection_id').onRef('j.key', '=', 'w.key'),
+      )
+      .innerJoin('runs as r', (join) =>
+        join
+          .onRef('r.connection_id', '=', 'w.connection_id')
+          .on(sql<boolean>`r.key = coalesce(j.run_key, w.key)`),
+      )
+      .select(['w.key', 'w.payload', 'j.key as job_key', 'r.key as run_key', 'r.project_key'])
+      .where('w.connection_id', '=', connectionId)
+      .where('w.kind', '=', STEP_LIST_KIND)
+      .$if(position !== null, (q) => q.where('w.key', '>', position as string))
+      .orderBy('w.key')
+      .limit(pageSize)
+      .execute();
+    if (rows.length > 0) {
+      yield rows.map((row) => ({
+        source: { key: row.key, projectKey: row.project_key, runKey: row.run_key, jobKey: row.job_key },
+        payload: JSON.parse(row.payload),
+      }));
+    }
+    const last = rows.at(-1);
+    if (last === undefined || rows.length < pageSize) return;
+    after = last.key;
   }
 }

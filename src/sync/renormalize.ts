@@ -1,17 +1,17 @@
 // `buildlens renormalize`: every stored raw payload read again through today's normalizer and classifier,
 // with no API call, so an upgrade repairs history (a status now known, a field now read, the agent queue
-// of builds imported before it existed). Table-driven by raw payload kind (RAW_RUN_READERS); idempotent:
+// of builds imported before it existed, the steps of runs stored before steps were). Table-driven by raw payload kind (RAW_RUN_READERS); idempotent:
 // only rows whose content differs are written, and the rollups of the grains they touch are rebuilt.
 import { classifyJob, classifyRun, needsLog } from '../classify/classify.js';
 import type { RuleSet } from '../classify/rules.js';
-import { RAW_RUN_READERS } from '../connectors/registry.js';
-import type { ClassifiedJob, ClassifiedRun, Job } from '../domain/model.js';
+import { RAW_RUN_READERS, STEP_LIST_READERS } from '../connectors/registry.js';
+import type { ClassifiedJob, ClassifiedRun, Connection, Job, Step } from '../domain/model.js';
 import { writeBatch } from '../store/batch.js';
 import { storedLogs } from '../store/classifications.js';
 import { listConnections } from '../store/connections.js';
 import { rebuildRollups } from '../store/rollups.js';
 import { runRow } from '../store/rows.js';
-import { runPayloads } from '../store/run-payloads.js';
+import { runPayloads, stepListPayloads } from '../store/run-payloads.js';
 import type { Store } from '../store/store.js';
 
 const PAGE_SIZE = 500;
@@ -22,6 +22,8 @@ export interface RenormalizeSummary {
   checked: number;
   runs_changed: number;
   jobs_new_or_changed: number;
+  /** Steps written: read again from their run's payload (Buildkite) or their kept step list (Bitrise). */
+  steps_new_or_changed: number;
   /** Status changes of runs (`unknown → succeeded` after an upgrade), most frequent first. */
   status_changes: { from: string; to: string; count: number }[];
   /** Payloads today's reader would refuse: their runs are left as they are, counted here. */
@@ -38,6 +40,7 @@ export async function renormalize(
     checked: 0,
     runs_changed: 0,
     jobs_new_or_changed: 0,
+    steps_new_or_changed: 0,
     status_changes: [],
     now_refused: 0,
   };
@@ -50,6 +53,7 @@ export async function renormalize(
     for await (const page of runPayloads(store, connection.id, kinds, PAGE_SIZE)) {
       const runs: ClassifiedRun[] = [];
       const jobs: Job[] = [];
+      const steps: Step[] = [];
       for (const item of page) {
         summary.checked += 1;
         const read = RAW_RUN_READERS[item.kind]?.read(item.payload, item.project);
@@ -59,6 +63,7 @@ export async function renormalize(
         }
         runs.push({ ...read.run, classification: null, classifiedBy: null });
         jobs.push(...read.jobs);
+        steps.push(...(read.steps ?? []));
       }
       const stored = new Map(page.map((item) => [item.key, item]));
       const contextOf = (runKey: string) => ({
@@ -98,11 +103,14 @@ export async function renormalize(
       const written = await writeBatch(store, connection.id, {
         runs: changed,
         jobs: classifiedJobs,
+        steps,
         raw: [],
       });
       summary.jobs_new_or_changed += written.jobsNew + written.jobsUpdated;
+      summary.steps_new_or_changed += written.stepsNew + written.stepsUpdated;
       touched ||= changed.length > 0;
     }
+    if (!options.dryRun) summary.steps_new_or_changed += await rereadStepLists(store, connection);
     // The grains the changed runs left and entered were listed by the writes; rebuild them now.
     if (touched) await rebuildRollups(store, connection.id);
   }
@@ -113,4 +121,17 @@ export async function renormalize(
     })
     .sort((a, b) => b.count - a.count || a.from.localeCompare(b.from));
   return summary;
+}
+
+/** Steps read again from the step lists a sync kept (Bitrise log summaries); how many were written. */
+async function rereadStepLists(store: Store, connection: Connection): Promise<number> {
+  const read = STEP_LIST_READERS[connection.provider];
+  if (!read) return 0;
+  let written = 0;
+  for await (const page of stepListPayloads(store, connection.id, PAGE_SIZE)) {
+    const steps = page.flatMap(({ source, payload }) => read(source, payload));
+    const result = await writeBatch(store, connection.id, { runs: [], jobs: [], steps, raw: [] });
+    written += result.stepsNew + result.stepsUpdated;
+  }
+  return written;
 }

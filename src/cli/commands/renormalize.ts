@@ -7,7 +7,7 @@ import type { Cli } from '../context.js';
 
 export function renderRenormalize(s: RenormalizeSummary): string {
   return [
-    `runs: ${s.checked} read again, ${s.runs_changed} changed; jobs: ${s.jobs_new_or_changed} new or changed`,
+    `runs: ${s.checked} read again, ${s.runs_changed} changed; jobs: ${s.jobs_new_or_changed}, steps: ${s.steps_new_or_changed} new or changed`,
     ...s.status_changes.map((t) => `  status ${t.from} → ${t.to}  ${t.count}`),
     ...(s.now_refused > 0
       ? [`  ${s.now_refused} payloads this version refuses: their runs are left as they are`]
