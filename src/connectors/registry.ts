@@ -2,9 +2,9 @@
 import type { Connection, Provider } from '../domain/model.js';
 import { createBitriseConnector } from './bitrise/connector.js';
 import { BITRISE_RAW_READERS } from './bitrise/reread.js';
+import { normalizeBuildSteps } from './bitrise/steps.js';
 import { createBuildkiteConnector } from './buildkite/connector.js';
 import { BUILDKITE_RAW_READERS } from './buildkite/reread.js';
-import { normalizeBuildSteps } from './bitrise/steps.js';
 import type { Connector, ConnectorOptions, RawRunReader, StepListReader } from './contract.js';
 
 /** Readers of stored run payloads, by raw payload kind (a table: steps and other kinds join it). */

@@ -1,8 +1,10 @@
 // What processing a delivery does, per provider, through the same normalize → classify → batch path as a
 // sync (DESIGN.md "Ingestion paths"). Buildkite deliveries carry complete build and job objects: they are
-// merged into the stored build and written without asking the API. Bitrise deliveries carry no times: they
-// start an incremental sync of their apps, which also finds a workflow build's pipeline.
+// merged into the stored build and written, with the steps its command jobs are, without asking the API.
+// Bitrise deliveries carry no times: they start an incremental sync of their apps, which also finds a
+// workflow build's pipeline and fetches the log summary of each build it finds finished.
 import { normalizeBuild, normalizePipeline } from '../connectors/buildkite/normalize.js';
+import { stepsOfBuild } from '../connectors/buildkite/steps.js';
 import type { Build, Pipeline } from '../connectors/buildkite/wire.js';
 import type { Connection, Project, RawPayload } from '../domain/model.js';
 import type { StoredDelivery } from '../store/inbox.js';
@@ -92,13 +94,15 @@ export async function applyBuildkite(
   }
   const runs = [];
   const jobs = [];
+  const steps = [];
   for (const { build, pipeline } of builds.values()) {
     const normalized = normalizeBuild({ key: pipeline.id, name: pipeline.name ?? pipeline.slug }, build);
     runs.push(normalized.run);
     jobs.push(...normalized.jobs);
+    steps.push(...stepsOfBuild(build));
     raw.push({ kind: 'bk_build', key: build.id, payload: build });
   }
-  await commitRuns(store, connection, token, { projects, runs, jobs, raw }, options);
+  await commitRuns(store, connection, token, { projects, runs, jobs, steps, raw }, options);
   outcome.done.push(...readable.map((r) => r.id));
   return outcome;
 }

@@ -7,7 +7,7 @@ import type { Build, Job as WireJob } from './wire.js';
 
 export function stepsOfBuild(build: Build): Step[] {
   const commands = (build.jobs ?? []).filter((j): j is WireJob => j?.type === 'script');
-  return commands.map((wire, position) => {
+  return commands.map((wire) => {
     const job = normalizeJob(build.id, wire);
     return {
       key: job.key,
@@ -15,7 +15,9 @@ export function stepsOfBuild(build: Build): Step[] {
       jobKey: job.key,
       name: wire.step_key || job.name,
       stepId: wire.step_key ?? null,
-      position,
+      // Its job's only step. (Not its place among the build's jobs: a build merged from webhook deliveries
+      // lists its jobs in the order they arrived.)
+      position: 0,
       status: job.status,
       providerStatus: job.providerStatus,
       startedAt: job.startedAt,
