@@ -17,6 +17,7 @@ import { registerSandbox } from './commands/sandbox.js';
 import { registerServe } from './commands/serve.js';
 import { registerSync } from './commands/sync.js';
 import { registerToken } from './commands/token.js';
+import { registerWorker } from './commands/worker.js';
 import { Cli, type GlobalOptions, type Io } from './context.js';
 import { EXIT_OK, EXIT_USAGE, errorText, exitCodeFor, UsageError } from './errors.js';
 
@@ -62,6 +63,7 @@ function buildProgram(cli: Cli): Command {
   registerServe(program, cli);
   registerToken(program, cli);
   registerAudit(program, cli);
+  registerWorker(program, cli);
   registerDemo(program, cli);
   return program;
 }

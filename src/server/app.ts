@@ -6,7 +6,7 @@ import { redact } from '../domain/redaction.js';
 import { DEFAULT_PROJECT_LIMIT } from '../metrics/project-overview.js';
 import { findApiToken } from '../store/api-tokens.js';
 import type { Store } from '../store/store.js';
-import { WebhookProcessor } from '../webhooks/processor.js';
+import { type DeliveryHandling, WebhookProcessor } from '../webhooks/processor.js';
 import { WebhookReceiver } from '../webhooks/receive.js';
 import { registerAnswerCache } from './answer-cache.js';
 import { registerAudit } from './audit.js';
@@ -44,7 +44,7 @@ export interface AppOptions {
   /** Where unexpected errors go (never to clients). */
   log?: (line: string) => void;
   /** Processes webhook deliveries; by default one that is kicked by each delivery (no retry timer). */
-  webhookProcessor?: WebhookProcessor;
+  webhookProcessor?: DeliveryHandling;
   /** Clock for webhook signature ages and the windows of /metrics (tests); the real one by default. */
   now?: () => number;
   /** At most this many projects have /metrics series of their own (DEFAULT_PROJECT_LIMIT by default). */

@@ -1,13 +1,13 @@
 // What every route group is given.
 import type { Store } from '../store/store.js';
-import type { WebhookProcessor } from '../webhooks/processor.js';
+import type { DeliveryHandling } from '../webhooks/processor.js';
 import type { WebhookReceiver } from '../webhooks/receive.js';
 import type { DataVersionWatch } from './data-version-watch.js';
 import type { SyncRunner } from './sync-runner.js';
 
 export interface ServerWebhooks {
   receiver: WebhookReceiver;
-  processor: WebhookProcessor;
+  processor: DeliveryHandling;
 }
 
 export interface ServerContext {

@@ -4,9 +4,12 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { AlertPassOptions } from '../alerts/run.js';
 import { AlertService } from '../alerts/service.js';
+import { InboxDispatcher } from '../queue/dispatch.js';
+import type { JobQueue } from '../queue/queue.js';
+import { syncThroughQueue } from '../queue/through-queue.js';
 import { hasAdminToken } from '../store/api-tokens.js';
 import type { Store } from '../store/store.js';
-import { WebhookProcessor } from '../webhooks/processor.js';
+import { type DeliveryHandling, WebhookProcessor } from '../webhooks/processor.js';
 import { buildApp } from './app.js';
 import { isLoopbackHost } from './security.js';
 import { SyncRunner } from './sync-runner.js';
@@ -29,13 +32,15 @@ export interface ServeOptions {
   alertsFile?: string;
   /** Alert passes' clock and retry settings (tests). */
   alertOptions?: AlertPassOptions;
+  /** Workers elsewhere take syncs and deliveries from this queue; this process only queues them. */
+  queue?: JobQueue;
 }
 
 export interface RunningServer {
   url: string;
   app: FastifyInstance;
   sync: SyncRunner;
-  webhooks: WebhookProcessor;
+  webhooks: DeliveryHandling;
   alerts: AlertService;
   close(): Promise<void>;
 }
@@ -55,12 +60,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const alerts = new AlertService(options.store, { ...options.alertOptions, file: options.alertsFile, log });
   const afterSync = () => alerts.request();
-  const sync = new SyncRunner(options.store, { lookbackDays: options.lookbackDays, log, afterSync });
-  const webhooks = new WebhookProcessor(options.store, {
+  const { queue } = options;
+  const sync = new SyncRunner(options.store, {
+    lookbackDays: options.lookbackDays,
     log,
-    sync: { lookbackDays: options.lookbackDays },
-    afterBatch: afterSync,
+    afterSync,
+    syncOne: queue && syncThroughQueue(queue),
   });
+  const webhooks: DeliveryHandling = queue
+    ? new InboxDispatcher(options.store, queue, log)
+    : new WebhookProcessor(options.store, {
+        log,
+        sync: { lookbackDays: options.lookbackDays },
+        afterBatch: afterSync,
+      });
   const app = await buildApp({
     store: options.store,
     sync,

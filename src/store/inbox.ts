@@ -97,15 +97,41 @@ export async function pendingDeliveries(store: Store, limit: number, afterId = 0
     .orderBy('id')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    connectionId: r.connection_id,
-    event: r.event,
-    body: r.body,
-    subject: r.subject,
-    attempts: r.attempts,
-    receivedAt: r.received_at,
-  }));
+  return rows.map(storedDelivery);
+}
+
+const storedDelivery = (r: {
+  id: number;
+  connection_id: number;
+  event: string;
+  body: string;
+  subject: string | null;
+  attempts: number;
+  received_at: string;
+}): StoredDelivery => ({
+  id: r.id,
+  connectionId: r.connection_id,
+  event: r.event,
+  body: r.body,
+  subject: r.subject,
+  attempts: r.attempts,
+  receivedAt: r.received_at,
+});
+
+/** Those of `ids` still pending, oldest first (a queued delivery another worker finished is skipped). */
+export async function pendingDeliveriesById(store: Store, ids: readonly number[]): Promise<StoredDelivery[]> {
+  const found: StoredDelivery[] = [];
+  for (const chunk of chunks([...ids], 1)) {
+    const rows = await store.db
+      .selectFrom('webhook_inbox')
+      .select(['id', 'connection_id', 'event', 'body', 'subject', 'attempts', 'received_at'])
+      .where('state', '=', 'pending')
+      .where('id', 'in', chunk)
+      .orderBy('id')
+      .execute();
+    found.push(...rows.map(storedDelivery));
+  }
+  return found.sort((a, b) => a.id - b.id);
 }
 
 /** `done`: written through the sync path; `ignored`: nothing to write (a ping, an agent event). */

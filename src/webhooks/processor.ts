@@ -31,7 +31,17 @@ export interface ProcessorOptions {
   afterBatch?: () => void;
 }
 
-export class WebhookProcessor {
+/** What the server needs of whoever handles stored deliveries: this process, or the queue's workers. */
+export interface DeliveryHandling {
+  /** A delivery was stored. */
+  kick(): void;
+  start(): void;
+  stop(): void;
+  /** Resolves when nothing is under way. */
+  idle(): Promise<void>;
+}
+
+export class WebhookProcessor implements DeliveryHandling {
   private pass: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
@@ -107,31 +117,52 @@ export class WebhookProcessor {
   }
 
   private async processGroup(connectionId: number, rows: StoredDelivery[]): Promise<void> {
-    const ids = rows.map((r) => r.id);
-    const connection = (await listConnections(this.store)).find((c) => c.id === connectionId);
-    // Removed meanwhile: its deliveries went with it.
-    if (!connection) return;
-    let outcome: Outcome;
-    try {
-      const options = this.options.sync ?? {};
-      if (connection.provider === 'buildkite') {
-        const { token } = await getConnection(this.store, connection.name);
-        outcome = await applyBuildkite(this.store, connection, token, rows, options);
-      } else {
-        outcome = await applyBitrise(this.store, connection, rows, options);
-      }
-    } catch (error) {
-      // A sync of the connection is running: it reads what these deliveries announced; try after it.
-      if (error instanceof SyncLockedError) return;
-      const line = firstLine(error);
-      this.log(`webhook deliveries of "${connection.name}" not processed yet: ${line}`);
-      await deferDeliveries(this.store, ids, line);
-      return;
-    }
-    await settleDeliveries(this.store, outcome.done, 'done');
-    for (const { id, why } of outcome.ignored) await settleDeliveries(this.store, [id], 'ignored', why);
-    this.processed += outcome.done.length + outcome.ignored.length;
-    if (outcome.done.length > 0 && connection.provider === 'buildkite')
-      await rebuildRollups(this.store, connection.id);
+    const result = await processDeliveries(this.store, connectionId, rows, this.options);
+    if (result.state === 'settled') this.processed += result.processed;
   }
+}
+
+/**
+ * What processing a connection's deliveries came to: `settled` (written or ignored, `processed` of them),
+ * `locked` (a sync of the connection runs: it reads what they announced; try after it, no attempt counted),
+ * `deferred` (failed: an attempt counted, left pending or failed), `gone` (the connection was removed).
+ */
+export type ProcessResult =
+  | { state: 'settled'; processed: number }
+  | { state: 'locked' }
+  | { state: 'deferred'; error: string }
+  | { state: 'gone' };
+
+/** Processes deliveries of one connection through the sync path; the one way both the server and workers do. */
+export async function processDeliveries(
+  store: Store,
+  connectionId: number,
+  rows: StoredDelivery[],
+  options: ProcessorOptions = {},
+): Promise<ProcessResult> {
+  const ids = rows.map((r) => r.id);
+  const connection = (await listConnections(store)).find((c) => c.id === connectionId);
+  // Removed meanwhile: its deliveries went with it.
+  if (!connection) return { state: 'gone' };
+  let outcome: Outcome;
+  try {
+    const sync = options.sync ?? {};
+    if (connection.provider === 'buildkite') {
+      const { token } = await getConnection(store, connection.name);
+      outcome = await applyBuildkite(store, connection, token, rows, sync);
+    } else {
+      outcome = await applyBitrise(store, connection, rows, sync);
+    }
+  } catch (error) {
+    if (error instanceof SyncLockedError) return { state: 'locked' };
+    const line = firstLine(error);
+    options.log?.(`webhook deliveries of "${connection.name}" not processed yet: ${line}`);
+    await deferDeliveries(store, ids, line);
+    return { state: 'deferred', error: line };
+  }
+  await settleDeliveries(store, outcome.done, 'done');
+  for (const { id, why } of outcome.ignored) await settleDeliveries(store, [id], 'ignored', why);
+  if (outcome.done.length > 0 && connection.provider === 'buildkite')
+    await rebuildRollups(store, connection.id);
+  return { state: 'settled', processed: outcome.done.length + outcome.ignored.length };
 }

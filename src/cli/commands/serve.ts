@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { rememberSecret, shortSecretProblem } from '../../domain/redaction.js';
 import { DEFAULT_PROJECT_LIMIT, MAX_PROJECT_LIMIT } from '../../metrics/project-overview.js';
+import { openJobQueue } from '../../queue/queue.js';
 import { startServer, UnsafeServerOptions } from '../../server/serve.js';
 import type { Store } from '../../store/store.js';
 import { listWebhooks } from '../../store/webhooks.js';
@@ -9,6 +10,7 @@ import type { Cli } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseInteger } from '../parse.js';
 import { interrupted } from '../signals.js';
+import { postgresLocation } from './worker.js';
 
 export interface ServeSettings {
   host: string;
@@ -19,6 +21,8 @@ export interface ServeSettings {
   metricsProjects?: number;
   /** --alerts; else $BUILDLENS_ALERTS or alerts.yaml beside the database. */
   alertsFile?: string;
+  /** `--workers external`: the PostgreSQL URL whose job queue takes syncs and deliveries instead. */
+  queueUrl?: string;
 }
 
 /** With webhooks, the periodic sync is the safety net that finds what deliveries missed (docs/webhooks.md). */
@@ -42,12 +46,18 @@ export async function serveUntilInterrupted(cli: Cli, store: Store, settings: Se
     if (short) throw new UsageError(short);
     rememberSecret(token);
   }
-  const syncEveryMs =
-    settings.syncEveryMs !== undefined
+  // With external workers the schedule is theirs (buildlens worker --sync-every).
+  const syncEveryMs = settings.queueUrl
+    ? null
+    : settings.syncEveryMs !== undefined
       ? settings.syncEveryMs
       : (await listWebhooks(store)).length > 0
         ? RECONCILE_EVERY_MS
         : null;
+  const log = (line: string) => cli.io.stderr.write(`${line}\n`);
+  const queue = settings.queueUrl
+    ? await openJobQueue(settings.queueUrl, store, { log, maintain: false })
+    : undefined;
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({
@@ -58,9 +68,11 @@ export async function serveUntilInterrupted(cli: Cli, store: Store, settings: Se
       syncEveryMs,
       metricsProjects: settings.metricsProjects,
       alertsFile: settings.alertsFile ?? cli.io.env.BUILDLENS_ALERTS,
-      log: (line) => cli.io.stderr.write(`${line}\n`),
+      log,
+      queue,
     });
   } catch (error) {
+    await queue?.stop();
     if (error instanceof UnsafeServerOptions) throw new UsageError(error.message);
     const code = (error as { code?: string }).code;
     if (code === 'EADDRINUSE')
@@ -72,10 +84,20 @@ export async function serveUntilInterrupted(cli: Cli, store: Store, settings: Se
   const stopped = interrupted();
   cli.print(`Dashboard: ${server.url}/`);
   cli.info(
-    `API: ${server.url}/api/openapi.json${syncEveryMs ? `; syncing every ${syncEveryMs / 1000}s` : ''}; press Ctrl-C to stop`,
+    `API: ${server.url}/api/openapi.json${syncEveryMs ? `; syncing every ${syncEveryMs / 1000}s` : ''}${queue ? '; syncs and webhook deliveries go to the workers' : ''}; press Ctrl-C to stop`,
   );
   await stopped;
   await server.close();
+  await queue?.stop();
+}
+
+interface ServeFlags {
+  host: string;
+  port: string;
+  syncEvery?: string;
+  metricsProjects: string;
+  alerts?: string;
+  workers: string;
 }
 
 export function registerServe(program: Command, cli: Cli): void {
@@ -101,22 +123,28 @@ export function registerServe(program: Command, cli: Cli): void {
       '--alerts <file>',
       'alerts judged after each sync and webhook batch (default: $BUILDLENS_ALERTS, else alerts.yaml beside the database)',
     )
-    .action(
-      async (options: {
-        host: string;
-        port: string;
-        syncEvery?: string;
-        metricsProjects: string;
-        alerts?: string;
-      }) => {
-        const settings: ServeSettings = {
-          alertsFile: options.alerts,
-          host: options.host,
-          port: parseInteger(options.port, '--port', 0, 65535),
-          syncEveryMs: options.syncEvery === undefined ? undefined : parseInterval(options.syncEvery) || null,
-          metricsProjects: parseInteger(options.metricsProjects, '--metrics-projects', 0, MAX_PROJECT_LIMIT),
-        };
-        await cli.withStore((store) => serveUntilInterrupted(cli, store, settings));
-      },
-    );
+    .option(
+      '--workers <where>',
+      'here: this process syncs and processes webhooks; external: it queues them for buildlens worker (PostgreSQL)',
+      'here',
+    )
+    .action(async (options: ServeFlags) => {
+      if (options.workers !== 'here' && options.workers !== 'external')
+        throw new UsageError(`--workers must be here or external, got "${options.workers}"`);
+      const queueUrl =
+        options.workers === 'external' ? postgresLocation(cli, 'serve --workers external') : undefined;
+      if (queueUrl && options.syncEvery !== undefined)
+        throw new UsageError(
+          "--sync-every is the workers' setting with --workers external: buildlens worker --sync-every",
+        );
+      const settings: ServeSettings = {
+        alertsFile: options.alerts,
+        queueUrl,
+        host: options.host,
+        port: parseInteger(options.port, '--port', 0, 65535),
+        syncEveryMs: options.syncEvery === undefined ? undefined : parseInterval(options.syncEvery) || null,
+        metricsProjects: parseInteger(options.metricsProjects, '--metrics-projects', 0, MAX_PROJECT_LIMIT),
+      };
+      await cli.withStore((store) => serveUntilInterrupted(cli, store, settings));
+    });
 }
