@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import type { Readable } from 'node:stream';
 import { redact } from '../domain/redaction.js';
 import { keyFileFor, keyFileWarning } from '../store/secrets.js';
-import { damagedStoreError, openStore, type Store } from '../store/store.js';
+import { damagedStoreError, type OpenOptions, openStore, type Store } from '../store/store.js';
 
 /** Where a command writes: a stream's `write`, and whether it is a terminal (and how wide). */
 export interface Output {
@@ -101,8 +101,8 @@ export class Cli {
   }
 
   /** Opens the store from --db / $BUILDLENS_DB / the default, runs `work`, and always closes it. */
-  async withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
-    const store = await openStore(this.options.db ?? this.io.env.BUILDLENS_DB);
+  async withStore<T>(work: (store: Store) => Promise<T>, open: OpenOptions = {}): Promise<T> {
+    const store = await openStore(this.options.db ?? this.io.env.BUILDLENS_DB, open);
     const warning = keyFileWarning(keyFileFor(store), this.io.env);
     if (warning) this.warn(warning);
     try {

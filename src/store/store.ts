@@ -16,6 +16,7 @@ import { firstLine, StoreError } from './errors.js';
 import { migrationProvider } from './migrations/index.js';
 import { isPostgresUrl, makeDirs, resolveLocation } from './paths.js';
 import type { Schema } from './schema.js';
+import { SqliteDialectWithReaders, SqliteReaders } from './sqlite-readers.js';
 
 export interface Store {
   db: Kysely<Schema>;
@@ -28,10 +29,18 @@ export interface Store {
 const INT8_OID = 20;
 const BUSY_TIMEOUT_MS = 5000;
 
+export interface OpenOptions {
+  /**
+   * SQLite: read on this many worker threads, off the event loop (src/store/sqlite-readers.ts); a server
+   * asks for them, a command that runs once does not need them. 0 (the default): read on the main thread.
+   */
+  readers?: number;
+}
+
 /** Opens (creating if needed) and migrates the store at `location`, $BUILDLENS_DB or the default file. */
-export async function openStore(location?: string): Promise<Store> {
+export async function openStore(location?: string, options: OpenOptions = {}): Promise<Store> {
   const resolved = resolveLocation(location);
-  const store = isPostgresUrl(resolved) ? openPostgres(resolved) : openSqlite(resolved);
+  const store = isPostgresUrl(resolved) ? openPostgres(resolved) : openSqlite(resolved, options.readers ?? 0);
   try {
     await migrate(store);
   } catch (error) {
@@ -43,7 +52,7 @@ export async function openStore(location?: string): Promise<Store> {
   return store;
 }
 
-function openSqlite(path: string): Store {
+function openSqlite(path: string, readers: number): Store {
   let database: Database.Database | undefined;
   try {
     // Opening a FIFO waits for a writer for ever; a device or socket is no database either.
@@ -64,7 +73,11 @@ function openSqlite(path: string): Store {
       new StoreError(`cannot open the store at ${path}: ${sqliteReason(error)}`)
     );
   }
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+  const dialect =
+    readers > 0
+      ? new SqliteDialectWithReaders({ database }, new SqliteReaders(path, readers, BUSY_TIMEOUT_MS))
+      : new SqliteDialect({ database });
+  const db = new Kysely<Schema>({ dialect });
   return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
 }
 

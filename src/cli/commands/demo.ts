@@ -10,7 +10,7 @@ import type { Store } from '../../store/store.js';
 import type { Cli } from '../context.js';
 import { UsageError } from '../errors.js';
 import { renderReport } from './report.js';
-import { serveUntilInterrupted } from './serve.js';
+import { SERVER_READERS, serveUntilInterrupted } from './serve.js';
 import { printSync, runSync } from './sync.js';
 
 const LOOKBACK_DAYS = 90;
@@ -87,8 +87,9 @@ export function registerDemo(program: Command, cli: Cli): void {
         cli.info(`  buildlens --db ${cli.options.db} report --by week`);
         // The sandbox keeps running meanwhile, so "Sync now" on the dashboard brings in its newer runs.
         if (options.serve)
-          await cli.withStore((store) =>
-            serveUntilInterrupted(cli, store, { host: '127.0.0.1', port: 0, syncEveryMs: null }),
+          await cli.withStore(
+            (store) => serveUntilInterrupted(cli, store, { host: '127.0.0.1', port: 0, syncEveryMs: null }),
+            { readers: SERVER_READERS },
           );
       } finally {
         await sandbox.close();

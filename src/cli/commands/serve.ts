@@ -1,4 +1,5 @@
 // `buildlens serve`: the HTTP API and the dashboard over the store, until Ctrl-C.
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { rememberSecret, shortSecretProblem } from '../../domain/redaction.js';
 import { DEFAULT_PROJECT_LIMIT, MAX_PROJECT_LIMIT } from '../../metrics/project-overview.js';
@@ -24,6 +25,12 @@ export interface ServeSettings {
   /** `--workers external`: the PostgreSQL URL whose job queue takes syncs and deliveries instead. */
   queueUrl?: string;
 }
+
+/**
+ * Reader threads of a SQLite store while serving: reads run beside each other and off the event loop, so
+ * one slow report does not hold the others (src/store/sqlite-readers.ts). PostgreSQL has its own pool.
+ */
+export const SERVER_READERS = Math.max(2, Math.min(4, availableParallelism()));
 
 /** With webhooks, the periodic sync is the safety net that finds what deliveries missed (docs/webhooks.md). */
 export const RECONCILE_EVERY_MS = 15 * 60_000;
@@ -145,6 +152,8 @@ export function registerServe(program: Command, cli: Cli): void {
         syncEveryMs: options.syncEvery === undefined ? undefined : parseInterval(options.syncEvery) || null,
         metricsProjects: parseInteger(options.metricsProjects, '--metrics-projects', 0, MAX_PROJECT_LIMIT),
       };
-      await cli.withStore((store) => serveUntilInterrupted(cli, store, settings));
+      await cli.withStore((store) => serveUntilInterrupted(cli, store, settings), {
+        readers: SERVER_READERS,
+      });
     });
 }
