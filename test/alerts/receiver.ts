@@ -17,7 +17,11 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export async function startReceiver(answers: number[] = [200]): Promise<Receiver> {
+/** `reply` is the body of a refusal (a destination's words are quoted in errors). */
+export async function startReceiver(
+  answers: number[] = [200],
+  reply = 'receiver says no',
+): Promise<Receiver> {
   const received: Received[] = [];
   const receiver = { received, answers } as Receiver;
   const server = createServer((request, response) => {
@@ -30,9 +34,7 @@ export async function startReceiver(answers: number[] = [200]): Promise<Receiver
         body: Buffer.concat(chunks).toString('utf8'),
       });
       const status = receiver.answers[Math.min(received.length, receiver.answers.length) - 1] ?? 200;
-      response
-        .writeHead(status, { 'content-type': 'text/plain' })
-        .end(status < 300 ? 'ok' : 'receiver says no');
+      response.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : reply);
     });
   });
   await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));

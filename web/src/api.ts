@@ -1,6 +1,7 @@
 // Talking to the server: JSON over fetch, the bearer token when the server asks for one, and errors as
 // sentences a person can read.
 
+import type { AlertsDocument } from '../../src/alerts/document.js';
 import type { Comparison, SelectionCoverage } from '../../src/metrics/coverage.js';
 import type { FlakyList } from '../../src/metrics/flaky.js';
 import type { FlakyRank } from '../../src/metrics/flaky-ranking.js';
@@ -12,6 +13,11 @@ import type { JobRecord } from '../../src/store/job-records.js';
 import type { ProjectRecord, RunRecord, RunRecordPage } from '../../src/store/run-records.js';
 import type { StepRecord } from '../../src/store/step-records.js';
 
+export type {
+  AlertRuleRecord,
+  AlertStateRecord,
+  AlertsDocument,
+} from '../../src/alerts/document.js';
 export type { FlakyList } from '../../src/metrics/flaky.js';
 export type { FlakyRank } from '../../src/metrics/flaky-ranking.js';
 export type { LevelReport, LevelRow } from '../../src/metrics/level-report.js';
@@ -138,6 +144,7 @@ export const api = {
   verify: (name: string) =>
     request<CheckResult>('POST', `/api/connections/${encodeURIComponent(name)}/verify`),
   rules: () => request<Rule[]>('GET', '/api/rules'),
+  alerts: (params: Params = {}) => request<AlertsDocument>('GET', `/api/alerts${query(params)}`),
   syncStatus: () => request<SyncStatus>('GET', '/api/sync'),
   startSync: (connections: string[]) => request<SyncStatus>('POST', '/api/sync', { connections }),
 };

@@ -4,6 +4,7 @@ import { disposeCharts } from './charts.js';
 import { failure, fill, h, loading } from './dom.js';
 import { navigate, onNavigate } from './navigation.js';
 import type { Page } from './page.js';
+import { alertsPage } from './pages/alerts.js';
 import { connectionsPage } from './pages/connections.js';
 import { flakyPage } from './pages/flaky.js';
 import { overviewPage } from './pages/overview.js';
@@ -27,6 +28,7 @@ const ROUTES: Record<string, Route> = {
   run: { name: 'run', title: 'Run', page: runPage, nav: false },
   flaky: { name: 'flaky', title: 'Flaky', page: flakyPage, nav: true },
   connections: { name: 'connections', title: 'Connections', page: connectionsPage, nav: true },
+  alerts: { name: 'alerts', title: 'Alerts', page: alertsPage, nav: true },
 };
 
 const main = document.getElementById('main') as HTMLElement;

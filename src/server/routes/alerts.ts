@@ -13,8 +13,8 @@ import type { ServerContext } from '../context.js';
 const alertsQuery = z
   .object({
     state: z.enum(ALERT_STATES).optional().describe('only subjects in this state'),
-    connection: z.string().min(1).max(100).optional().describe('only subjects of this connection'),
-    project: z.string().min(1).max(500).optional().describe('only subjects of this project (by name)'),
+    connection: z.string().min(1).max(1000).optional().describe('only subjects of this connection'),
+    project: z.string().min(1).max(1000).optional().describe('only subjects of this project (by name)'),
   })
   .strict();
 type AlertsQuery = z.infer<typeof alertsQuery>;

@@ -1,6 +1,7 @@
 // Overview: every project's runs, success rate (with and without infra failures), infra failures,
 // durations and queue time, with trends against the previous period of the same length and a sparkline of
 // runs over time.
+import { firingAlerts } from '../alerts.js';
 import { api, type ReportRow } from '../api.js';
 import { sparkline } from '../charts.js';
 import { empty, fill, h } from '../dom.js';
@@ -40,10 +41,12 @@ export const overviewPage: Page = async (context) => {
   const { global } = context;
   const buckets = timeBuckets(global);
   const bucket = buckets.dimension;
-  const [current, series, overall] = await Promise.all([
+  const [current, series, overall, alerts] = await Promise.all([
     api.report({ ...globalParams(global), by: ['project'], compare: 'previous' }),
     api.report({ ...globalParams(global), by: ['project', bucket] }),
     api.report({ ...globalParams(global), by: [bucket] }),
+    // Alerts are extra: the overview stands without them.
+    api.alerts({ state: 'firing' }).catch(() => null),
   ]);
   if (context.stale()) return;
   // Runs per bucket of each project; a bucket without runs is 0.
@@ -110,6 +113,7 @@ export const overviewPage: Page = async (context) => {
     context.main,
     h('h1', {}, 'Overview'),
     h('p', { class: 'lead' }, viewText(global)),
+    firingAlerts(alerts),
     kpis(current.total),
     current.rows.length === 0
       ? empty('No runs in this range. Choose a longer range or another provider, or sync your connections.')

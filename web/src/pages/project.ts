@@ -1,5 +1,6 @@
 // One project: time series, breakdowns by workflow, branch and trigger, how runs were classified, the
 // slowest and most failing workflows and steps, and every metric the report offers with its trend.
+import { firingAlerts } from '../alerts.js';
 import { api, type ReportRow } from '../api.js';
 import { empty, fill, h } from '../dom.js';
 import { formatValue, metricInfo, trend } from '../metrics.js';
@@ -104,7 +105,8 @@ export const projectPage: Page = async (context) => {
   const buckets = timeBuckets(global);
   const breakdowns = ['branch', 'trigger'];
   const current = globalParams(global);
-  const [series, perWorkflow, steps, ...grouped] = await Promise.all([
+  const [alerts, series, perWorkflow, steps, ...grouped] = await Promise.all([
+    api.alerts({ state: 'firing', connection, project: name }).catch(() => null),
     api.report({ ...current, ...scope, by: [buckets.dimension] }),
     // Every metric group, against the previous period: the workflow rankings and the "All metrics" table.
     api.report({
@@ -136,6 +138,7 @@ export const projectPage: Page = async (context) => {
       connection,
     ),
     h('h1', {}, name),
+    firingAlerts(alerts),
     h(
       'p',
       { class: 'lead' },
