@@ -1,7 +1,6 @@
 // `connect remove` end to end: the built CLI asks on a real terminal (a pseudo-terminal from util-linux's
 // `script`), refuses without --yes when no one can answer, and frees the space it deleted.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,37 +9,17 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { type Sandbox, startSandbox } from '../../src/sandbox/index.js';
 import { PG_SKIP, PG_URL, pgDatabaseUrl } from '../store/engines.js';
-import { buildCli } from './built-cli.js';
+import { buildCli, type ChildResult, runChild } from './built-cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin', 'buildlens');
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let sandbox: Sandbox;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
-function run(command: string, args: string[], input: string): Promise<Result> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd: dir, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const run = (command: string, args: string[], input: string) =>
+  runChild(command, args, { cwd: dir, env, input });
 
 /** The CLI with pipes for its streams, as a script runs it. */
 const buildlens = (args: string[], input = '') => run(process.execPath, [BIN, ...args], input);
@@ -55,7 +34,7 @@ const onTerminal = (args: string[], input: string) =>
   run('script', ['-qec', [process.execPath, BIN, ...args].map(quote).join(' '), '/dev/null'], input);
 
 /** One line, exit code 2, nothing else said. */
-function assertRefused(result: Result, message: RegExp): void {
+function assertRefused(result: ChildResult, message: RegExp): void {
   assert.equal(result.code, 2, result.stderr);
   const lines = result.stderr.trimEnd().split('\n');
   assert.equal(lines.length, 1, result.stderr);
