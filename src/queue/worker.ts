@@ -23,6 +23,8 @@ export interface WorkerOptions {
   log: (line: string) => void;
   /** How often due syncs and unqueued deliveries are looked for. */
   tickMs?: number;
+  /** Called after a sync job, and a delivery job that wrote something (alerts are judged then). */
+  afterWork?: () => void;
 }
 
 export interface RunningWorker {
@@ -80,12 +82,18 @@ export async function startWorker(
           ? `synced "${job.data.connection}" (${job.data.trigger}): ${outcome.summary.runsNew} new, ${outcome.summary.runsUpdated} updated runs, ${outcome.summary.requests} requests`
           : `sync of "${job.data.connection}" skipped: ${outcome.skipped}`,
       );
+      if ('summary' in outcome) options.afterWork?.();
       return outcome;
     });
     await boss.work<DeliveryJob>(
       DELIVERY_QUEUE,
       { batchSize: 1, pollingIntervalSeconds: 1 },
-      async ([job]) => (job ? runDeliveryJob(store, job.data, options.lookbackDays) : null),
+      async ([job]) => {
+        if (!job) return null;
+        const outcome = await runDeliveryJob(store, job.data, options.lookbackDays);
+        if (outcome.processed > 0) options.afterWork?.();
+        return outcome;
+      },
     );
   }
 

@@ -1,6 +1,7 @@
 // `buildlens worker`: takes scheduled syncs and webhook deliveries from the job queue in PostgreSQL until
 // stopped (docs/deploy.md). Any number of workers on any machines; `serve --workers external` queues.
 import type { Command } from 'commander';
+import { AlertService } from '../../alerts/service.js';
 import { openJobQueue } from '../../queue/queue.js';
 import { startWorker } from '../../queue/worker.js';
 import { isPostgresUrl, resolveLocation } from '../../store/paths.js';
@@ -34,22 +35,36 @@ export function registerWorker(program: Command, cli: Cli): void {
     )
     .option('--concurrency <n>', 'syncs and deliveries this worker runs at once, each', '2')
     .option('--lookback <days>', 'first sync of a connection: how far back, e.g. 90d')
-    .action(async (options: { syncEvery: string; concurrency: string; lookback?: string }) => {
-      const url = postgresLocation(cli, 'buildlens worker');
-      const syncEveryMs = parseInterval(options.syncEvery) || null;
-      const concurrency = parseInteger(options.concurrency, '--concurrency', 1, 32);
-      const lookbackDays = options.lookback === undefined ? undefined : parseLookbackDays(options.lookback);
-      await cli.withStore(async (store) => {
-        const log = (line: string) => cli.io.stderr.write(`${line}\n`);
-        const queue = await openJobQueue(url, store, { log, maintain: true });
-        const worker = await startWorker(store, queue, { syncEveryMs, concurrency, lookbackDays, log });
-        const stopped = interrupted();
-        cli.info(
-          `Worker on ${store.location}: ${concurrency} syncs and ${concurrency} deliveries at once` +
-            `${syncEveryMs ? `, every connection synced every ${syncEveryMs / 1000}s` : ''}; press Ctrl-C to stop`,
-        );
-        await stopped;
-        await worker.stop();
-      });
-    });
+    .option(
+      '--alerts <file>',
+      'alerts judged after each sync and webhook delivery (default: $BUILDLENS_ALERTS, else alerts.yaml in the user data directory)',
+    )
+    .action(
+      async (options: { syncEvery: string; concurrency: string; lookback?: string; alerts?: string }) => {
+        const url = postgresLocation(cli, 'buildlens worker');
+        const syncEveryMs = parseInterval(options.syncEvery) || null;
+        const concurrency = parseInteger(options.concurrency, '--concurrency', 1, 32);
+        const lookbackDays = options.lookback === undefined ? undefined : parseLookbackDays(options.lookback);
+        await cli.withStore(async (store) => {
+          const log = (line: string) => cli.io.stderr.write(`${line}\n`);
+          const queue = await openJobQueue(url, store, { log, maintain: true });
+          const alerts = new AlertService(store, { file: options.alerts, env: cli.io.env, log });
+          const worker = await startWorker(store, queue, {
+            syncEveryMs,
+            concurrency,
+            lookbackDays,
+            log,
+            afterWork: () => alerts.request(),
+          });
+          const stopped = interrupted();
+          cli.info(
+            `Worker on ${store.location}: ${concurrency} syncs and ${concurrency} deliveries at once` +
+              `${syncEveryMs ? `, every connection synced every ${syncEveryMs / 1000}s` : ''}; press Ctrl-C to stop`,
+          );
+          await stopped;
+          await worker.stop();
+          await alerts.idle();
+        });
+      },
+    );
 }
