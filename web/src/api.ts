@@ -98,10 +98,14 @@ export function query(params: Params): string {
   return text ? `?${text}` : '';
 }
 
-async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+/** The Authorization header for this tab's token, if it has one. */
+export function authorization(): Record<string, string> {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  if (token) headers.authorization = `Bearer ${token}`;
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', ...authorization() };
   if (body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {

@@ -30,10 +30,17 @@ use([
 const live = new Set<EChartsType>();
 const FONT = 'sans-serif';
 
-/** Disposes every chart of the page being left. */
-export function disposeCharts(): void {
-  for (const chart of live) chart.dispose();
-  live.clear();
+/** The charts drawn now (a page drawn again disposes these once its new ones are up). */
+export function shownCharts(): EChartsType[] {
+  return [...live];
+}
+
+/** Disposes every chart of the page being left, or the given ones still shown. */
+export function disposeCharts(charts: readonly EChartsType[] = [...live]): void {
+  for (const chart of charts) {
+    if (!live.delete(chart)) continue;
+    chart.dispose();
+  }
 }
 
 window.addEventListener('resize', () => {

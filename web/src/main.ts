@@ -1,7 +1,8 @@
 // The dashboard: a header with the pages and the global filters, and the page the URL names.
 import { api, type Meta, NeedsToken, type ProjectRecord, setToken } from './api.js';
-import { disposeCharts } from './charts.js';
+import { disposeCharts, shownCharts } from './charts.js';
 import { failure, fill, h, loading } from './dom.js';
+import { watchData } from './live.js';
 import { navigate, onNavigate } from './navigation.js';
 import type { Page } from './page.js';
 import { alertsPage } from './pages/alerts.js';
@@ -202,9 +203,15 @@ function askForToken(): void {
   input.focus();
 }
 
-async function draw(): Promise<void> {
+/**
+ * Draws the page the URL names. `again`: the same page with fresh data (new runs landed): no loading
+ * placeholder and the filters untouched, its charts replaced only once the new ones are drawn, the scroll
+ * position kept; if it fails, what is shown stays.
+ */
+async function draw(again = false): Promise<void> {
   const mine = ++generation;
-  disposeCharts();
+  const shown = again ? shownCharts() : [];
+  if (!again) disposeCharts();
   const [first = '', ...rest] = location.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const route = ROUTES[first];
   drawNav(route ?? (ROUTES[''] as Route));
@@ -218,12 +225,13 @@ async function draw(): Promise<void> {
     return;
   }
   document.title = `${route.title} · buildlens`;
-  fill(main, loading(route.title.toLowerCase()));
+  const scroll = { left: window.scrollX, top: window.scrollY };
+  if (!again) fill(main, loading(route.title.toLowerCase()));
   try {
     meta ??= await api.meta();
     // The projects' default branches, for the words beside the default-branch toggle.
     projects ??= await api.projects();
-    drawFilters(meta.providers, projects);
+    if (!again) drawFilters(meta.providers, projects);
     await route.page({
       main,
       global: readGlobal(),
@@ -232,12 +240,47 @@ async function draw(): Promise<void> {
       meta,
       stale: () => mine !== generation,
     });
+    if (again && mine === generation) window.scrollTo(scroll);
+    // Once the API answered (with the token, where one is needed): follow its changes from now on.
+    if (!following) {
+      following = true;
+      void watchData(dataChanged, (on) => {
+        document.documentElement.dataset.live = on ? 'on' : 'off';
+      });
+    }
   } catch (error) {
-    if (mine !== generation) return;
+    if (mine !== generation || again) return;
     if (error instanceof NeedsToken) askForToken();
     else fill(main, h('h1', {}, route.title), failure(route.title.toLowerCase(), error));
+  } finally {
+    disposeCharts(shown);
   }
 }
+
+/** A form field of the page has the focus: drawing the page again would take it and what was typed. */
+const editing = () => {
+  const active = document.activeElement;
+  return active !== null && main.contains(active) && active.matches('input, select, textarea');
+};
+let drawAgain = false;
+let following = false;
+
+/** New data landed: the page is drawn again now, or once the tab is seen and no field is being edited. */
+function dataChanged(): void {
+  drawAgain = true;
+  if (document.hidden || editing()) return;
+  drawAgain = false;
+  // Projects and their default branches may have changed too: read them at the next full draw.
+  projects = null;
+  void draw(true);
+}
+
+const drawIfWaiting = () => {
+  if (drawAgain) dataChanged();
+};
+document.addEventListener('visibilitychange', drawIfWaiting);
+// Focus moves after focusout: look once it has.
+main.addEventListener('focusout', () => setTimeout(drawIfWaiting));
 
 onNavigate(() => void draw());
 // Colours are read from CSS when charts are drawn: redraw when the system switches light/dark.

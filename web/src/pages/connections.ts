@@ -1,5 +1,5 @@
-// Connections: when each last synced and how it went, a verify button that explains the outcome, and
-// syncs started from here with their progress.
+// Connections: when each last synced and how it went, its webhook's health, a verify button that explains
+// the outcome, and syncs started from here with their progress.
 import { api, type ConnectionRecord, type SyncStatus } from '../api.js';
 import { empty, failure, fill, h } from '../dom.js';
 import type { Page } from '../page.js';
@@ -39,6 +39,43 @@ function lastSync(connection: ConnectionRecord): HTMLElement {
       );
     }
   }
+}
+
+/** Webhook health: last delivery, accepted and refused deliveries, the inbox, and the runs missed. */
+function webhookHealth(connection: ConnectionRecord): HTMLElement {
+  const health = connection.webhook;
+  if (health === null) return h('span', { class: 'muted' }, 'Not set up');
+  const refused =
+    health.refused === null
+      ? null
+      : h(
+          'span',
+          { class: `sub${health.refused > 0 ? ' bad' : ''}` },
+          `${health.refused} refused`,
+          health.last_refusal_reason
+            ? ` (last ${when(health.last_refused_at)}: ${health.last_refusal_reason})`
+            : '',
+        );
+  const missedLast = health.missed_at_last_reconciliation;
+  return h(
+    'div',
+    { class: 'webhook-health' },
+    h('span', {}, `Last delivery ${when(health.last_delivery_at)}`),
+    h('span', { class: 'sub' }, `${health.accepted} accepted`),
+    refused,
+    h(
+      'span',
+      { class: `sub${health.failed > 0 ? ' bad' : ''}` },
+      `${health.pending} pending, ${health.failed} failed`,
+    ),
+    h(
+      'span',
+      { class: `sub${(missedLast ?? 0) > 0 ? ' bad' : ''}` },
+      missedLast === null
+        ? `${health.missed_runs} runs missed (no reconciliation yet)`
+        : `${missedLast} runs missed at the last reconciliation, ${health.missed_runs} in all`,
+    ),
+  );
 }
 
 function verifyButton(name: string): HTMLElement {
@@ -143,7 +180,7 @@ export const connectionsPage: Page = async (context) => {
                 h(
                   'tr',
                   {},
-                  ['Name', 'Provider', 'API', 'Last sync', 'Check', 'Sync'].map((t) =>
+                  ['Name', 'Provider', 'API', 'Last sync', 'Webhook', 'Check', 'Sync'].map((t) =>
                     h('th', { scope: 'col' }, t),
                   ),
                 ),
@@ -159,6 +196,7 @@ export const connectionsPage: Page = async (context) => {
                     h('td', {}, c.provider, c.org ? h('span', { class: 'sub' }, c.org) : null),
                     h('td', { class: 'url' }, c.url),
                     h('td', {}, lastSync(c)),
+                    h('td', {}, webhookHealth(c)),
                     h('td', {}, verifyButton(c.name)),
                     h('td', {}, syncButton('Sync now', [c.name])),
                   ),
