@@ -8,7 +8,12 @@ import { slackPayload } from '../../src/alerts/destinations/slack.js';
 import { alertMessage } from '../../src/alerts/message.js';
 import { runAlerts } from '../../src/alerts/run.js';
 import { redact } from '../../src/domain/redaction.js';
-import { claimTransition, lastDeliveryFailures, recordJudgement } from '../../src/store/alert-state.js';
+import {
+  claimDelivery,
+  claimTransition,
+  lastDeliveryFailures,
+  recordJudgement,
+} from '../../src/store/alert-state.js';
 import { storeTest } from '../store/engines.js';
 import { alerts, connectCi, NOW, now, runs, store } from './fixtures.js';
 import { type Receiver, startReceiver } from './receiver.js';
@@ -235,6 +240,40 @@ storeTest('a delivery still pending from a process that died is sent by the next
   assert.equal(receiver.received.length, 1);
   assert.deepEqual(JSON.parse(receiver.received[0]?.body ?? ''), SLACK);
 });
+
+storeTest(
+  'a delivery claimed by a process that died is taken over once its claim is stale, not before',
+  async (s) => {
+    receiver.received.length = 0;
+    receiver.answers = [200];
+    await failingDay(s);
+    const at = new Date(NOW).toISOString();
+    const subject = '{"connection":"ci","project":"ios-app"}';
+    await recordJudgement(s, { rule: 'main-success-rate', subject, value: 0.8, previous: 1, runs: 10, at });
+    const [id] =
+      (await claimTransition(s, {
+        rule: 'main-success-rate',
+        subject,
+        from: 'ok',
+        to: 'firing',
+        at,
+        messages: [{ destination: 'slack', message: JSON.stringify(MESSAGE) }],
+      })) ?? [];
+    assert.ok(id);
+    // Claimed a minute ago by a process still sending it: left alone.
+    const minuteAgo = new Date(NOW - 60_000).toISOString();
+    assert.ok(await claimDelivery(s, id, minuteAgo, new Date(NOW - 3_600_000).toISOString()));
+    assert.deepEqual((await runAlerts(s, config(), fast)).deliveries, []);
+    assert.equal(receiver.received.length, 0);
+    // Eleven minutes later that process is taken for dead: the next pass sends it, once.
+    const later = () => NOW + 11 * 60_000;
+    assert.deepEqual(
+      (await runAlerts(s, config(), { ...fast, now: later })).deliveries.map((d) => d.state),
+      ['sent'],
+    );
+    assert.equal(receiver.received.length, 1);
+  },
+);
 
 test('destination addresses and signing keys are secrets', () => {
   const c = config();

@@ -92,3 +92,41 @@ storeTest('a change against a previous window the store does not cover is no ale
   assert.equal(covered.evaluations[0]?.previous, 100);
   assert.equal(covered.evaluations[0]?.value, 200);
 });
+
+storeTest(
+  'per workflow: each workflow of a project is judged apart, on the branches the scope names',
+  async (s) => {
+    const ci = await connectCi(s);
+    await store(s, ci.id, [
+      ...runs(6, 'success', 3, { workflow: 'deploy', branch: 'release' }),
+      ...runs(4, 'infra_failure', 2, { workflow: 'deploy', branch: 'release' }),
+      ...runs(10, 'success', 2, { workflow: 'test', branch: 'release' }),
+      // The default branch is not in this scope.
+      ...runs(10, 'infra_failure', 2, { workflow: 'test' }),
+    ]);
+    const config = alerts(`
+alerts:
+  - name: infra
+    metric: infra_failure_rate
+    per: workflow
+    scope: { branch: release }
+    window: 24h
+    condition: { above: 20% }
+`);
+    const pass = await runAlerts(s, config, { now });
+    assert.deepEqual(
+      pass.evaluations.map((e) => [e.subject.workflow, e.value, e.holds]),
+      [
+        ['deploy', 0.4, true],
+        ['test', 0, false],
+      ],
+    );
+    assert.deepEqual(pass.transitions, [
+      {
+        rule: 'infra',
+        subject: '{"connection":"ci","project":"ios-app","workflow":"deploy"}',
+        event: 'firing',
+      },
+    ]);
+  },
+);
