@@ -49,6 +49,35 @@ function matches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
+/**
+ * Reads the data version as of a moment after the call: a read that started earlier may miss a commit
+ * the caller already saw, so a caller joins the next read instead, which starts as soon as the running
+ * one ends. However many requests arrive at once, at most one read runs and one waits.
+ */
+export function versionReader(lookup: () => Promise<number>): () => Promise<number> {
+  let running: Promise<number> | null = null;
+  let queued: Promise<number> | null = null;
+  const read = (): Promise<number> => {
+    if (running === null) {
+      running = lookup().finally(() => {
+        running = null;
+      });
+      return running;
+    }
+    queued ??= running
+      .then(
+        () => {},
+        () => {},
+      )
+      .then(() => {
+        queued = null;
+        return read();
+      });
+    return queued;
+  };
+  return read;
+}
+
 export function registerAnswerCache(
   app: FastifyInstance,
   store: Store,
@@ -60,6 +89,7 @@ export function registerAnswerCache(
   let version = -1;
   const inflight = new Map<string, Promise<string | null>>();
   const pending = new WeakMap<FastifyRequest, Pending>();
+  const currentVersion = versionReader(() => dataVersion(store));
 
   const remember = (etag: string, body: string) => {
     answers.set(etag, body);
@@ -82,7 +112,7 @@ export function registerAnswerCache(
 
   app.addHook('preHandler', async (request, reply) => {
     if (!request.routeOptions.config?.cachedPerDataVersion || request.method !== 'GET') return;
-    const current = await dataVersion(store);
+    const current = await currentVersion();
     if (current !== version) {
       // Answers of an older version are never asked for again.
       answers.clear();

@@ -3,6 +3,7 @@
 // committed write moves the data version. A report running to "now" changes its ETag with the minute.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { versionReader } from '../../src/server/answer-cache.js';
 import { dataVersion } from '../../src/store/data-version.js';
 import { appFor, syncedForFile } from './fixture.js';
 
@@ -87,4 +88,24 @@ test('concurrent requests for one answer get the same bytes', async (t) => {
   );
   assert.equal(new Set(answers).size, 1);
   assert.match(answers[0] ?? '', /^200 /);
+});
+
+test('the data version a request is answered at is never older than the request', async () => {
+  // Lookups the test finishes by hand: a request arriving while one runs must wait for the next one.
+  const lookups: ((version: number) => void)[] = [];
+  const read = versionReader(() => new Promise<number>((resolve) => lookups.push(resolve)));
+  const first = read();
+  assert.equal(lookups.length, 1);
+  // A commit lands while the first lookup runs; these requests come after it.
+  const later = Array.from({ length: 20 }, () => read());
+  assert.equal(lookups.length, 1, 'one lookup at a time');
+  lookups[0]?.(1);
+  assert.equal(await first, 1);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(lookups.length, 2, 'the waiting requests share one new lookup');
+  lookups[1]?.(2);
+  assert.deepEqual(new Set(await Promise.all(later)), new Set([2]));
+  // Nothing running: the next request starts a lookup at once.
+  void read();
+  assert.equal(lookups.length, 3);
 });
