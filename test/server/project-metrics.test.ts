@@ -7,8 +7,11 @@ import { DEFAULT_RULES } from '../../src/classify/classify.js';
 import { reapplyRules } from '../../src/classify/reapply.js';
 import { parseRules } from '../../src/classify/rules.js';
 import { OVERVIEW_WINDOWS } from '../../src/metrics/project-overview.js';
+import { report } from '../../src/metrics/report.js';
 import type { ReportDocument } from '../../src/metrics/report-document.js';
 import type { ReportMetrics } from '../../src/metrics/vocabulary.js';
+import { OVERVIEW_REFRESH_MS } from '../../src/server/overview-cache.js';
+import { bumpDataVersion } from '../../src/store/data-version.js';
 import { listProjects } from '../../src/store/projects.js';
 import type { Store } from '../../src/store/store.js';
 import { storeTest } from '../store/engines.js';
@@ -196,13 +199,64 @@ async function sharedName(synced: Synced, t: TestContext): Promise<void> {
   }
 }
 
+/**
+ * The overview is kept while the data version stays and for OVERVIEW_REFRESH_MS: a write the version does
+ * not announce (no writer of the store makes one; this test does, to tell a kept answer from a new one)
+ * shows once the time is up, and one it announces shows at once.
+ */
+async function kept(synced: Synced, t: TestContext): Promise<void> {
+  let now = synced.sandbox.clock.now();
+  const url = await serveOnLoopback(synced, t, { now: () => now });
+  const monthRuns = async () =>
+    (await scrape(url))
+      .filter(
+        (s) => s.name === 'buildlens_project_runs' && s.labels.branch === 'all' && s.labels.window === '30d',
+      )
+      .reduce((sum, s) => sum + s.value, 0);
+  const monthAgoUs = (now - 30 * DAY_MS) * 1000;
+  const moved = await synced.store.db
+    .selectFrom('runs')
+    .select(['connection_id', 'key'])
+    .where('triggered_us', '>=', monthAgoUs + DAY_MS * 1000)
+    .orderBy('key')
+    .limit(2)
+    .execute();
+  assert.equal(moved.length, 2);
+  const moveOut = (run: (typeof moved)[number]) =>
+    synced.store.db
+      .updateTable('runs')
+      .set({ triggered_us: monthAgoUs - DAY_MS * 1000 })
+      .where('connection_id', '=', run.connection_id)
+      .where('key', '=', run.key)
+      .execute();
+  // What the store holds for the window ending now (the window moves with the clock too).
+  const stored = async () => {
+    const since = new Date(now - 30 * DAY_MS).toISOString();
+    const [total] = await report(synced.store, { filter: { since }, by: [] });
+    return total?.runs;
+  };
+  const before = await monthRuns();
+  assert.equal(before, await stored());
+  await moveOut(moved[0] as (typeof moved)[number]);
+  now += OVERVIEW_REFRESH_MS - 1;
+  assert.equal(await monthRuns(), before, 'kept: same data version, younger than the refresh');
+  assert.ok(((await stored()) ?? before) < before, 'the store holds fewer runs by now');
+  now += 1;
+  const refreshed = await monthRuns();
+  assert.equal(refreshed, await stored(), 'made again once the kept one is as old as the refresh');
+  await moveOut(moved[1] as (typeof moved)[number]);
+  await bumpDataVersion(synced.store.db);
+  assert.equal(await monthRuns(), refreshed - 1, 'made again when the data version moves');
+}
+
 storeTest(
-  '/metrics per project: report API figures, the cap and "other", one series per name',
+  '/metrics per project: report API figures, the cap and "other", one series per name, kept per data version',
   async (store, t) => {
     const synced = await syncFromSandbox(store, t);
     await infraRules(store);
     await everyProject(synced, t);
     await cap(synced, t);
     await sharedName(synced, t);
+    await kept(synced, t);
   },
 );

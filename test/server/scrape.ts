@@ -11,18 +11,18 @@ export interface ScrapedSample {
   value: number;
 }
 
-/** Serves the store on 127.0.0.1 (any free port) with /metrics windows ending at the sandbox's clock. */
+/** Serves the store on 127.0.0.1 (any free port) with /metrics windows ending at the sandbox's clock (or `now`). */
 export async function serveOnLoopback(
   synced: Synced,
   t: Pick<TestContext, 'after'>,
-  options: { metricsProjects?: number } = {},
+  options: { metricsProjects?: number; now?: () => number } = {},
 ): Promise<string> {
   const app = await buildApp({
     store: synced.store,
     sync: new SyncRunner(synced.store),
     token: null,
     loopback: true,
-    now: () => synced.sandbox.clock.now(),
+    now: options.now ?? (() => synced.sandbox.clock.now()),
     metricsProjects: options.metricsProjects,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -3,7 +3,6 @@
 // (project-metrics.ts); and each connection's last sync.
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { projectOverview } from '../../metrics/project-overview.js';
 import { report } from '../../metrics/report.js';
 import type { ReportRow } from '../../metrics/vocabulary.js';
 import { listConnections } from '../../store/connections.js';
@@ -11,6 +10,7 @@ import { readSyncState } from '../../store/sync-state.js';
 import { alertFamilies } from '../alert-metrics.js';
 import type { ServerContext } from '../context.js';
 import { type Family, renderExposition, type Sample } from '../exposition.js';
+import { cachedOverview } from '../overview-cache.js';
 import { projectFamilies } from '../project-metrics.js';
 import { webhookFamilies } from '../webhook-metrics.js';
 
@@ -48,12 +48,13 @@ export const prometheusRoutes: FastifyPluginAsync<ServerContext> = async (
   app,
   { store, sync, version, webhooks, metricsProjects, now },
 ) => {
+  const overviewAt = cachedOverview(store, metricsProjects);
   app.get(
     '/metrics',
     {
       config: { access: 'viewer' },
       schema: {
-        summary: `Prometheus text exposition (runs triggered in the last ${WINDOW_DAYS} days, and sync status)`,
+        summary: `Prometheus text exposition: per workflow over the last ${WINDOW_DAYS} days, per project over 24 h, 7 d and 30 d (docs/grafana.md), and sync status`,
         tags: ['meta'],
         response: { 200: z.string() },
         produces: 'text/plain; version=0.0.4',
@@ -63,7 +64,7 @@ export const prometheusRoutes: FastifyPluginAsync<ServerContext> = async (
       const nowMs = now();
       const since = new Date(nowMs - WINDOW_DAYS * 86_400_000).toISOString();
       const rows = await report(store, { filter: { since }, by: ['project', 'workflow'] });
-      const overview = await projectOverview(store, { now: nowMs, limit: metricsProjects });
+      const overview = await overviewAt(nowMs);
       const connections = await listConnections(store);
       const states = await Promise.all(connections.map((c) => readSyncState(store, c.id)));
       const failures = sync.failureCounts();
