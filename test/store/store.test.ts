@@ -45,6 +45,10 @@ test('a new SQLite store creates its directories and 0600 files, in WAL mode', a
         .filter((n) => !n.startsWith('kysely'))
         .sort(),
       [
+        'alert_deliveries',
+        'alert_states',
+        'api_tokens',
+        'audit_log',
         'connections',
         'data_version',
         'jobs',
