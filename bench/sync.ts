@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import type { Provider } from '../src/domain/model.js';
 import { type Sandbox, startSandbox } from '../src/sandbox/index.js';
 import { SANDBOX_SIZES, type SandboxSize } from '../src/sandbox/provider.js';
+import { bitriseMinimum } from './minimum.js';
 import type { Figures, Input } from './sync-worker.js';
 
 const DAY_MS = 86_400_000;
@@ -57,25 +58,7 @@ function subjects(sandbox: Sandbox): Record<Provider, Subject> {
     bitrise: {
       url: sandbox.bitrise.url,
       token: sandbox.bitrise.token,
-      // The apps list, then per app the standalone-builds list and the pipelines list at the largest page
-      // (50, both lists), plus one show per pipeline.
-      minimum(windowStartMs) {
-        const world = sandbox.bitrise.world;
-        const inWindow = (item: { triggered_at: string }) => Date.parse(item.triggered_at) >= windowStartMs;
-        const apps = world.apps();
-        let lists = pages(apps.length, 50);
-        let shows = 0;
-        for (const app of apps) {
-          const runs = world.runs(app.slug).filter(inWindow);
-          const standalone = runs.filter((run) => !run.is_pipeline).length;
-          lists += pages(standalone, 50) + pages(runs.length, 50);
-          shows += runs.length - standalone;
-        }
-        return {
-          total: lists + shows,
-          detail: `${lists} list pages at 50 a page + ${shows} pipeline shows`,
-        };
-      },
+      minimum: (windowStartMs) => bitriseMinimum(sandbox.bitrise.world, windowStartMs),
       served429: () => null,
     },
     buildkite: {

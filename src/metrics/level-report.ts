@@ -72,16 +72,22 @@ export const levelReportDocument = z.object({
   ),
 });
 
-/** The executions a level reads, joined to the selected runs `r`. */
+/**
+ * The executions a level reads, joined to the selected runs `r`. From the runs to their jobs or steps
+ * (by run key): SQLite takes a cross join's left side as the outer loop, where it otherwise read every
+ * step of the connection to find those of a few selected runs. PostgreSQL plans it as it likes.
+ */
 function executions(level: Level): RawBuilder<unknown> {
   return level === 'job'
     ? sql`select r.connection_name, r.project_key, r.project_name, x.name, x.status, x.duration_s,
           x.retried, x.on_critical_path, x.started_at
-        from jobs x join sel r on r.connection_id = x.connection_id and r.key = x.run_key`
+        from sel r cross join jobs x
+        where x.connection_id = r.connection_id and x.run_key = r.key`
     : sql`select r.connection_name, r.project_key, r.project_name, x.name, x.status, x.duration_s,
           coalesce(j.retried, 0) as retried, 0 as on_critical_path, x.started_at
-        from steps x join sel r on r.connection_id = x.connection_id and r.key = x.run_key
-        left join jobs j on j.connection_id = x.connection_id and j.key = x.job_key`;
+        from sel r cross join steps x
+        left join jobs j on j.connection_id = x.connection_id and j.key = x.job_key
+        where x.connection_id = r.connection_id and x.run_key = r.key`;
 }
 
 export async function levelReport(store: Store, filter: RunFilter, level: Level): Promise<LevelReport> {
