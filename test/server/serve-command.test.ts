@@ -53,12 +53,53 @@ test('serve --sync-every: a bad interval is one line and exit 2, before anything
   }
 });
 
-test('serve --sync-every 15m: serves with the background sync on, Ctrl-C stops it', async (t) => {
+test('serve --metrics-projects: a whole number from 0 to 1000, else one line and exit 2', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'buildlens-serve-test-'));
+  try {
+    for (const bad of ['-1', '1001', 'many', '2.5']) {
+      let text = '';
+      const sink = new Writable({
+        write(chunk, _encoding, next) {
+          text += String(chunk);
+          next();
+        },
+      });
+      const code = await runCli(
+        ['--db', join(dir, 'b.db'), 'serve', '--port', '0', '--metrics-projects', bad],
+        {
+          stdout: sink,
+          stderr: sink,
+          stdin: Readable.from([]),
+          env: { XDG_DATA_HOME: join(dir, 'data') },
+        },
+      );
+      assert.equal(code, 2, text);
+      assert.equal(text, 'buildlens: --metrics-projects must be a whole number from 0 to 1000\n');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('serve --sync-every 15m --metrics-projects 3: serves with the background sync on and the cap, Ctrl-C stops it', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'buildlens-serve-test-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', MAIN, '--db', join(dir, 's.db'), 'serve', '--port', '0', '--sync-every', '15m'],
+    [
+      '--import',
+      'tsx',
+      MAIN,
+      '--db',
+      join(dir, 's.db'),
+      'serve',
+      '--port',
+      '0',
+      '--sync-every',
+      '15m',
+      '--metrics-projects',
+      '3',
+    ],
     { cwd: ROOT, env: { ...process.env, XDG_DATA_HOME: join(dir, 'data'), NO_COLOR: '1' } },
   );
   t.after(() => child.kill('SIGKILL'));
@@ -78,6 +119,7 @@ test('serve --sync-every 15m: serves with the background sync on, Ctrl-C stops i
   const url = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)?.[1];
   assert.ok(url, stdout);
   assert.equal((await fetch(`${url}/healthz`)).status, 200);
+  assert.match(await (await fetch(`${url}/metrics`)).text(), /^buildlens_overview_project_limit 3$/m);
   child.kill('SIGINT');
   assert.equal(await exited, 0, stderr);
 });
