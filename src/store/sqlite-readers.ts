@@ -42,6 +42,8 @@ interface Waiting {
 interface Reader {
   worker: Worker;
   waiting: Map<number, Waiting>;
+  /** Why the thread stopped (it could not open the file, or it crashed); null while it runs. */
+  stopped: Error | null;
 }
 
 /** A failed read, with SQLite's code kept (callers tell errors apart by it). */
@@ -63,6 +65,7 @@ export class SqliteReaders {
       const reader: Reader = {
         worker: startReader({ path, busyTimeoutMs }),
         waiting: new Map(),
+        stopped: null,
       };
       reader.worker.on('message', (answer: ReadAnswer) => {
         const waiting = reader.waiting.get(answer.id);
@@ -71,11 +74,16 @@ export class SqliteReaders {
         if ('error' in answer) waiting?.reject(new ReadError(answer.error.message, answer.error.code));
         else waiting?.resolve(answer.rows);
       });
-      reader.worker.on('error', (error) => {
-        for (const waiting of reader.waiting.values()) waiting.reject(error);
+      const stop = (error: Error) => {
+        reader.stopped ??= error;
+        for (const waiting of reader.waiting.values()) waiting.reject(reader.stopped);
         reader.waiting.clear();
         reader.worker.unref();
-      });
+      };
+      reader.worker.on('error', stop);
+      reader.worker.on('exit', (code) =>
+        stop(new Error(`a reader thread of the store stopped (exit ${code})`)),
+      );
       // Idle readers do not keep the process alive; a reader with reads to answer does.
       reader.worker.unref();
       return reader;
@@ -84,7 +92,10 @@ export class SqliteReaders {
 
   /** Runs a read on the least busy reader. */
   read(sql: string, parameters: readonly unknown[]): Promise<unknown[]> {
-    const reader = this.readers.reduce((best, r) => (r.waiting.size < best.waiting.size ? r : best));
+    const running = this.readers.filter((r) => r.stopped === null);
+    if (running.length === 0)
+      return Promise.reject(this.readers[0]?.stopped ?? new Error('no reader threads'));
+    const reader = running.reduce((best, r) => (r.waiting.size < best.waiting.size ? r : best));
     const id = this.next++;
     return new Promise((resolve, reject) => {
       if (reader.waiting.size === 0) reader.worker.ref();
