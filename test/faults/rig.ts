@@ -72,11 +72,11 @@ export async function connectBoth(store: Store, sandbox: Sandbox): Promise<void>
 export type SyncOutcome = { ok: true; summary: SyncSummary } | { ok: false; error: Error };
 
 /** Short timeouts and backoffs so a fault costs a test a second, not minutes; one project at a time. */
-export async function syncOnce(rig: Rig, provider: Provider): Promise<SyncOutcome> {
+export async function syncOnce(rig: Rig, provider: Provider, timeoutMs = 1500): Promise<SyncOutcome> {
   try {
     const summary = await syncConnection(rig.store, CONNECTIONS[provider], {
       now: () => rig.sandbox.clock.now(),
-      connector: { timeoutMs: 1500, maxRetries: 3, concurrency: 1 },
+      connector: { timeoutMs, maxRetries: 3, concurrency: 1 },
     });
     return { ok: true, summary };
   } catch (error) {
