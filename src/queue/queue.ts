@@ -27,11 +27,11 @@ export interface DeliveryJob {
  * requests, a Bitrise one an incremental sync of one app.
  */
 const SYNC_EXPIRE_S = 30 * 60;
-const DELIVERY_EXPIRE_S = 30;
+const DELIVERY_EXPIRE_S = 15;
 /** Deliveries retry for as long as a sync of their connection may hold its lock; the inbox counts real failures. */
 const DELIVERY_RETRIES = 60;
 /** How often expired jobs are looked for (one process does it for all, each turn). */
-const MAINTENANCE_S = 10;
+const MAINTENANCE_S = 5;
 
 export interface JobQueue {
   boss: PgBoss;
@@ -105,7 +105,7 @@ export async function openJobQueue(
     connectionString: url,
     schema: await queueSchema(store),
     application_name: 'buildlens queue',
-    max: 4,
+    max: 3,
     // Workers expire abandoned jobs and archive old ones; servers only send.
     supervise: options.maintain,
     maintenanceIntervalSeconds: MAINTENANCE_S,

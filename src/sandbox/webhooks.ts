@@ -21,7 +21,7 @@ export type DeliveryFault = (typeof DELIVERY_FAULTS)[number];
 
 export interface WebhookTargets {
   /** Buildkite: the URL, the webhook token, and whether it is sent as a signature (default) or in clear. */
-  buildkite?: { url: string; secret: string; mode?: 'signature' | 'token' };
+  buildkite?: { url: string; secret: string; mode?: 'signature' | 'token'; org?: string };
   bitrise?: { url: string; secret: string };
 }
 
@@ -134,7 +134,8 @@ export class WebhookSender {
   private async loadPipelines(): Promise<void> {
     if (this.pipelines || !this.targets.buildkite) return;
     this.pipelines = new Map();
-    const { url, token, org } = this.sandbox.buildkite;
+    const { url, token } = this.sandbox.buildkite;
+    const org = this.buildkiteOrg();
     for (let page = 1; ; page++) {
       const res = await fetch(`${url}/organizations/${org}/pipelines?per_page=100&page=${page}`, {
         headers: { authorization: `Bearer ${token}` },
@@ -143,6 +144,11 @@ export class WebhookSender {
       for (const p of items) this.pipelines.set(String(p.slug), p);
       if (!res.headers.get('link')?.includes('rel="next"')) break;
     }
+  }
+
+  /** The organization whose builds are sent: the target's, else the sandbox's first. */
+  private buildkiteOrg(): string {
+    return this.targets.buildkite?.org ?? this.sandbox.buildkite.org;
   }
 
   private collect(): Outgoing[] {
@@ -155,7 +161,8 @@ export class WebhookSender {
   }
 
   private collectBuildkite(): Outgoing[] {
-    const { url, org } = this.sandbox.buildkite;
+    const { url } = this.sandbox.buildkite;
+    const org = this.buildkiteOrg();
     const out: Outgoing[] = [];
     // Builds created long before the last look have settled; a day back covers any still moving.
     const createdFrom = this.lookedAt === null ? undefined : this.lookedAt - 86_400_000;

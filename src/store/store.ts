@@ -112,7 +112,9 @@ function openPostgres(url: string): Store {
   try {
     pool = new pg.Pool({
       connectionString: url,
-      max: 4,
+      // A worker holds one session per running sync (its lock) beside the sync's writes, the rate-limit
+      // windows' takes and the schedule's tick: 4 ran dry with two syncs at once.
+      max: 10,
       connectionTimeoutMillis: 10_000,
       // Epoch microseconds and counts come back as int8; they fit a JS number exactly.
       types: {

@@ -44,6 +44,13 @@ export interface BuildkiteSwitches extends WireSwitches, PagingOptions {
   rateLimitPerUser: number | null;
   /** Length of a rate-limit window on the sandbox clock. */
   rateLimitWindowMs: number;
+  /**
+   * Rate-limit windows follow the wall clock instead of the sandbox clock: a test that moves the sandbox
+   * clock by hand (or holds it still) still sees windows reopen as a real account would.
+   */
+  rateLimitRealTime: boolean;
+  /** Organizations; by default the size's two. */
+  organizations: number | null;
   /** A builds list answers 400 "too deep" once a page starts this many results in (limit unconfirmed). */
   maxListDepth: number;
   /** Accept `?access_token=` as older docs describe (live support unconfirmed; default false). */
@@ -57,6 +64,8 @@ export const DEFAULT_BUILDKITE_SWITCHES: BuildkiteSwitches = {
   rateLimitPerOrg: 200,
   rateLimitPerUser: 50,
   rateLimitWindowMs: 60_000,
+  rateLimitRealTime: false,
+  organizations: null,
   maxListDepth: 10_000,
   acceptQueryToken: false,
 };
@@ -81,6 +90,8 @@ export interface BuildkiteSandbox {
   /** Slug of the first organization. */
   org: string;
   tokens: Record<TokenName, string>;
+  /** Per organization slug: a token for it alone, whose user is its own (so its per-user window too). */
+  orgTokens: Record<string, string>;
   world: BuildkiteTruth;
   /** Responses served so far, by status. */
   served(): Record<number, number>;
@@ -122,7 +133,12 @@ export function createBuildkite(
   overrides: Partial<BuildkiteSwitches>,
 ): { mount: ProviderMount; sandbox: BuildkiteSandbox } {
   const switches: BuildkiteSwitches = { ...DEFAULT_BUILDKITE_SWITCHES, ...overrides };
-  const world = createBuildkiteWorld(context.seed, context.size, context.anchorMs);
+  const world = createBuildkiteWorld(
+    context.seed,
+    context.size,
+    context.anchorMs,
+    switches.organizations ?? undefined,
+  );
   const tokens = createTokens(context.seed, world.orgs, context.anchorMs);
   const limiter = createRateLimiter(
     {
@@ -130,7 +146,7 @@ export function createBuildkite(
       userLimit: switches.rateLimitPerUser,
       windowMs: switches.rateLimitWindowMs,
     },
-    () => context.clock.now(),
+    switches.rateLimitRealTime ? Date.now : () => context.clock.now(),
   );
   const served: Record<number, number> = {};
 
@@ -339,6 +355,7 @@ export function createBuildkite(
       token: tokens.byName.full,
       org: world.orgs[0]?.slug ?? '',
       tokens: tokens.byName,
+      orgTokens: tokens.byOrg,
       world: {
         model: world,
         builds(apiUrl, scope = {}) {

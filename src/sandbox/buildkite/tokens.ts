@@ -31,6 +31,8 @@ export interface Tokens {
   /** Grant by token value. */
   grants: Map<string, TokenGrant>;
   byName: Record<TokenName, string>;
+  /** Per organization slug, a token for that organization only, of a user of its own (its CI account). */
+  byOrg: Record<string, string>;
 }
 
 export function createTokens(seed: number, orgs: readonly Org[], anchorMs: number): Tokens {
@@ -65,5 +67,26 @@ export function createTokens(seed: number, orgs: readonly Org[], anchorMs: numbe
     });
     byName[name] = token;
   }
-  return { grants, byName };
+  const byOrg: Record<string, string> = {};
+  for (const org of orgs) {
+    const token = `bkua_${hexOf(40, seed, 'buildkite', 'org-token', org.slug)}`;
+    const id = uuidOf(seed, 'buildkite', 'ci-user', org.slug);
+    grants.set(token, {
+      token,
+      uuid: uuidOf(seed, 'buildkite', 'org-token', org.slug),
+      scopes: ALL_READ_SCOPES,
+      orgs: [org.slug],
+      description: `buildlens sandbox (${org.slug} only)`,
+      createdAt: anchorMs - 30 * 24 * 3_600_000,
+      user: {
+        ...user,
+        id,
+        graphqlId: `${user.graphqlId}-${org.slug}`,
+        name: `${org.name} CI`,
+        email: `ci@${org.slug}.example.com`,
+      },
+    });
+    byOrg[org.slug] = token;
+  }
+  return { grants, byName, byOrg };
 }

@@ -231,8 +231,23 @@ export interface BuildkiteWorld {
   buildsAt(now: number, pipelines?: readonly Pipeline[], fromMs?: number): BuildPlan[];
 }
 
-export function createBuildkiteWorld(seed: number, size: SandboxSize, anchorMs: number): BuildkiteWorld {
-  const spec = SIZES[size];
+export function createBuildkiteWorld(
+  seed: number,
+  size: SandboxSize,
+  anchorMs: number,
+  /** Organizations (default: the size's); more repeat its pipeline counts, named org-2, org-3… */
+  orgCount?: number,
+): BuildkiteWorld {
+  const sized = SIZES[size];
+  const spec = orgCount
+    ? {
+        ...sized,
+        pipelinesPerOrg: Array.from(
+          { length: orgCount },
+          (_, i) => sized.pipelinesPerOrg[i % sized.pipelinesPerOrg.length] as number,
+        ),
+      }
+    : sized;
   const firstDay = dayOf(anchorMs) - spec.historyDays;
   const orgs = createOrgs(seed, spec, anchorMs);
   const allPipelines = orgs.flatMap((o) => o.pipelines);
