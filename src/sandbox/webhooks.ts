@@ -42,6 +42,8 @@ export interface SentDelivery {
   subject: string;
   fault: DeliveryFault | null;
   statuses: number[];
+  /** When it was first posted (performance.now(), milliseconds); null when it was lost. */
+  postedAt: number | null;
 }
 
 interface Outgoing {
@@ -270,10 +272,12 @@ export class WebhookSender {
       subject: item.subject,
       fault: item.fault,
       statuses: [],
+      postedAt: null,
     };
     if (item.fault === 'lost') return record;
     const variant = item.fault === 'bad_signature' ? 'bad' : item.fault === 'stale' ? 'stale' : 'good';
     const headers = this.headers(item, variant);
+    record.postedAt = performance.now();
     record.statuses.push(await this.post(item, headers));
     // A second copy: a redelivery signed anew, or the very same request sent again by someone else.
     if (item.fault === 'duplicated')
