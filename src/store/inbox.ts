@@ -42,46 +42,83 @@ export const KEEP_DAYS = 14;
 const digestOf = (event: string, body: string) =>
   createHash('sha256').update(event).update('\n').update(body).digest('hex');
 
+/** One delivery: `acceptDeliveries` of it alone. */
 export async function acceptDelivery(store: Store, delivery: Delivery): Promise<Acceptance> {
-  const digest = digestOf(delivery.event, delivery.body);
+  const [acceptance] = await acceptDeliveries(store, [delivery]);
+  return acceptance as Acceptance;
+}
+
+/**
+ * Stores deliveries in one transaction (a group commit: deliveries arriving together cost one write to the
+ * store, not one each) and says what became of each, in order, as if they came one after another: a
+ * signature used before, or earlier in the batch, is a replay; a delivery stored before, or earlier in the
+ * batch, a duplicate.
+ */
+export async function acceptDeliveries(store: Store, deliveries: readonly Delivery[]): Promise<Acceptance[]> {
+  const digests = deliveries.map((d) => digestOf(d.event, d.body));
+  const seen = (connectionId: number, value: string) => `${connectionId}\u0000${value}`;
   const attempt = () =>
-    inWriteTransaction(store, async (db): Promise<Acceptance> => {
-      if (delivery.signature !== null) {
-        const used = await db
-          .selectFrom('webhook_inbox')
-          .select('id')
-          .where('connection_id', '=', delivery.connectionId)
-          .where('signature', '=', delivery.signature)
-          .executeTakeFirst();
-        if (used) return 'replayed';
+    inWriteTransaction(store, async (db): Promise<Acceptance[]> => {
+      // Looked up per connection, the leading column of both unique indexes.
+      const signatures = new Set<string>();
+      const stored = new Set<string>();
+      for (const connectionId of new Set(deliveries.map((d) => d.connectionId))) {
+        const mine = deliveries.flatMap((d, i) => (d.connectionId === connectionId ? [i] : []));
+        const signed = mine.flatMap((i) => deliveries[i]?.signature ?? []);
+        for (const chunk of chunks(signed, 1)) {
+          const rows = await db
+            .selectFrom('webhook_inbox')
+            .select('signature')
+            .where('connection_id', '=', connectionId)
+            .where('signature', 'in', chunk)
+            .execute();
+          for (const r of rows) if (r.signature !== null) signatures.add(seen(connectionId, r.signature));
+        }
+        for (const chunk of chunks(
+          mine.map((i) => digests[i] as string),
+          1,
+        )) {
+          const rows = await db
+            .selectFrom('webhook_inbox')
+            .select('digest')
+            .where('connection_id', '=', connectionId)
+            .where('digest', 'in', chunk)
+            .execute();
+          for (const r of rows) stored.add(seen(connectionId, r.digest));
+        }
       }
-      const same = await db
-        .selectFrom('webhook_inbox')
-        .select('id')
-        .where('connection_id', '=', delivery.connectionId)
-        .where('digest', '=', digest)
-        .executeTakeFirst();
-      if (same) return 'duplicate';
-      await db
-        .insertInto('webhook_inbox')
-        .values({
-          connection_id: delivery.connectionId,
-          received_at: delivery.receivedAt.toISOString(),
-          event: delivery.event,
-          digest,
-          signature: delivery.signature,
-          subject: delivery.subject,
-          final: delivery.final ? 1 : 0,
-          body: delivery.body,
-          state: 'pending',
-        })
-        .execute();
-      return 'stored';
+      const rows = [];
+      const acceptances: Acceptance[] = [];
+      for (const [i, delivery] of deliveries.entries()) {
+        const digest = digests[i] as string;
+        const signature =
+          delivery.signature === null ? null : seen(delivery.connectionId, delivery.signature);
+        if (signature !== null && signatures.has(signature)) acceptances.push('replayed');
+        else if (stored.has(seen(delivery.connectionId, digest))) acceptances.push('duplicate');
+        else {
+          if (signature !== null) signatures.add(signature);
+          stored.add(seen(delivery.connectionId, digest));
+          acceptances.push('stored');
+          rows.push({
+            connection_id: delivery.connectionId,
+            received_at: delivery.receivedAt.toISOString(),
+            event: delivery.event,
+            digest,
+            signature: delivery.signature,
+            subject: delivery.subject,
+            final: delivery.final ? 1 : 0,
+            body: delivery.body,
+            state: 'pending',
+          });
+        }
+      }
+      for (const chunk of chunks(rows, 9)) await db.insertInto('webhook_inbox').values(chunk).execute();
+      return acceptances;
     });
   try {
     return await attempt();
   } catch (error) {
-    // PostgreSQL: the same delivery arriving twice at once; the second now sees the first.
+    // PostgreSQL: the same delivery arriving at another replica at once; the second try sees it.
     if (isUniqueViolation(error)) return attempt();
     throw error;
   }

@@ -34,6 +34,21 @@ export async function setWebhookSecret(
     .execute();
 }
 
+// A receiver reads the secret for every delivery: the key file is read and the secret decrypted once per
+// sealed value (a rotated secret is another sealed value; a wrong key still fails on first use).
+const opened = new Map<string, string>();
+const MOST_OPENED = 1000;
+
+function openedSecret(store: Store, sealed: string, name: string): string {
+  const known = opened.get(sealed);
+  if (known !== undefined) return known;
+  const secret = decryptSecret(loadKey(keyFileFor(store)), sealed, `the webhook secret of "${name}"`);
+  rememberSecret(secret);
+  if (opened.size >= MOST_OPENED) opened.clear();
+  opened.set(sealed, secret);
+  return secret;
+}
+
 /** The webhook of the named connection with its decrypted secret; null when none is set up. */
 export async function findWebhook(store: Store, name: string): Promise<Webhook | null> {
   const row = await store.db
@@ -51,8 +66,7 @@ export async function findWebhook(store: Store, name: string): Promise<Webhook |
     .where('connections.name', '=', name)
     .executeTakeFirst();
   if (!row) return null;
-  const secret = decryptSecret(loadKey(keyFileFor(store)), row.secret_enc, `the webhook secret of "${name}"`);
-  rememberSecret(secret);
+  const secret = openedSecret(store, row.secret_enc, name);
   return {
     connectionId: row.connection_id,
     connection: row.name,

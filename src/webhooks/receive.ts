@@ -2,10 +2,10 @@
 // it is answered (DESIGN.md "Server access", "Ingestion paths"). Unsigned, forged, stale and replayed
 // deliveries are refused with nothing stored; refusals are counted per connection for the health view
 // (in memory: a flood of forged requests must not become a flood of writes).
-import { acceptDelivery } from '../store/inbox.js';
 import type { Store } from '../store/store.js';
 import type { Refusals } from '../store/webhook-health.js';
 import { findWebhook } from '../store/webhooks.js';
+import { InboxWriter } from './inbox-writer.js';
 import { type Headers, verifyBitrise, verifyBuildkite } from './verify.js';
 
 export interface Receipt {
@@ -32,12 +32,15 @@ function subjectOf(provider: string, event: string, body: Record<string, unknown
 
 export class WebhookReceiver {
   private readonly refused = new Map<string, Refusals>();
+  private readonly inbox: InboxWriter;
 
   constructor(
     private readonly store: Store,
     private readonly onStored: () => void,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.inbox = new InboxWriter(store);
+  }
 
   /** Refused deliveries per connection name since the process started. */
   refusals(): ReadonlyMap<string, Refusals> {
@@ -74,7 +77,7 @@ export class WebhookReceiver {
     if (body === null || typeof body !== 'object' || Array.isArray(body))
       return { status: 400, body: { error: 'bad_request', message: 'the body is not a JSON object' } };
 
-    const accepted = await acceptDelivery(this.store, {
+    const accepted = await this.inbox.accept({
       connectionId: webhook.connectionId,
       event: verdict.event,
       body: text,
