@@ -39,9 +39,15 @@ const DUE_PER_TICK = 100;
 /** What a sync job leaves as its output: the summary, or why it did nothing. */
 export type SyncOutcome = { summary: SyncSummary } | { skipped: string };
 
-export async function runSyncJob(store: Store, job: SyncJob, lookbackDays?: number): Promise<SyncOutcome> {
+export async function runSyncJob(
+  store: Store,
+  job: SyncJob,
+  lookbackDays?: number,
+  log?: (line: string) => void,
+): Promise<SyncOutcome> {
   try {
-    return { summary: await syncConnection(store, job.connection, { lookbackDays }) };
+    // The connector's diagnostics (retries, rate-limit waits) go to the worker's log.
+    return { summary: await syncConnection(store, job.connection, { lookbackDays, connector: { log } }) };
   } catch (error) {
     // Another process syncs it now: that sync covers what this one would read.
     if (error instanceof SyncLockedError) return { skipped: firstLine(error) };
@@ -76,7 +82,7 @@ export async function startWorker(
   for (let i = 0; i < options.concurrency; i++) {
     await boss.work<SyncJob>(SYNC_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
       if (!job) return null;
-      const outcome = await runSyncJob(store, job.data, options.lookbackDays);
+      const outcome = await runSyncJob(store, job.data, options.lookbackDays, options.log);
       options.log(
         'summary' in outcome
           ? `synced "${job.data.connection}" (${job.data.trigger}): ${outcome.summary.runsNew} new, ${outcome.summary.runsUpdated} updated runs, ${outcome.summary.requests} requests`
