@@ -5,58 +5,26 @@
 // without them, their own series in the outcome charts (a bar opens exactly those runs), and the project
 // page's summary. Every figure is the report API's.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { BrowserContext } from 'playwright-core';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
 import { reapplyRules } from '../../src/classify/reapply.js';
 import { loadRules } from '../../src/classify/rules.js';
-import { type RunningServer, startServer } from '../../src/server/serve.js';
-import { openStore, type Store } from '../../src/store/store.js';
-import { syncFromSandbox } from '../server/fixture.js';
-import { buildDashboard, CHROMIUM_SKIP, chromiumAvailable, launchBrowser, watchedPage } from './browser.js';
+import { dashboardRig, SCREENSHOTS } from './dashboard-rig.js';
 
-const SCREENSHOTS = resolve('test-output/screenshots');
-const skip = chromiumAvailable() ? false : CHROMIUM_SKIP;
-
-let server: RunningServer;
-let store: Store;
-let browser: { context: BrowserContext; close(): Promise<void> };
-const scratch = mkdtempSync(join(tmpdir(), 'buildlens-infra-test-'));
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-
-before(async () => {
-  if (skip) return;
-  process.env.XDG_DATA_HOME = join(scratch, 'data');
-  const webRoot = await buildDashboard();
-  cleanups.push(() => rmSync(webRoot, { recursive: true, force: true }));
-  store = await openStore(join(scratch, 'buildlens.db'));
-  await syncFromSandbox(store, { after: (fn: () => unknown) => void cleanups.push(fn) });
+const rig = dashboardRig('infra', async (store, scratch) => {
   const rules = join(scratch, 'rules.yaml');
   writeFileSync(
     rules,
     'rules:\n  - name: agents\n    classification: infra_failure\n    match:\n      provider: buildkite\n      status: failed\n',
   );
   await reapplyRules(store, loadRules(rules), { dryRun: false });
-  server = await startServer({ store, host: '127.0.0.1', port: 0, token: null, syncEveryMs: null, webRoot });
-  browser = await launchBrowser();
-  mkdirSync(SCREENSHOTS, { recursive: true });
 });
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await store?.close();
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  rmSync(scratch, { recursive: true, force: true });
-});
-
-const openPage = (path: string) => watchedPage(browser.context, `${server.url}${path}`);
+const { skip, openPage } = rig;
 
 /** Opens `path` and returns, beside the page, the report the page asked for grouped `by`. */
 async function openWithReport(path: string, by = 'project') {
-  const page = await browser.context.newPage();
+  const page = await rig.browser.context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
@@ -71,7 +39,7 @@ async function openWithReport(path: string, by = 'project') {
       url.searchParams.has('compare')
     );
   });
-  await page.goto(`${server.url}${path}`);
+  await page.goto(`${rig.server.url}${path}`);
   const body = (await (await answer).json()) as { rows: Row[]; total: Row };
   return { page, problems, ...body };
 }
@@ -85,7 +53,7 @@ interface Row {
 }
 
 const report = async (query: string) =>
-  (await (await fetch(`${server.url}/api/report?${query}`)).json()) as { rows: Row[]; total: Row };
+  (await (await fetch(`${rig.server.url}/api/report?${query}`)).json()) as { rows: Row[]; total: Row };
 const percent = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
 
 test('overview: infra failures have their own card and column, the rate without them beside the plain one', {

@@ -5,59 +5,20 @@
 // from work, the critical path and every status in words, and its URL opens it again; the slowest and most
 // failing steps carry trends, and a failing step opens the runs where it failed. Keyboard and contrast.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { LevelReport } from '../../src/metrics/level-report.js';
-import { type RunningServer, startServer } from '../../src/server/serve.js';
 import type { JobRecord } from '../../src/store/job-records.js';
 import type { RunRecord, RunRecordPage } from '../../src/store/run-records.js';
 import type { StepRecord } from '../../src/store/step-records.js';
-import { openStore, type Store } from '../../src/store/store.js';
-import { syncFromSandbox } from '../server/fixture.js';
-import {
-  buildDashboard,
-  CHROMIUM_SKIP,
-  chromiumAvailable,
-  contrasts,
-  launchBrowser,
-  watchedPage,
-} from './browser.js';
+import { contrasts } from './browser.js';
+import { dashboardRig, SCREENSHOTS } from './dashboard-rig.js';
 
-const SCREENSHOTS = resolve('test-output/screenshots');
-const skip = chromiumAvailable() ? false : CHROMIUM_SKIP;
 const STATUS_WORDS = /^(queued|running|succeeded|failed|aborted|skipped|blocked|unknown)$/;
+const rig = dashboardRig('run-page');
+const { skip, openPage, api } = rig;
 
-let server: RunningServer;
-let store: Store;
-let browser: { context: BrowserContext; close(): Promise<void> };
-const scratch = mkdtempSync(join(tmpdir(), 'buildlens-run-page-test-'));
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-
-before(async () => {
-  if (skip) return;
-  process.env.XDG_DATA_HOME = join(scratch, 'data');
-  const webRoot = await buildDashboard();
-  cleanups.push(() => rmSync(webRoot, { recursive: true, force: true }));
-  store = await openStore(join(scratch, 'buildlens.db'));
-  await syncFromSandbox(store, { after: (fn: () => unknown) => void cleanups.push(fn) });
-  server = await startServer({ store, host: '127.0.0.1', port: 0, token: null, syncEveryMs: null, webRoot });
-  browser = await launchBrowser();
-  mkdirSync(SCREENSHOTS, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await store?.close();
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  rmSync(scratch, { recursive: true, force: true });
-});
-
-const api = async <T>(path: string): Promise<T> => (await fetch(`${server.url}${path}`)).json() as Promise<T>;
-const openPage = (path: string) => watchedPage(browser.context, `${server.url}${path}`);
 const runPath = (run: RunRecord) =>
   `/run/${encodeURIComponent(run.connection)}/${encodeURIComponent(run.key)}`;
 
@@ -280,10 +241,10 @@ test('run page and step rankings: text has at least 4.5:1 contrast in the light 
     ],
   ];
   for (const scheme of ['light', 'dark'] as const) {
-    const page = await browser.context.newPage();
+    const page = await rig.browser.context.newPage();
     await page.emulateMedia({ colorScheme: scheme });
     for (const [path, ready, selectors] of pages) {
-      await page.goto(`${server.url}${path}`);
+      await page.goto(`${rig.server.url}${path}`);
       await page.waitForSelector(ready);
       const measured = await contrasts(page, selectors);
       assert.equal(Object.keys(measured).length, selectors.length, `${path}: every selector measured`);

@@ -5,49 +5,16 @@
 // on its own chart; duration axes at human units; the partial current bucket said; the runs scatter over
 // the whole range; the runs table with number, commit, duration and local time; the flaky ranking.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { after, before, test } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
-import { type RunningServer, startServer } from '../../src/server/serve.js';
-import { openStore, type Store } from '../../src/store/store.js';
-import { syncFromSandbox } from '../server/fixture.js';
-import { buildDashboard, CHROMIUM_SKIP, chromiumAvailable, launchBrowser, watchedPage } from './browser.js';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { dashboardRig, SCREENSHOTS } from './dashboard-rig.js';
 
-const SCREENSHOTS = resolve('test-output/screenshots');
-const skip = chromiumAvailable() ? false : CHROMIUM_SKIP;
+const rig = dashboardRig('views');
+const { skip, openPage, api } = rig;
 
-let server: RunningServer;
-let store: Store;
-let browser: { context: BrowserContext; close(): Promise<void> };
-const scratch = mkdtempSync(join(tmpdir(), 'buildlens-views-test-'));
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-
-before(async () => {
-  if (skip) return;
-  process.env.XDG_DATA_HOME = join(scratch, 'data');
-  const webRoot = await buildDashboard();
-  cleanups.push(() => rmSync(webRoot, { recursive: true, force: true }));
-  store = await openStore(join(scratch, 'buildlens.db'));
-  await syncFromSandbox(store, { after: (fn: () => unknown) => void cleanups.push(fn) });
-  server = await startServer({ store, host: '127.0.0.1', port: 0, token: null, syncEveryMs: null, webRoot });
-  browser = await launchBrowser();
-  mkdirSync(SCREENSHOTS, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await store?.close();
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  rmSync(scratch, { recursive: true, force: true });
-});
-
-const openPage = (path: string) => watchedPage(browser.context, `${server.url}${path}`);
 const runsKpi = async (page: Page) =>
   Number((await page.textContent('.kpi-value[data-metric="runs"]'))?.replace(/,/g, ''));
-const api = async (path: string) => (await fetch(`${server.url}${path}`)).json();
 
 async function waitForKpiChange(page: Page, before: string | null): Promise<void> {
   await page.waitForFunction(
@@ -198,10 +165,10 @@ test('queue time has its own chart; duration axes tick at human units', { skip }
 test('runs: the scatter covers every finished run of the range; the table shows number, commit, duration, local time', {
   skip,
 }, async () => {
-  const page = await browser.context.newPage();
-  const cdp = await browser.context.newCDPSession(page);
+  const page = await rig.browser.context.newPage();
+  const cdp = await rig.browser.context.newCDPSession(page);
   await cdp.send('Emulation.setTimezoneOverride', { timezoneId: 'Asia/Kolkata' });
-  await page.goto(`${server.url}/runs?days=90`);
+  await page.goto(`${rig.server.url}/runs?days=90`);
   await page.waitForSelector('tbody tr[data-run]');
   const rows = (await page.$$('tbody tr[data-run]')).length;
   const since = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000 - 90 * 86_400_000).toISOString();
