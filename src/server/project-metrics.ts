@@ -18,12 +18,13 @@ const OUTCOMES: [string, (m: ReportMetrics) => number][] = [
   ['running', (m) => m.running],
   ['unknown', (m) => m.unknown],
 ];
-const DURATION_QUANTILES = [
+/** Quantile label and percentile field, shared by every /metrics family of durations (and of queue times below). */
+export const DURATION_QUANTILES = [
   ['0.5', 'duration_s_p50'],
   ['0.9', 'duration_s_p90'],
   ['0.95', 'duration_s_p95'],
 ] as const;
-const QUEUE_QUANTILES = [
+export const QUEUE_QUANTILES = [
   ['0.5', 'queue_s_p50'],
   ['0.95', 'queue_s_p95'],
 ] as const;

@@ -11,20 +11,11 @@ import { alertFamilies } from '../alert-metrics.js';
 import type { ServerContext } from '../context.js';
 import { type Family, renderExposition, type Sample } from '../exposition.js';
 import { cachedOverview } from '../overview-cache.js';
-import { projectFamilies } from '../project-metrics.js';
+import { DURATION_QUANTILES, projectFamilies, QUEUE_QUANTILES } from '../project-metrics.js';
 import { webhookFamilies } from '../webhook-metrics.js';
 
 const WINDOW_DAYS = 30;
 const CLASSES = ['success', 'failure', 'aborted', 'skipped', 'running', 'unknown'] as const;
-const DURATION_QUANTILES = [
-  ['0.5', 'duration_s_p50'],
-  ['0.9', 'duration_s_p90'],
-  ['0.95', 'duration_s_p95'],
-] as const;
-const QUEUE_QUANTILES = [
-  ['0.5', 'queue_s_p50'],
-  ['0.95', 'queue_s_p95'],
-] as const;
 
 const groupLabels = (row: ReportRow) => ({
   connection: row.connection ?? '',
