@@ -6,13 +6,16 @@ import { firstLine } from '../store/errors.js';
 import { pendingDeliveries } from '../store/inbox.js';
 import type { Store } from '../store/store.js';
 import type { DeliveryHandling } from '../webhooks/processor.js';
+import { SerialPasses } from '../webhooks/serial-passes.js';
 import type { JobQueue } from './queue.js';
 
 const PAGE = 500;
 
 export class InboxDispatcher implements DeliveryHandling {
-  private pass: Promise<void> | null = null;
-  private again = false;
+  private readonly passes = new SerialPasses(
+    () => this.dispatch(),
+    (error: unknown) => this.log(`queueing webhook deliveries failed: ${firstLine(error)}`),
+  );
 
   constructor(
     private readonly store: Store,
@@ -27,23 +30,11 @@ export class InboxDispatcher implements DeliveryHandling {
   stop(): void {}
 
   kick(): void {
-    if (this.pass) {
-      this.again = true;
-      return;
-    }
-    this.pass = this.dispatch()
-      .catch((error: unknown) => this.log(`queueing webhook deliveries failed: ${firstLine(error)}`))
-      .finally(() => {
-        this.pass = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.passes.kick();
   }
 
   async idle(): Promise<void> {
-    while (this.pass) await this.pass;
+    await this.passes.idle();
   }
 
   private async dispatch(): Promise<void> {

@@ -17,6 +17,7 @@ import { rebuildRollups } from '../store/rollups.js';
 import type { Store } from '../store/store.js';
 import type { SyncOptions } from '../sync/sync.js';
 import { applyBitrise, applyBuildkite, type Outcome } from './apply.js';
+import { SerialPasses } from './serial-passes.js';
 
 const PAGE = 500;
 const RETRY_EVERY_MS = 30_000;
@@ -42,8 +43,10 @@ export interface DeliveryHandling {
 }
 
 export class WebhookProcessor implements DeliveryHandling {
-  private pass: Promise<void> | null = null;
-  private again = false;
+  private readonly passes = new SerialPasses(
+    () => this.drain(),
+    (error: unknown) => this.log(`webhook processing stopped: ${firstLine(error)}`),
+  );
   private timer: NodeJS.Timeout | null = null;
   private processed = 0;
   private prunedAt = 0;
@@ -67,24 +70,12 @@ export class WebhookProcessor implements DeliveryHandling {
 
   /** Starts a pass, or asks the one under way for another when it ends (a delivery came meanwhile). */
   kick(): void {
-    if (this.pass) {
-      this.again = true;
-      return;
-    }
-    this.pass = this.drain()
-      .catch((error: unknown) => this.log(`webhook processing stopped: ${firstLine(error)}`))
-      .finally(() => {
-        this.pass = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.passes.kick();
   }
 
   /** Resolves when no pass is under way. */
   async idle(): Promise<void> {
-    while (this.pass) await this.pass;
+    await this.passes.idle();
   }
 
   /** Deliveries processed (written or ignored) since the process started. */
