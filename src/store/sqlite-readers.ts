@@ -18,6 +18,7 @@ import {
   type SqliteDialectConfig,
   type TransactionSettings,
 } from 'kysely';
+import { firstLine, StoreError } from './errors.js';
 import type { ReadAnswer, ReadRequest } from './sqlite-reader.js';
 
 // The reader's module beside this one: built, the .js file; from source (tests, benchmarks) the thread
@@ -56,45 +57,95 @@ class ReadError extends Error {
   }
 }
 
+export interface ReaderOptions {
+  /** Sees each reader thread as it starts, replacements included (a test stops one to see it replaced). */
+  onThread?: (thread: Worker) => void;
+}
+
+/**
+ * A thread that stops is replaced at once, up to this many times in RESTART_WINDOW_MS for the whole pool:
+ * a thread that cannot open the file, or a read that kills every thread it reaches, must not make the
+ * server start threads in a loop. Beyond it a stopped thread stays down until the window has room again.
+ */
+const RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
+
 export class SqliteReaders {
   private readonly readers: Reader[];
+  private readonly restartedAt: number[] = [];
   private next = 0;
+  private closed = false;
 
-  constructor(path: string, size: number, busyTimeoutMs: number) {
-    this.readers = Array.from({ length: size }, () => {
-      const reader: Reader = {
-        worker: startReader({ path, busyTimeoutMs }),
-        waiting: new Map(),
-        stopped: null,
-      };
-      reader.worker.on('message', (answer: ReadAnswer) => {
-        const waiting = reader.waiting.get(answer.id);
-        reader.waiting.delete(answer.id);
-        if (reader.waiting.size === 0) reader.worker.unref();
-        if ('error' in answer) waiting?.reject(new ReadError(answer.error.message, answer.error.code));
-        else waiting?.resolve(answer.rows);
-      });
-      const stop = (error: Error) => {
-        reader.stopped ??= error;
-        for (const waiting of reader.waiting.values()) waiting.reject(reader.stopped);
-        reader.waiting.clear();
-        reader.worker.unref();
-      };
-      reader.worker.on('error', stop);
-      reader.worker.on('exit', (code) =>
-        stop(new Error(`a reader thread of the store stopped (exit ${code})`)),
-      );
-      // Idle readers do not keep the process alive; a reader with reads to answer does.
-      reader.worker.unref();
-      return reader;
+  constructor(
+    private readonly path: string,
+    size: number,
+    private readonly busyTimeoutMs: number,
+    private readonly options: ReaderOptions = {},
+  ) {
+    this.readers = Array.from({ length: size }, () => this.start());
+  }
+
+  private start(): Reader {
+    const reader: Reader = {
+      worker: startReader({ path: this.path, busyTimeoutMs: this.busyTimeoutMs }),
+      waiting: new Map(),
+      stopped: null,
+    };
+    reader.worker.on('message', (answer: ReadAnswer) => {
+      const waiting = reader.waiting.get(answer.id);
+      reader.waiting.delete(answer.id);
+      if (reader.waiting.size === 0) reader.worker.unref();
+      if ('error' in answer) waiting?.reject(new ReadError(answer.error.message, answer.error.code));
+      else waiting?.resolve(answer.rows);
     });
+    // 'error' (an uncaught exception, or the file would not open) is followed by 'exit': the first counts.
+    const stop = (why: string) => {
+      if (reader.stopped !== null) return;
+      reader.stopped = new StoreError(`a reader thread of the store stopped (${why})`);
+      // Not run again elsewhere: the read may be what stopped the thread, and on the main thread it
+      // would block the server or take it down. The caller gets an error, never a wrong answer.
+      const failed = new StoreError(`${reader.stopped.message} during this read; ask again`);
+      for (const waiting of reader.waiting.values()) waiting.reject(failed);
+      reader.waiting.clear();
+      reader.worker.unref();
+      this.replace(reader);
+    };
+    reader.worker.on('error', (error) => stop(firstLine(error)));
+    reader.worker.on('exit', (code) => stop(`exit ${code}`));
+    // Idle readers do not keep the process alive; a reader with reads to answer does.
+    reader.worker.unref();
+    this.options.onThread?.(reader.worker);
+    return reader;
+  }
+
+  /** A new thread in the stopped one's place, if the restart budget allows. */
+  private replace(stopped: Reader): void {
+    const slot = this.readers.indexOf(stopped);
+    if (this.closed || slot < 0 || !this.mayRestart()) return;
+    this.readers[slot] = this.start();
+  }
+
+  private mayRestart(): boolean {
+    const now = Date.now();
+    while ((this.restartedAt[0] ?? now) <= now - RESTART_WINDOW_MS) this.restartedAt.shift();
+    if (this.restartedAt.length >= RESTARTS) return false;
+    this.restartedAt.push(now);
+    return true;
   }
 
   /** Runs a read on the least busy reader. */
   read(sql: string, parameters: readonly unknown[]): Promise<unknown[]> {
+    // Threads left down by the restart budget come back once it allows.
+    for (const reader of this.readers) if (reader.stopped !== null) this.replace(reader);
     const running = this.readers.filter((r) => r.stopped === null);
-    if (running.length === 0)
-      return Promise.reject(this.readers[0]?.stopped ?? new Error('no reader threads'));
+    if (running.length === 0) {
+      const why = this.readers[0]?.stopped?.message ?? 'no reader threads';
+      return Promise.reject(
+        new StoreError(
+          `${why}; the store's reader threads were restarted ${RESTARTS} times within a minute, so reads fail until the next restart is due`,
+        ),
+      );
+    }
     const reader = running.reduce((best, r) => (r.waiting.size < best.waiting.size ? r : best));
     const id = this.next++;
     return new Promise((resolve, reject) => {
@@ -105,6 +156,7 @@ export class SqliteReaders {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.readers.map((r) => r.worker.terminate()));
   }
 }

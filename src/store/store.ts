@@ -16,7 +16,7 @@ import { firstLine, StoreError } from './errors.js';
 import { migrationProvider } from './migrations/index.js';
 import { isPostgresUrl, makeDirs, resolveLocation } from './paths.js';
 import type { Schema } from './schema.js';
-import { SqliteDialectWithReaders, SqliteReaders } from './sqlite-readers.js';
+import { type ReaderOptions, SqliteDialectWithReaders, SqliteReaders } from './sqlite-readers.js';
 
 export interface Store {
   db: Kysely<Schema>;
@@ -35,12 +35,14 @@ export interface OpenOptions {
    * asks for them, a command that runs once does not need them. 0 (the default): read on the main thread.
    */
   readers?: number;
+  /** SQLite: sees each reader thread as it starts, replacements of stopped ones included. */
+  onReaderThread?: ReaderOptions['onThread'];
 }
 
 /** Opens (creating if needed) and migrates the store at `location`, $BUILDLENS_DB or the default file. */
 export async function openStore(location?: string, options: OpenOptions = {}): Promise<Store> {
   const resolved = resolveLocation(location);
-  const store = isPostgresUrl(resolved) ? openPostgres(resolved) : openSqlite(resolved, options.readers ?? 0);
+  const store = isPostgresUrl(resolved) ? openPostgres(resolved) : openSqlite(resolved, options);
   try {
     await migrate(store);
   } catch (error) {
@@ -52,7 +54,7 @@ export async function openStore(location?: string, options: OpenOptions = {}): P
   return store;
 }
 
-function openSqlite(path: string, readers: number): Store {
+function openSqlite(path: string, { readers = 0, onReaderThread }: OpenOptions): Store {
   let database: Database.Database | undefined;
   try {
     // Opening a FIFO waits for a writer for ever; a device or socket is no database either.
@@ -75,7 +77,10 @@ function openSqlite(path: string, readers: number): Store {
   }
   const dialect =
     readers > 0
-      ? new SqliteDialectWithReaders({ database }, new SqliteReaders(path, readers, BUSY_TIMEOUT_MS))
+      ? new SqliteDialectWithReaders(
+          { database },
+          new SqliteReaders(path, readers, BUSY_TIMEOUT_MS, { onThread: onReaderThread }),
+        )
       : new SqliteDialect({ database });
   const db = new Kysely<Schema>({ dialect });
   return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
