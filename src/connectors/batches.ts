@@ -2,7 +2,10 @@
 import type { Job, RawPayload, RefusedPayload, Run, Step } from '../domain/model.js';
 import type { SyncEvent } from './contract.js';
 
-export type Batch = Extract<SyncEvent, { type: 'batch' }> & { refused: RefusedPayload[] };
+export type Batch = Extract<SyncEvent, { type: 'batch' }> & {
+  refused: RefusedPayload[];
+  wholeJobs: string[];
+};
 
 /** An empty batch, starting with the payloads a page refused. */
 export const emptyBatch = (refused: readonly RefusedPayload[] = []): Batch => ({
@@ -12,6 +15,7 @@ export const emptyBatch = (refused: readonly RefusedPayload[] = []): Batch => ({
   steps: [] as Step[],
   raw: [] as RawPayload[],
   refused: [...refused],
+  wholeJobs: [],
 });
 
 /** A batch worth handing on: it has runs, or payloads refused as runs. */

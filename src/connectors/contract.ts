@@ -60,6 +60,11 @@ export type SyncEvent =
       steps?: Step[];
       raw: RawPayload[];
       refused?: RefusedPayload[];
+      /**
+       * Runs whose every job this batch lists: stored jobs of theirs it does not list are gone (a pipeline
+       * workflow skipped in one attempt and run in the next was a job without a build, now replaced).
+       */
+      wholeJobs?: string[];
     }
   /** Everything yielded before this event is covered by `state`: commit both together. */
   | { type: 'checkpoint'; state: unknown }
@@ -81,14 +86,17 @@ export interface StepSource {
 /**
  * Reads a stored raw payload of one kind again, offline (`buildlens renormalize`): the run, jobs and the
  * steps it carries (Buildkite command jobs) it is today, or why it cannot be a run. `project` is the run's
- * project as stored.
+ * project as stored; `parts` the stored payloads of kind `partsKind` whose keys are the run's stored jobs
+ * (a rerun pipeline's earlier attempts' builds). `wholeJobs`: the jobs read are all the run has.
  */
 export interface RawRunReader {
   provider: Provider;
+  partsKind?: string;
   read(
     payload: unknown,
     project: { key: string; name: string },
-  ): { run: Run; jobs: Job[]; steps?: Step[] } | { refused: string };
+    parts: readonly unknown[],
+  ): { run: Run; jobs: Job[]; steps?: Step[]; wholeJobs?: boolean } | { refused: string };
 }
 
 /** Reads a stored step list (kind `STEP_LIST_KIND`) again, offline: the steps it holds today. */

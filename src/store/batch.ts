@@ -28,6 +28,8 @@ export interface Batch {
   raw: RawPayload[];
   /** Payloads that cannot be runs, kept apart (DESIGN.md "Refused run"). */
   refused?: RefusedPayload[];
+  /** Runs whose every job `jobs` lists: their stored jobs not listed are removed, with their steps. */
+  wholeJobs?: string[];
 }
 
 export interface BatchResult {
@@ -35,6 +37,8 @@ export interface BatchResult {
   runsUpdated: number;
   jobsNew: number;
   jobsUpdated: number;
+  /** Jobs of `wholeJobs` runs that the batch no longer lists. */
+  jobsRemoved: number;
   stepsNew: number;
   stepsUpdated: number;
 }
@@ -84,11 +88,11 @@ export async function writeBatch(
     const runCounts = countOf(changedRuns);
     const changedJobs = await upsertChanged(db, 'jobs', ['key'], jobs);
     const jobCounts = countOf(changedJobs);
-    await refreshCriticalPaths(
-      db,
-      connectionId,
-      changedJobs.rows.map((j) => j.run_key as string),
-    );
+    const removed = await removeUnlistedJobs(db, connectionId, batch.wholeJobs ?? [], jobs);
+    await refreshCriticalPaths(db, connectionId, [
+      ...changedJobs.rows.map((j) => j.run_key as string),
+      ...removed.runKeys,
+    ]);
     const stepCounts = countOf(await upsertChanged(db, 'steps', ['key'], steps));
     await upsertChanged(db, 'raw_payloads', ['kind', 'key'], raw);
     let rollupsRebuilt = false;
@@ -100,7 +104,12 @@ export async function writeBatch(
     if (
       projectsChanged ||
       rollupsRebuilt ||
-      changedRuns.rows.length + changedJobs.rows.length + stepCounts.inserted + stepCounts.updated > 0
+      changedRuns.rows.length +
+        changedJobs.rows.length +
+        removed.jobs +
+        stepCounts.inserted +
+        stepCounts.updated >
+        0
     ) {
       await bumpDataVersion(db);
     }
@@ -109,10 +118,46 @@ export async function writeBatch(
       runsUpdated: runCounts.updated,
       jobsNew: jobCounts.inserted,
       jobsUpdated: jobCounts.updated,
+      jobsRemoved: removed.jobs,
       stepsNew: stepCounts.inserted,
       stepsUpdated: stepCounts.updated,
     };
   });
+}
+
+/**
+ * Removes the stored jobs of the given runs that the listed jobs do not name, and those jobs' steps; how
+ * many, and of which runs.
+ */
+async function removeUnlistedJobs(
+  db: Kysely<Schema>,
+  connectionId: number,
+  runKeys: readonly string[],
+  listed: readonly Insertable<Schema['jobs']>[],
+): Promise<{ jobs: number; runKeys: string[] }> {
+  const keep = new Set(listed.map((j) => j.key));
+  const gone: { key: string; run_key: string }[] = [];
+  for (const chunk of chunks([...new Set(runKeys)], 1)) {
+    const stored = await db
+      .selectFrom('jobs')
+      .select(['key', 'run_key'])
+      .where('connection_id', '=', connectionId)
+      .where('run_key', 'in', chunk)
+      .execute();
+    gone.push(...stored.filter((j) => !keep.has(j.key)));
+  }
+  for (const chunk of chunks(
+    gone.map((j) => j.key),
+    1,
+  )) {
+    await db
+      .deleteFrom('steps')
+      .where('connection_id', '=', connectionId)
+      .where('job_key', 'in', chunk)
+      .execute();
+    await db.deleteFrom('jobs').where('connection_id', '=', connectionId).where('key', 'in', chunk).execute();
+  }
+  return { jobs: gone.length, runKeys: [...new Set(gone.map((j) => j.run_key))] };
 }
 
 /**

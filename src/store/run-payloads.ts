@@ -64,6 +64,29 @@ export async function* runPayloads(
   }
 }
 
+/** Stored payloads of one kind whose keys are jobs of the given runs, with their run's key. */
+export async function jobPayloads(
+  store: Store,
+  connectionId: number,
+  kind: string,
+  runKeys: readonly string[],
+): Promise<{ runKey: string; payload: unknown }[]> {
+  if (runKeys.length === 0) return [];
+  const rows = await store.db
+    .selectFrom('jobs as j')
+    .innerJoin('raw_payloads as w', (join) =>
+      join.onRef('w.connection_id', '=', 'j.connection_id').onRef('w.key', '=', 'j.key'),
+    )
+    .select(['j.run_key', 'w.payload'])
+    .where('j.connection_id', '=', connectionId)
+    .where('j.run_key', 'in', [...runKeys])
+    .where('w.kind', '=', kind)
+    .orderBy('j.run_key')
+    .orderBy('j.key')
+    .execute();
+  return rows.map((row) => ({ runKey: row.run_key, payload: JSON.parse(row.payload) }));
+}
+
 export interface StepListPayload {
   /** Whose steps the list holds: the run whose job has the list's key, else the run of that key. */
   source: StepSource;

@@ -11,7 +11,7 @@ import { storedLogs } from '../store/classifications.js';
 import { listConnections } from '../store/connections.js';
 import { rebuildRollups } from '../store/rollups.js';
 import { runRow } from '../store/rows.js';
-import { runPayloads, stepListPayloads } from '../store/run-payloads.js';
+import { jobPayloads, type RunPayload, runPayloads, stepListPayloads } from '../store/run-payloads.js';
 import type { Store } from '../store/store.js';
 
 const PAGE_SIZE = 500;
@@ -54,9 +54,11 @@ export async function renormalize(
       const runs: ClassifiedRun[] = [];
       const jobs: Job[] = [];
       const steps: Step[] = [];
+      const wholeJobs: string[] = [];
+      const parts = await partsOf(store, connection.id, page);
       for (const item of page) {
         summary.checked += 1;
-        const read = RAW_RUN_READERS[item.kind]?.read(item.payload, item.project);
+        const read = RAW_RUN_READERS[item.kind]?.read(item.payload, item.project, parts.get(item.key) ?? []);
         if (!read || 'refused' in read) {
           summary.now_refused += 1;
           continue;
@@ -64,6 +66,7 @@ export async function renormalize(
         runs.push({ ...read.run, classification: null, classifiedBy: null });
         jobs.push(...read.jobs);
         steps.push(...(read.steps ?? []));
+        if (read.wholeJobs) wholeJobs.push(read.run.key);
       }
       const stored = new Map(page.map((item) => [item.key, item]));
       const contextOf = (runKey: string) => ({
@@ -105,8 +108,9 @@ export async function renormalize(
         jobs: classifiedJobs,
         steps,
         raw: [],
+        wholeJobs,
       });
-      summary.jobs_new_or_changed += written.jobsNew + written.jobsUpdated;
+      summary.jobs_new_or_changed += written.jobsNew + written.jobsUpdated + written.jobsRemoved;
       summary.steps_new_or_changed += written.stepsNew + written.stepsUpdated;
       touched ||= changed.length > 0;
     }
@@ -121,6 +125,26 @@ export async function renormalize(
     })
     .sort((a, b) => b.count - a.count || a.from.localeCompare(b.from));
   return summary;
+}
+
+/** The stored payloads of each run's other parts its reader asks for (RawRunReader.partsKind), by run key. */
+async function partsOf(
+  store: Store,
+  connectionId: number,
+  page: readonly RunPayload[],
+): Promise<Map<string, unknown[]>> {
+  const parts = new Map<string, unknown[]>();
+  const byKind = new Map<string, string[]>();
+  for (const item of page) {
+    const kind = RAW_RUN_READERS[item.kind]?.partsKind;
+    if (kind) byKind.set(kind, [...(byKind.get(kind) ?? []), item.key]);
+  }
+  for (const [kind, runKeys] of byKind) {
+    for (const { runKey, payload } of await jobPayloads(store, connectionId, kind, runKeys)) {
+      parts.set(runKey, [...(parts.get(runKey) ?? []), payload]);
+    }
+  }
+  return parts;
 }
 
 /** Steps read again from the step lists a sync kept (Bitrise log summaries); how many were written. */

@@ -227,6 +227,7 @@ describe('buildlens against the sandbox', () => {
       'runs_refused',
       'jobs_new',
       'jobs_updated',
+      'jobs_removed',
       'steps_new',
       'steps_updated',
       'requests',

@@ -45,6 +45,8 @@ interface Synced {
   /** Every run and job key in the order yielded, to see duplicates within one sync. */
   yieldedRuns: string[];
   yieldedJobs: string[];
+  /** Runs a batch said it listed every job of. */
+  wholeJobs: Set<string>;
   checkpoints: unknown[];
   done: string[];
   order: string[];
@@ -58,6 +60,7 @@ function emptySynced(): Synced {
     rawKeys: new Set(),
     yieldedRuns: [],
     yieldedJobs: [],
+    wholeJobs: new Set(),
     checkpoints: [],
     done: [],
     order: [],
@@ -91,6 +94,7 @@ async function runSync(
       for (const raw of event.raw) seen.rawKeys.add(`${raw.kind}:${raw.key}`);
       seen.yieldedRuns.push(...event.runs.map((r) => r.key));
       seen.yieldedJobs.push(...event.jobs.map((j) => j.key));
+      for (const key of event.wholeJobs ?? []) seen.wholeJobs.add(key);
     }
     if (event.type === 'checkpoint') {
       seen.checkpoints.push(event.state);
@@ -244,6 +248,14 @@ test('first sync equals the sandbox truth: every run once, pipeline builds as jo
   const standalone = [...synced.runs.values()].filter((r) => r.kind === 'build').length;
   assert.ok(standalone > 50 * apps, `${standalone} standalone builds`);
   assert.ok(synced.runs.size > 500 && synced.jobs.size > 500);
+  // A pipeline show lists all of its run's jobs (stored ones it no longer names are gone); a build has none.
+  assert.deepEqual(
+    [...synced.wholeJobs].sort(),
+    [...synced.runs.values()]
+      .filter((r) => r.kind === 'pipeline')
+      .map((r) => r.key)
+      .sort(),
+  );
   assert.ok(pendingOf(synced).length > 0, 'the sandbox has runs in flight at its clock');
   assert.equal(synced.order[0], 'projects');
   assert.equal(synced.checkpoints.length, apps);

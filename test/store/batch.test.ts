@@ -57,6 +57,7 @@ storeTest('the same batch twice: second write counts nothing and changes nothing
     runsUpdated: 0,
     jobsNew: 2,
     jobsUpdated: 0,
+    jobsRemoved: 0,
     stepsNew: 0,
     stepsUpdated: 0,
   });
@@ -69,6 +70,7 @@ storeTest('the same batch twice: second write counts nothing and changes nothing
     runsUpdated: 0,
     jobsNew: 0,
     jobsUpdated: 0,
+    jobsRemoved: 0,
     stepsNew: 0,
     stepsUpdated: 0,
   });
@@ -104,6 +106,7 @@ storeTest('changed rows count as updated, new ones as new, unchanged ones not at
     runsUpdated: 1,
     jobsNew: 1,
     jobsUpdated: 1,
+    jobsRemoved: 0,
     stepsNew: 0,
     stepsUpdated: 0,
   });
@@ -123,6 +126,7 @@ storeTest('changed rows count as updated, new ones as new, unchanged ones not at
     runsUpdated: 1,
     jobsNew: 0,
     jobsUpdated: 0,
+    jobsRemoved: 0,
     stepsNew: 0,
     stepsUpdated: 0,
   });
@@ -143,6 +147,7 @@ storeTest('the same key twice in one batch is written once, the later version wi
     runsUpdated: 0,
     jobsNew: 0,
     jobsUpdated: 0,
+    jobsRemoved: 0,
     stepsNew: 0,
     stepsUpdated: 0,
   });
@@ -261,6 +266,7 @@ storeTest('agent queues and job reasons round-trip; the agent queue filter selec
     runsUpdated: 0,
     jobsNew: 0,
     jobsUpdated: 0,
+    jobsRemoved: 0,
     stepsNew: 0,
     stepsUpdated: 0,
   });
@@ -282,6 +288,7 @@ storeTest('a batch larger than one statement can bind is split and counted exact
     runsUpdated: 0,
     jobsNew: 1500,
     jobsUpdated: 0,
+    jobsRemoved: 0,
     stepsNew: 0,
     stepsUpdated: 0,
   });
@@ -291,6 +298,7 @@ storeTest('a batch larger than one statement can bind is split and counted exact
     runsUpdated: 500,
     jobsNew: 0,
     jobsUpdated: 0,
+    jobsRemoved: 0,
     stepsNew: 0,
     stepsUpdated: 0,
   });

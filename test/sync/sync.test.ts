@@ -107,6 +107,7 @@ storeTest(
       runsRefused: 0,
       jobsNew: 2,
       jobsUpdated: 0,
+      jobsRemoved: 0,
       stepsNew: 0,
       stepsUpdated: 0,
       requests: 3,

@@ -87,7 +87,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 function summaryLine(s: SyncSummary): string {
   const line =
     `${s.connection}: ${s.projects} ${PROJECT_UNIT[s.provider]}, runs ${s.runsNew} new / ${s.runsUpdated} updated, ` +
-    `jobs ${s.jobsNew} new / ${s.jobsUpdated} updated, steps ${s.stepsNew} new / ${s.stepsUpdated} updated, ` +
+    `jobs ${s.jobsNew} new / ${s.jobsUpdated} updated${s.jobsRemoved > 0 ? ` / ${s.jobsRemoved} removed` : ''}, steps ${s.stepsNew} new / ${s.stepsUpdated} updated, ` +
     `${s.requests} requests, ${(s.durationMs / 1000).toFixed(1)} s` +
     (s.webhookMissed === undefined ? '' : `, ${s.webhookMissed} runs the webhooks missed`);
   // What changes the numbers is said on lines of its own, with the provider's values quoted.

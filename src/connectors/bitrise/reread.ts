@@ -1,5 +1,5 @@
 // Bitrise raw payloads read again offline (`buildlens renormalize`), by the kind they are stored as. A
-// pipeline is read without its earlier attempts' builds: the jobs those made stay as the sync stored them.
+// pipeline is read with its earlier attempts' builds, kept by the sync as `pipeline_build` payloads.
 import type { RawRunReader } from '../contract.js';
 import { readItem } from './api.js';
 import { normalizeBuild, normalizePipeline } from './normalize.js';
@@ -17,9 +17,17 @@ export const BITRISE_RAW_READERS: Record<string, RawRunReader> = {
   },
   pipeline: {
     provider: 'bitrise',
-    read: (payload, project) => {
+    partsKind: 'pipeline_build',
+    read: (payload, project, parts) => {
       const read = readItem(pipelineShow, 'pipeline', payload);
-      return 'item' in read ? normalizePipeline(project.key, read.item) : { refused: read.refused.reason };
+      if (!('item' in read)) return { refused: read.refused.reason };
+      const earlier = parts.map((part) => readItem(build, 'build', part));
+      const builds = earlier.flatMap((b) => ('item' in b ? [b.item] : []));
+      // An earlier build no longer readable keeps its stored job: the jobs read are then not all of them.
+      return {
+        ...normalizePipeline(project.key, read.item, builds),
+        wholeJobs: builds.length === parts.length,
+      };
     },
   },
 };

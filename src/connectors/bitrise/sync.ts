@@ -208,6 +208,7 @@ class PipelineReader {
     );
     batch.runs.push(run);
     batch.jobs.push(...jobs);
+    batch.wholeJobs.push(run.key);
     batch.raw.push({ kind: 'pipeline', key: show.id, payload: fetched.raw });
     for (const { item, raw } of earlier)
       batch.raw.push({ kind: 'pipeline_build', key: item.slug, payload: raw });
