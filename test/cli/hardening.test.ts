@@ -18,11 +18,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runRow } from '../../src/store/rows.js';
+import { readItem } from '../../src/connectors/bitrise/api.js';
+import { build as bitriseBuild } from '../../src/connectors/bitrise/wire.js';
+import { readBuild } from '../../src/connectors/buildkite/api.js';
+import { MAX_ID_LENGTH } from '../../src/connectors/identifier.js';
+import { STORED_TEXT_MAX } from '../../src/domain/text.js';
+import { jobRow, projectRow, runRow, stepRow } from '../../src/store/rows.js';
 import { openStore } from '../../src/store/store.js';
+import { REAL_BUILDKITE, realPayload } from '../connectors/real-payloads.js';
 import { startCli } from '../crash/cli.js';
 import { startRig, syncOnce } from '../faults/rig.js';
-import { run as fixtureRun } from '../store/fixtures.js';
+import { job as fixtureJob, project as fixtureProject, run as fixtureRun } from '../store/fixtures.js';
 import { buildCli } from './built-cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -166,4 +172,78 @@ test('a credit cost that is negative, infinite or absurdly large is stored as no
   }
   assert.equal(runRow(1, fixtureRun('b1', 0, { cost: 12.5 })).cost, 12.5);
   assert.equal(runRow(1, fixtureRun('b1', 0, { cost: 0 })).cost, 0);
+});
+
+test('every provider text column is stored capped, whatever the field', () => {
+  const huge = 'x'.repeat(STORED_TEXT_MAX * 3);
+  // Fields that are ours (ids, enums, times, numbers) keep their values; every other string is the provider's.
+  const ours = new Set([
+    'key',
+    'projectKey',
+    'runKey',
+    'jobKey',
+    'retryOf',
+    'kind',
+    'trigger',
+    'status',
+    'classification',
+    'classifiedBy',
+  ]);
+  const hostile = <T extends object>(value: T): T =>
+    Object.fromEntries(
+      Object.entries(value).map(([field, v]) => [
+        field,
+        typeof v === 'string' && !ours.has(field) && !field.endsWith('At') ? huge : v,
+      ]),
+    ) as T;
+  const job = { ...hostile(fixtureJob('j1', 'r1')), dependsOn: [huge] };
+  const rows = {
+    project: projectRow(
+      1,
+      hostile(fixtureProject('p1', { repoUrl: 'r', webUrl: 'w', defaultBranch: 'main' })),
+    ),
+    run: runRow(
+      1,
+      hostile(fixtureRun('r1', 0, { prId: '7', tag: 'v1', reason: 'r', machine: 'm', stack: 's' })),
+    ),
+    job: jobRow(1, job),
+    step: stepRow(
+      1,
+      hostile({
+        key: 's1',
+        runKey: 'r1',
+        jobKey: 'j1',
+        name: 'n',
+        stepId: 'i',
+        position: 0,
+        status: 'succeeded' as const,
+        providerStatus: 'p',
+        startedAt: null,
+        finishedAt: null,
+        durationS: 1,
+      }),
+    ),
+  };
+  for (const [table, row] of Object.entries(rows)) {
+    for (const [column, value] of Object.entries(row)) {
+      if (typeof value === 'string' && column !== 'depends_on') {
+        assert.ok(value.length <= STORED_TEXT_MAX + 1, `${table}.${column}: ${value.length} characters`);
+      }
+    }
+  }
+  assert.ok((rows.job.depends_on?.length ?? 0) < STORED_TEXT_MAX + 10);
+});
+
+test('an id or slug too long to be a key refuses its run; one too long for a lenient id reads as none', () => {
+  const long = 'a'.repeat(MAX_ID_LENGTH + 1);
+  const bitrise = (realPayload('list_builds.json') as { data: Record<string, unknown>[] }).data[0];
+  const refused = readItem(bitriseBuild, 'build', { ...bitrise, slug: long });
+  assert.ok(
+    'refused' in refused && /slug/.test(refused.refused.reason),
+    JSON.stringify(refused).slice(0, 200),
+  );
+  assert.ok('item' in readItem(bitriseBuild, 'build', { ...bitrise, slug: 'a'.repeat(MAX_ID_LENGTH) }));
+  const buildkite = realPayload('get_build.json', REAL_BUILDKITE) as Record<string, unknown>;
+  assert.match(readBuild({ ...buildkite, id: long }).problem ?? '', /^id: /);
+  assert.equal(readBuild(buildkite).problem, null);
 });

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Job, Run, RunStatus, Step } from '../../domain/model.js';
 import type { StepSource } from '../contract.js';
+import { identifier } from '../identifier.js';
 import { secondsBetween } from '../time.js';
 
 const lenient = <T extends z.ZodType>(schema: T) => schema.nullish().catch(null);
@@ -14,7 +15,8 @@ const text = lenient(z.string());
 const instant = lenient(z.iso.datetime({ offset: true }));
 
 const step = z.looseObject({
-  uuid: text,
+  // Part of the step's key: an id too long to be one reads as none.
+  uuid: lenient(identifier),
   step_id: text,
   title: text,
   status: text,

@@ -4,6 +4,7 @@
 // builds lack fields the spec lists, and newer ones carry fields it does not. Objects are loose, and the
 // connector keeps each payload as it came, so nothing a lenient field dropped is lost.
 import { z } from 'zod';
+import { identifier } from '../identifier.js';
 
 const time = z.iso.datetime({ offset: true });
 
@@ -26,7 +27,7 @@ export type Paging = z.infer<typeof paging>;
 export const listPage = z.looseObject({ data: z.array(z.unknown()), paging: lenient(paging) });
 
 export const app = z.looseObject({
-  slug: z.string().min(1),
+  slug: identifier,
   title: lenient(z.string()),
   project_type: text,
   repo_url: text,
@@ -41,7 +42,7 @@ export type App = z.infer<typeof app>;
 export const buildStatus = z.number().int();
 
 export const build = z.looseObject({
-  slug: z.string().min(1),
+  slug: identifier,
   build_number: z.number().int(),
   status: buildStatus,
   triggered_at: time,
@@ -71,7 +72,7 @@ export type Build = z.infer<typeof build>;
 
 /** The pipelines list mixes pipelines and standalone builds (`is_pipeline: false`), newest first. */
 export const pipelineListItem = z.looseObject({
-  slug: z.string().min(1),
+  slug: identifier,
   triggered_at: time,
   /** Null when the item does not say: the connector then asks for it as a pipeline. */
   is_pipeline: flag,
@@ -92,10 +93,10 @@ export type PipelineStatus = (typeof PIPELINE_STATUSES)[number];
 
 /** One workflow of a pipeline: inside a stage (staged pipelines) or at the top level (`"type": "dag"`). */
 export const pipelineWorkflow = z.looseObject({
-  id: text,
+  id: lenient(identifier),
   name: lenient(z.string()),
   /** The slug of the build that ran this workflow; "" when it has none (skipped, not started yet). */
-  external_id: text,
+  external_id: lenient(identifier),
   /** Value set unconfirmed (§2.2): `succeeded`, `failed`, `skipped` seen; normalize maps what it knows. */
   status: text,
   started_at: instant,
@@ -118,7 +119,7 @@ export const pipelineAttempt = z.looseObject({
 export type PipelineAttempt = z.infer<typeof pipelineAttempt>;
 
 const pipelineShowBody = z.looseObject({
-  id: z.string().min(1),
+  id: identifier,
   status: z.string(),
   triggered_at: time,
   number_in_app_scope: lenient(z.number().int()),

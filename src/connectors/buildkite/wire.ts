@@ -3,6 +3,7 @@
 // absent, null or of an unexpected type, and is then read as null. Objects are loose so unknown fields pass
 // through. The parsed value is only read: a stored payload is the item exactly as the API sent it.
 import { z } from 'zod';
+import { identifier } from '../identifier.js';
 
 /** RFC 3339 (`2015-05-09T21:05:59.874Z`) or Buildkite's other format (`2025-07-16 06:07:42 UTC`), §3.7. */
 export const time = z.string().refine((value) => rfc3339(value) !== null, {
@@ -37,15 +38,15 @@ export type AccessToken = z.infer<typeof accessToken>;
 
 export const organization = z.looseObject({
   id: maybe(z.string()),
-  slug: z.string().min(1),
+  slug: identifier,
   name: maybe(z.string()),
   web_url: maybe(z.string()),
 });
 export type Organization = z.infer<typeof organization>;
 
 export const pipeline = z.looseObject({
-  id: z.string().min(1),
-  slug: z.string().min(1),
+  id: identifier,
+  slug: identifier,
   name: maybe(z.string()),
   repository: maybe(z.string()),
   web_url: maybe(z.string()),
@@ -58,7 +59,7 @@ export type Pipeline = z.infer<typeof pipeline>;
  * step), `manual` / `block` (block and input steps, which may carry only a `label`). Only the id is needed.
  */
 export const job = z.looseObject({
-  id: z.string().min(1),
+  id: identifier,
   type: maybe(z.string()),
   name: maybe(z.string()),
   /** Block and input steps name themselves here (the docs' "Unblock a job" example has no `name`). */
@@ -77,13 +78,13 @@ export const job = z.looseObject({
   started_at: maybe(time),
   finished_at: maybe(time),
   retried: maybe(z.boolean()),
-  retried_in_job_id: maybe(z.string()),
-  retry_source: maybe(z.looseObject({ job_id: maybe(z.string()), retry_type: maybe(z.string()) })),
+  retried_in_job_id: maybe(identifier),
+  retry_source: maybe(z.looseObject({ job_id: maybe(identifier), retry_type: maybe(z.string()) })),
 });
 export type Job = z.infer<typeof job>;
 
 export const build = z.looseObject({
-  id: z.string().min(1),
+  id: identifier,
   number: z.number().int(),
   state: z.string().min(1),
   /** Within 2000–2100 too, or the build is refused (api.ts readBuild). */
