@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { RunFilter } from '../domain/model.js';
 import { percentileCont } from '../store/dialect.js';
 import type { Store } from '../store/store.js';
+import { type FilterFields, filterFields } from './report-document.js';
 import { selectedRuns } from './selection.js';
 
 export const LEVELS = ['job', 'step'] as const;
@@ -42,6 +43,8 @@ export interface LevelRow {
 
 export interface LevelReport {
   level: Level;
+  /** The filter the rows are over, its period included, as the run report shows it. */
+  filter: FilterFields;
   rows: LevelRow[];
 }
 
@@ -49,6 +52,7 @@ const rate = z.number().nullable();
 /** The document /api/report/levels answers with and `report --by job|step --json` prints. */
 export const levelReportDocument = z.object({
   level: z.enum(LEVELS),
+  filter: z.record(z.string(), z.unknown()),
   rows: z.array(
     z.object({
       connection: z.string(),
@@ -116,6 +120,7 @@ export async function levelReport(store: Store, filter: RunFilter, level: Level)
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
     level,
+    filter: filterFields(filter),
     rows: rows.map((r) => {
       const succeeded = Number(r.succeeded);
       const failed = Number(r.failed);

@@ -1,7 +1,7 @@
 // From API query parameters to the store's RunFilter. The provider filter is the only one the store does
 // not know: it becomes the list of that provider's connections. Parameters are snake_case (agent_queue).
 import type { RunFilter } from '../domain/model.js';
-import { periodInOrder } from '../domain/period.js';
+import { periodInOrder, reportPeriod } from '../domain/period.js';
 import { listConnections } from '../store/connections.js';
 import type { Store } from '../store/store.js';
 import { BadRequest } from './errors.js';
@@ -22,4 +22,15 @@ export async function resolveFilter(store: Store, query: FilterQuery): Promise<R
     .map((c) => c.name);
   const allowed = filter.connection ? filter.connection.filter((n) => ofProvider.includes(n)) : ofProvider;
   return { ...filter, connection: allowed.length > 0 ? allowed : [NO_CONNECTION] };
+}
+
+/** A report's filter with its period: as given, every run with `all`, else the last 30 days. */
+export async function resolveReportFilter(
+  store: Store,
+  query: FilterQuery,
+  all: boolean | undefined,
+): Promise<RunFilter> {
+  if (all && (query.since !== undefined || query.until !== undefined))
+    throw new BadRequest('all and since/until contradict each other');
+  return reportPeriod(await resolveFilter(store, query), { all: all === true, nowMs: Date.now() });
 }

@@ -2,7 +2,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import { z } from 'zod';
 import { CLASSIFICATIONS, PROVIDERS, RUN_STATUSES, TRIGGERS } from '../domain/model.js';
-import { parseInstant } from '../domain/period.js';
+import { DEFAULT_PERIOD_DAYS, parseInstant } from '../domain/period.js';
 
 /** Issues as one line a person can act on, e.g. `since: must be an ISO 8601 date …; limit: Too big`. */
 export function explainIssues(error: z.ZodError): string {
@@ -71,6 +71,20 @@ export const filterQuery = z.object({
   until: instant.optional(),
 });
 export type FilterQuery = z.infer<typeof filterQuery>;
+
+/** The reports' period and percentile options (`report` and `report --by job|step` alike). */
+export const reportOptionsQuery = z.object({
+  all: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional()
+    .describe(`true: every run stored; without since, until or all, the last ${DEFAULT_PERIOD_DAYS} days`),
+  exact: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional()
+    .describe('true: percentiles from every run instead of the rollups’ sketches (within 0.5%)'),
+});
 
 export const runQuery = filterQuery
   .extend({

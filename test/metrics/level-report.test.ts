@@ -8,6 +8,8 @@ import { addConnection } from '../../src/store/connections.js';
 import { storeTest } from '../store/engines.js';
 import { job, project, run } from '../store/fixtures.js';
 
+/** The batch's run is on 10 February 2026. */
+const FEBRUARY = { since: '2026-02-01T00:00:00.000Z', until: '2026-03-01T00:00:00.000Z' };
 const at = (minute: number) => new Date(Date.UTC(2026, 1, 10, 9, minute)).toISOString().replace('.000Z', 'Z');
 
 function step(
@@ -93,7 +95,7 @@ storeTest('report --by job: every figure worked out by hand', async (store) => {
     token: 'token-for-the-level-report-0123',
   });
   await writeBatch(store, c.id, batch);
-  const { rows } = await levelReport(store, {}, 'job');
+  const { rows } = await levelReport(store, FEBRUARY, 'job');
   const byName = new Map(rows.map((r) => [r.name, r]));
   // Summed job time 120 + 300 + 120 + 420 + 60 = 1020 s; ui is 540 of it, the most, so it comes first.
   assert.deepEqual(
@@ -132,7 +134,7 @@ storeTest('report --by job: every figure worked out by hand', async (store) => {
   assert.equal(byName.get('unit')?.time_lost_s, 0);
   assert.ok(rows.every((r) => r.percentiles === 'exact' && r.project === 'App app1'));
   // Filters are the runs' own: another workflow selects nothing.
-  assert.deepEqual((await levelReport(store, { workflow: ['other'] }, 'job')).rows, []);
+  assert.deepEqual((await levelReport(store, { ...FEBRUARY, workflow: ['other'] }, 'job')).rows, []);
 });
 
 storeTest(
@@ -146,7 +148,7 @@ storeTest(
       token: 'token-for-the-level-report-0123',
     });
     await writeBatch(store, c.id, batch);
-    const { rows } = await levelReport(store, {}, 'step');
+    const { rows } = await levelReport(store, FEBRUARY, 'step');
     assert.deepEqual(
       rows.map((r) => [r.name, r.executions, r.success_rate, r.time_s, r.time_lost_s, r.critical_path_rate]),
       [

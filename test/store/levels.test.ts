@@ -198,16 +198,21 @@ test('the CLI’s jobs/steps --run KEY --json print what /api/runs/{key}/jobs|st
     csv.stdout.split('\n')[0],
     'connection,provider,project_key,workflow,run_key,run_triggered_at,job_key,job,key,name,step_id,position,status,provider_status,started_at,finished_at,duration_s',
   );
-  const byJob = await runInProcess(['report', '--by', 'job', '--json'], { env });
+  // The pipeline ran on 10 February 2026: older than the default last 30 days, so the period is given.
+  const period = ['--since', '2026-02-01', '--until', '2026-03-01'];
+  const byJob = await runInProcess(['report', '--by', 'job', '--json', ...period], { env });
   assert.equal(byJob.code, 0, byJob.stderr);
-  assert.deepEqual(JSON.parse(byJob.stdout), await levelReport(store, {}, 'job'));
-  const fromApi = await api.call('GET', '/api/report/levels', { url: '/api/report/levels?level=job' });
+  const filter = { since: '2026-02-01T00:00:00.000Z', until: '2026-03-01T00:00:00.000Z' };
+  assert.deepEqual(JSON.parse(byJob.stdout), await levelReport(store, filter, 'job'));
+  const fromApi = await api.call('GET', '/api/report/levels', {
+    url: '/api/report/levels?level=job&since=2026-02-01&until=2026-03-01',
+  });
   assert.equal(fromApi.status, 200);
   assert.deepEqual(fromApi.body, JSON.parse(byJob.stdout));
   const badLevel = await api.call('GET', '/api/report/levels', { url: '/api/report/levels?level=run' });
   assert.equal(badLevel.status, 400);
-  const stepTable = await runInProcess(['report', '--by', 'step'], { env });
-  assert.match(stepTable.stdout, /^project\s+step\s+execs/);
+  const stepTable = await runInProcess(['report', '--by', 'step', '--all'], { env });
+  assert.match(stepTable.stdout, /^Period: every run stored\n\nproject\s+step\s+execs/);
   const mixed = await runInProcess(['report', '--by', 'job', '--compare', 'previous'], { env });
   assert.equal(mixed.code, 2);
   const unknown = await runInProcess(['steps', '--run', 'nope'], { env });
@@ -284,4 +289,65 @@ test('runs --step NAME --step-status failed prints what /api/runs?step=NAME&step
   const bad = await runInProcess(['runs', '--step-status', 'broken'], { env });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--step-status/);
+});
+
+test('report --by job|step takes the run report’s period: the last 30 days unless --all, named in its heading', async (t) => {
+  const store = await freshStore(t, 'sqlite');
+  assert.ok(store);
+  const id = await connection(store);
+  const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+  const recent = (key: string, days: number, name: string) => ({
+    run: run(key, 0, { triggeredAt: daysAgo(days), startedAt: daysAgo(days), finishedAt: daysAgo(days) }),
+    step: step(`${key}/1`, null, 0, { runKey: key, name }),
+  });
+  const old = recent('old', 40, 'Old step');
+  const fresh = recent('fresh', 1, 'Fresh step');
+  await writeBatch(store, id, {
+    projects: [project('app1')],
+    runs: [old.run, fresh.run],
+    jobs: [],
+    steps: [old.step, fresh.step],
+    raw: [],
+  });
+  const env = { BUILDLENS_DB: store.location, XDG_DATA_HOME: join(scratch, 'data') };
+  const names = (json: string) => (JSON.parse(json) as { rows: { name: string }[] }).rows.map((r) => r.name);
+
+  const byDefault = await runInProcess(['report', '--by', 'step', '--json'], { env });
+  assert.equal(byDefault.code, 0, byDefault.stderr);
+  assert.deepEqual(names(byDefault.stdout), ['Fresh step'], 'a run older than 30 days is left out');
+  const since = (JSON.parse(byDefault.stdout) as { filter: { since: string } }).filter.since;
+  assert.ok(Math.abs(Date.parse(since) - (Date.now() - 30 * 86_400_000)) < 60_000, since);
+  const all = await runInProcess(['report', '--by', 'step', '--all', '--json'], { env });
+  assert.deepEqual(names(all.stdout).sort(), ['Fresh step', 'Old step']);
+
+  const table = await runInProcess(['report', '--by', 'step'], { env });
+  assert.match(
+    table.stdout,
+    /^Period: \d{4}-\d\d-\d\d \d\d:\d\d UTC to now \(the last 30 days; --all for every run\)\n\nproject\s+step/,
+  );
+  assert.doesNotMatch(table.stdout, /Old step/);
+  const md = await runInProcess(['report', '--by', 'job', '--all', '--format', 'md', '--project', 'app1'], {
+    env,
+  });
+  assert.match(md.stdout, /^Period: every run stored {2}\nFilters: project app1\n\n/);
+  const contradicting = await runInProcess(['report', '--by', 'step', '--all', '--since', '2026-01-01'], {
+    env,
+  });
+  assert.equal(contradicting.code, 2);
+
+  const app = await buildApp({
+    store,
+    sync: new SyncRunner(store, { syncOne: (s, name) => syncConnection(s, name) }),
+    token: null,
+    loopback: true,
+    log: () => {},
+  });
+  t.after(() => app.close());
+  const api = await openApiCaller(app);
+  const get = (query: string) =>
+    api.call('GET', '/api/report/levels', { url: `/api/report/levels?level=step${query}` });
+  const fromApi = await get('');
+  assert.deepEqual(names(JSON.stringify(fromApi.body)), ['Fresh step']);
+  assert.deepEqual(names(JSON.stringify((await get('&all=true')).body)).sort(), ['Fresh step', 'Old step']);
+  assert.equal((await get('&all=true&since=2026-01-01')).status, 400);
 });

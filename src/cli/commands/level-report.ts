@@ -11,6 +11,7 @@ import {
   renderMarkdown,
   renderTable,
 } from '../format.js';
+import { reportSelection } from '../report-selection.js';
 
 const columns = (level: Level): Column[] => [
   { key: 'project', header: 'project' },
@@ -51,9 +52,17 @@ const FIELDS: (keyof LevelRow)[] = [
 
 export async function renderLevelReport(
   store: Store,
-  view: { filter: RunFilter; level: Level; format: 'table' | 'json' | 'csv' | 'md'; width: number },
+  view: {
+    /** As given; without since or until it is the last 30 days unless `all`, as in the run report. */
+    filter: RunFilter;
+    all: boolean;
+    level: Level;
+    format: 'table' | 'json' | 'csv' | 'md';
+    width: number;
+  },
 ): Promise<string> {
-  const report = await levelReport(store, view.filter, view.level);
+  const { filter, heading } = reportSelection(view.filter, view.all);
+  const report = await levelReport(store, filter, view.level);
   const rows = report.rows as unknown as Row[];
   switch (view.format) {
     case 'json':
@@ -64,10 +73,13 @@ export async function renderLevelReport(
         FIELDS.map((key) => ({ key, header: key })),
       );
     case 'md':
-      return renderMarkdown(rows, columns(view.level));
-    default:
-      return rows.length === 0
-        ? `no ${view.level}s in the selected runs`
-        : renderTable(rows, columns(view.level), view.width);
+      return [heading.join('  \n'), renderMarkdown(rows, columns(view.level))].join('\n\n');
+    default: {
+      const table =
+        rows.length === 0
+          ? `no ${view.level}s in the selected runs`
+          : renderTable(rows, columns(view.level), view.width);
+      return `${heading.join('\n')}\n\n${table}`;
+    }
   }
 }

@@ -3,15 +3,10 @@
 
 import type { Command } from 'commander';
 import type { RunFilter } from '../../domain/model.js';
-import { DEFAULT_PERIOD_DAYS, reportPeriod } from '../../domain/period.js';
+import { DEFAULT_PERIOD_DAYS } from '../../domain/period.js';
 import { lineText } from '../../domain/text.js';
 import { LEVELS } from '../../metrics/level-report.js';
-import {
-  type ComparedRow,
-  filterFields,
-  type ReportDocument,
-  reportDocument,
-} from '../../metrics/report-document.js';
+import { type ComparedRow, type ReportDocument, reportDocument } from '../../metrics/report-document.js';
 import {
   BASE_METRICS,
   DIMENSIONS,
@@ -38,6 +33,7 @@ import {
 } from '../format.js';
 import { addFilterOptions, checkFilterNames, formatFrom } from '../options.js';
 import { type FilterOptions, parseChoice, parseChoiceList, parseFilter } from '../parse.js';
+import { reportSelection } from '../report-selection.js';
 import { renderLevelReport } from './level-report.js';
 
 const FORMATS = ['table', 'json', 'csv', 'md'] as const;
@@ -256,7 +252,7 @@ function labelsReadable(table: Row[], labels: Column[], width: number): boolean 
 
 /** Runs the report and renders it; `demo` prints the same view. */
 export async function renderReport(store: Store, view: ReportView): Promise<string> {
-  const filter = reportPeriod(view.filter, { all: view.all === true, nowMs: Date.now() });
+  const { filter, heading } = reportSelection(view.filter, view.all === true);
   const document = await reportDocument(store, {
     filter,
     by: view.by,
@@ -285,7 +281,6 @@ export async function renderReport(store: Store, view: ReportView): Promise<stri
     return renderCsv(table, [...labels, ...fields.map((key) => ({ key, header: key })), ...prev]);
   }
   const notes = comparisonNotes(document, labels);
-  const heading = selectionHeading(filter, filter !== view.filter);
   if (view.format === 'md')
     return [
       heading.join('  \n'),
@@ -302,28 +297,6 @@ export async function renderReport(store: Store, view: ReportView): Promise<stri
   );
   const legend = [...notes, ...shown.flatMap((section) => section.legend)];
   return `${heading.join('\n')}\n\n${tables.join('\n\n')}\n\n${legend.join('\n')}`;
-}
-
-const minuteUtc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
-
-/** The period and the filters a report covers, in words: its first lines in table and md. */
-function selectionHeading(filter: RunFilter, defaulted: boolean): string[] {
-  const { since, until, ...rest } = filter;
-  const end = until === undefined ? 'now' : minuteUtc(until);
-  const period =
-    since !== undefined
-      ? `${minuteUtc(since)} to ${end}`
-      : until !== undefined
-        ? `before ${end}`
-        : 'every run stored';
-  const note = defaulted ? ` (the last ${DEFAULT_PERIOD_DAYS} days; --all for every run)` : '';
-  const filters = Object.entries(filterFields(rest)).map(
-    ([key, value]) => `${key} ${Array.isArray(value) ? value.join(' or ') : String(value)}`,
-  );
-  return [
-    lineText(`Period: ${period}${note}`),
-    ...(filters.length > 0 ? [lineText(`Filters: ${filters.join('; ')}`)] : []),
-  ];
 }
 
 /**
@@ -389,7 +362,13 @@ export function registerReport(program: Command, cli: Cli): void {
           cli.print(
             await cli.withStore(async (store) => {
               await checkFilterNames(store, filter);
-              return renderLevelReport(store, { filter, level, format, width: cli.tableWidth() });
+              return renderLevelReport(store, {
+                filter,
+                all: options.all === true,
+                level,
+                format,
+                width: cli.tableWidth(),
+              });
             }),
           );
           return;

@@ -5,13 +5,13 @@ import { LEVELS, levelReport, levelReportDocument } from '../../metrics/level-re
 import { jobRecord, listJobRecords } from '../../store/job-records.js';
 import { listStepRecords, stepRecord } from '../../store/step-records.js';
 import type { ServerContext } from '../context.js';
-import { resolveFilter } from '../filter.js';
-import { filterQuery, runKeyParams, runKeyQuery } from '../schema.js';
+import { resolveReportFilter } from '../filter.js';
+import { filterQuery, reportOptionsQuery, runKeyParams, runKeyQuery } from '../schema.js';
 
 /** Every job of one run is returned: a run has hundreds of jobs at most, not millions. */
 const ALL = 1_000_000;
 
-const levelQuery = filterQuery.extend({ level: z.enum(LEVELS) }).strict();
+const levelQuery = filterQuery.extend({ level: z.enum(LEVELS), all: reportOptionsQuery.shape.all }).strict();
 
 export const levelRoutes: FastifyPluginAsync<ServerContext> = async (app, { store }) => {
   app.get(
@@ -64,8 +64,8 @@ export const levelRoutes: FastifyPluginAsync<ServerContext> = async (app, { stor
       },
     },
     async (request) => {
-      const { level, ...filters } = request.query as z.infer<typeof levelQuery>;
-      return levelReport(store, await resolveFilter(store, filters), level);
+      const { level, all, ...filters } = request.query as z.infer<typeof levelQuery>;
+      return levelReport(store, await resolveReportFilter(store, filters, all), level);
     },
   );
 };

@@ -3,14 +3,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { CLASSIFICATIONS, PROVIDERS } from '../../domain/model.js';
-import { DEFAULT_PERIOD_DAYS, reportPeriod } from '../../domain/period.js';
 import { COVERAGE_STATUSES } from '../../metrics/coverage.js';
 import { reportDocument } from '../../metrics/report-document.js';
 import { DIMENSIONS, METRIC_FIELDS, METRIC_GROUPS } from '../../metrics/vocabulary.js';
 import type { ServerContext } from '../context.js';
-import { BadRequest } from '../errors.js';
-import { resolveFilter } from '../filter.js';
-import { filterQuery, repeated } from '../schema.js';
+import { resolveReportFilter } from '../filter.js';
+import { filterQuery, repeated, reportOptionsQuery } from '../schema.js';
 
 const reportQuery = filterQuery
   .extend({
@@ -22,17 +20,8 @@ const reportQuery = filterQuery
       .enum(['previous'])
       .optional()
       .describe('Add each group’s figures over the previous period of the same length'),
-    all: z
-      .enum(['true', 'false'])
-      .transform((value) => value === 'true')
-      .optional()
-      .describe(`true: every run stored; without since, until or all, the last ${DEFAULT_PERIOD_DAYS} days`),
-    exact: z
-      .enum(['true', 'false'])
-      .transform((value) => value === 'true')
-      .optional()
-      .describe('true: percentiles from every run instead of the rollups’ sketches (within 0.5%)'),
   })
+  .merge(reportOptionsQuery)
   .strict();
 
 const nullableNumber = z.number().nullable();
@@ -117,11 +106,8 @@ export const reportRoutes: FastifyPluginAsync<ServerContext> = async (app, { sto
     },
     async (request) => {
       const { by, metrics, compare, exact, all, ...filters } = request.query as z.infer<typeof reportQuery>;
-      if (all && (filters.since !== undefined || filters.until !== undefined))
-        throw new BadRequest('all and since/until contradict each other');
-      const filter = await resolveFilter(store, filters);
       return reportDocument(store, {
-        filter: reportPeriod(filter, { all: all === true, nowMs: Date.now() }),
+        filter: await resolveReportFilter(store, filters, all),
         by: by ?? [],
         metrics: metrics ?? [],
         ...(compare ? { compare } : {}),
