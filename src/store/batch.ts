@@ -75,16 +75,13 @@ export async function writeBatch(
     const runKeys = changedRuns.rows.map((r) => r.key);
     for (const chunk of chunks(runKeys, 1)) await markGrains(db, connectionId, chunk);
     // A payload refused before and read as a run now (the fault is gone) is refused no more.
-    for (const chunk of chunks(
+    await deleteWhereIn(
+      db,
+      'refused_payloads',
+      'key',
+      connectionId,
       runs.map((r) => r.key),
-      1,
-    )) {
-      await db
-        .deleteFrom('refused_payloads')
-        .where('connection_id', '=', connectionId)
-        .where('key', 'in', chunk)
-        .execute();
-    }
+    );
     const runCounts = countOf(changedRuns);
     const changedJobs = await upsertChanged(db, 'jobs', ['key'], jobs);
     const jobCounts = countOf(changedJobs);
@@ -146,18 +143,27 @@ async function removeUnlistedJobs(
       .execute();
     gone.push(...stored.filter((j) => !keep.has(j.key)));
   }
-  for (const chunk of chunks(
-    gone.map((j) => j.key),
-    1,
-  )) {
-    await db
-      .deleteFrom('steps')
-      .where('connection_id', '=', connectionId)
-      .where('job_key', 'in', chunk)
-      .execute();
-    await db.deleteFrom('jobs').where('connection_id', '=', connectionId).where('key', 'in', chunk).execute();
-  }
+  const goneKeys = gone.map((j) => j.key);
+  await deleteWhereIn(db, 'steps', 'job_key', connectionId, goneKeys);
+  await deleteWhereIn(db, 'jobs', 'key', connectionId, goneKeys);
   return { jobs: gone.length, runKeys: [...new Set(gone.map((j) => j.run_key))] };
+}
+
+/** Deletes the connection's rows of `table` whose `column` is one of `values`, a bounded chunk at a time. */
+async function deleteWhereIn(
+  schemaDb: Kysely<Schema>,
+  table: 'refused_payloads' | 'steps' | 'jobs',
+  column: 'key' | 'job_key',
+  connectionId: number,
+  values: readonly string[],
+): Promise<void> {
+  // Kysely cannot type one query over "any of these tables"; this view knows only the columns used.
+  const db = schemaDb as unknown as Kysely<
+    Record<typeof table, { connection_id: number; key: string; job_key: string }>
+  >;
+  for (const chunk of chunks([...values], 1)) {
+    await db.deleteFrom(table).where('connection_id', '=', connectionId).where(column, 'in', chunk).execute();
+  }
 }
 
 /**
