@@ -1,7 +1,8 @@
 // The job queue of the team server (docs/architecture.md "Several machines"): pg-boss over the same
 // PostgreSQL database, in a schema of its own beside the store's. It carries two kinds of job and nothing
 // else: a connection's sync, and an inbox id (the inbox table stays the record of a delivery; the job only
-// says "process this one"). Jobs of a worker killed mid-way are expired and retried by another worker.
+// says "process this one"). Jobs of a worker killed mid-way are retried by another worker: a sync once its
+// free sync lock shows it abandoned (abandoned-syncs.ts), anything else when it expires.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CompiledQuery, type Kysely, sql } from 'kysely';
 import PgBoss from 'pg-boss';
@@ -23,15 +24,26 @@ export interface DeliveryJob {
 
 /**
  * How long a job may stay active before it counts as abandoned (its worker died) and goes to another.
- * A sync that runs longer is not harmed: the retry meets its sync lock and waits. A delivery takes a few
- * requests, a Bitrise one an incremental sync of one app.
+ * A sync that runs longer is not harmed: the retry meets its sync lock and is skipped. A sync's worker
+ * that died is found much sooner by its free sync lock (abandoned-syncs.ts); this is the last resort. A
+ * delivery takes a few requests, a Bitrise one an incremental sync of one app.
  */
 const SYNC_EXPIRE_S = 30 * 60;
+/** A failed sync is tried again this much later (so is an abandoned one, which is its worker's loss). */
+const SYNC_RETRY_DELAY_S = 15;
 const DELIVERY_EXPIRE_S = 15;
 /** Deliveries retry for as long as a sync of their connection may hold its lock; the inbox counts real failures. */
 const DELIVERY_RETRIES = 60;
 /** How often expired jobs are looked for (one process does it for all, each turn). */
 const MAINTENANCE_S = 5;
+
+/** One attempt of a sync job under way (or abandoned by a worker that died). */
+export interface ActiveSync {
+  id: string;
+  connection: string;
+  /** When this attempt started, as the database wrote it: it tells the attempts of one job apart. */
+  startedOn: string;
+}
 
 export interface JobQueue {
   boss: PgBoss;
@@ -41,6 +53,14 @@ export interface JobQueue {
   sendDeliveries(ids: readonly number[]): Promise<void>;
   /** The job's state and output, or null once it is gone. */
   job(queue: string, id: string): Promise<{ state: string; output: unknown } | null>;
+  /** Sync jobs active for more than `seconds` (pg-boss 10 has no call that lists them: its table is read). */
+  activeSyncs(seconds: number): Promise<ActiveSync[]>;
+  /**
+   * Fails the attempt through pg-boss, which retries the job after its retry delay, if it is still active
+   * and `abandoned()` still says so while this holds the job's row: workers judging it at once fail it
+   * once, and a job retried meanwhile is a new attempt, left alone. Whether it was failed.
+   */
+  failAbandoned(job: ActiveSync, reason: string, abandoned: () => Promise<boolean>): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -78,7 +98,7 @@ async function createQueues(boss: PgBoss): Promise<void> {
       await boss.createQueue(SYNC_QUEUE, {
         name: SYNC_QUEUE,
         retryLimit: 2,
-        retryDelay: 60,
+        retryDelay: SYNC_RETRY_DELAY_S,
         expireInSeconds: SYNC_EXPIRE_S,
       });
       await boss.createQueue(DELIVERY_QUEUE, {
@@ -101,9 +121,10 @@ export async function openJobQueue(
   options: { log: (line: string) => void; maintain: boolean },
 ): Promise<JobQueue> {
   if (store.dialect !== 'postgres') throw new StoreError('the job queue needs a PostgreSQL store');
+  const schema = await queueSchema(store);
   const boss = new PgBoss({
     connectionString: url,
-    schema: await queueSchema(store),
+    schema,
     application_name: 'buildlens queue',
     max: 3,
     // Workers expire abandoned jobs and archive old ones; servers only send.
@@ -113,6 +134,7 @@ export async function openJobQueue(
     archiveCompletedAfterSeconds: 3600,
   });
   boss.on('error', (error) => options.log(`job queue: ${error.message}`));
+  const jobs = sql.table(`${schema}.job`);
   await boss.start();
   await createQueues(boss);
   return {
@@ -120,7 +142,7 @@ export async function openJobQueue(
     sendSync: (job, db) =>
       boss.send(SYNC_QUEUE, job, {
         retryLimit: 2,
-        retryDelay: 60,
+        retryDelay: SYNC_RETRY_DELAY_S,
         expireInSeconds: SYNC_EXPIRE_S,
         ...(db ? { db: onKysely(db) } : {}),
       }),
@@ -141,6 +163,25 @@ export async function openJobQueue(
       const found = await boss.getJobById(queue, id, { includeArchive: true });
       return found ? { state: found.state, output: found.output } : null;
     },
+    activeSyncs: async (seconds) => {
+      const { rows } = await sql<ActiveSync>`
+        select id::text as id, data->>'connection' as connection, started_on::text as "startedOn"
+        from ${jobs}
+        where name = ${SYNC_QUEUE} and state = 'active' and started_on < now() - make_interval(secs => ${seconds})
+        order by started_on`.execute(store.db);
+      return rows;
+    },
+    failAbandoned: (job, reason, abandoned) =>
+      store.db.transaction().execute(async (trx) => {
+        const { rows } = await sql`
+          select id from ${jobs}
+          where name = ${SYNC_QUEUE} and id = ${job.id}::uuid and state = 'active'
+            and started_on::text = ${job.startedOn}
+          for update`.execute(trx);
+        if (rows.length === 0 || !(await abandoned())) return false;
+        await boss.fail(SYNC_QUEUE, job.id, { message: reason }, { db: onKysely(trx) });
+        return true;
+      }),
     stop: () => boss.stop({ graceful: true, wait: true, timeout: 10_000 }),
   };
 }

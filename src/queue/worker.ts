@@ -1,5 +1,6 @@
 // A worker (`buildlens worker`): takes syncs and webhook deliveries from the queue, and on every tick
-// queues the syncs that are due and the deliveries not queued yet. Any number run on any machines; all
+// hands on the syncs of workers that died (abandoned-syncs.ts), and queues the syncs that are due and the
+// deliveries not queued yet. Any number run on any machines; all
 // they share is the database. Both kinds of job may run twice (a worker killed after the work and before
 // the job is marked done): a sync is incremental and writes only what changed, and a delivery already
 // processed is no longer pending in the inbox, so the second run writes nothing.
@@ -11,6 +12,7 @@ import type { Store } from '../store/store.js';
 import { claimDueSyncs, scheduleEvery } from '../store/sync-schedules.js';
 import { type SyncSummary, syncConnection } from '../sync/sync.js';
 import { processDeliveries } from '../webhooks/processor.js';
+import { AbandonedSyncs } from './abandoned-syncs.js';
 import { InboxDispatcher } from './dispatch.js';
 import { DELIVERY_QUEUE, type DeliveryJob, type JobQueue, SYNC_QUEUE, type SyncJob } from './queue.js';
 
@@ -79,6 +81,7 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const { boss } = queue;
   const dispatcher = new InboxDispatcher(store, queue, options.log);
+  const abandoned = new AbandonedSyncs(store, queue, options.log);
   for (let i = 0; i < options.concurrency; i++) {
     await boss.work<SyncJob>(SYNC_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
       if (!job) return null;
@@ -105,6 +108,9 @@ export async function startWorker(
 
   let prunedAt = 0;
   const tick = async () => {
+    await abandoned
+      .pass()
+      .catch((error: unknown) => options.log(`looking for abandoned syncs failed: ${firstLine(error)}`));
     const { syncEveryMs } = options;
     if (syncEveryMs !== null)
       await inWriteTransaction(store, async (db) => {

@@ -48,6 +48,21 @@ export async function syncLockHolder(store: Store, connectionId: number): Promis
   return holder && alive(holder) ? holder : null;
 }
 
+/**
+ * Whether anyone holds the sync lock of the named connection: on PostgreSQL any session, labelled yet or
+ * not. False for a connection that no longer exists.
+ */
+export async function syncLockTaken(store: Store, connectionName: string): Promise<boolean> {
+  const connection = await store.db
+    .selectFrom('connections')
+    .select('id')
+    .where('name', '=', connectionName)
+    .executeTakeFirst();
+  if (!connection) return false;
+  if (store.dialect === 'postgres') return (await advisorySessions(store, connection.id)).length > 0;
+  return (await syncLockHolder(store, connection.id)) !== null;
+}
+
 function lockedError(connection: Locked, holder: LockHolder | null): SyncLockedError {
   const where = holder?.host && holder.host !== hostname() ? ` on ${holder.host}` : '';
   const since = holder?.since.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC');
@@ -88,13 +103,19 @@ async function withAdvisoryLock<T>(store: Store, connection: Locked, work: () =>
   });
 }
 
-async function advisoryHolder(store: Store, connectionId: number): Promise<LockHolder | null> {
+/** The labels of the sessions holding the connection's advisory lock in this database (one, or none). */
+async function advisorySessions(store: Store, connectionId: number): Promise<string[]> {
   const { rows } = await sql<{ label: string }>`
     select a.application_name as label
     from pg_locks l join pg_stat_activity a on a.pid = l.pid
     where l.locktype = 'advisory' and l.granted and l.objsubid = 1
+      and l.database = (select oid from pg_database where datname = current_database())
       and ((l.classid::bigint << 32) | l.objid::bigint) = ${advisoryKey(connectionId)}`.execute(store.db);
-  const match = LABEL.exec(rows[0]?.label ?? '');
+  return rows.map((r) => r.label);
+}
+
+async function advisoryHolder(store: Store, connectionId: number): Promise<LockHolder | null> {
+  const match = LABEL.exec((await advisorySessions(store, connectionId))[0] ?? '');
   return match ? { pid: Number(match[1]), host: null, since: match[2] ?? '' } : null;
 }
 
