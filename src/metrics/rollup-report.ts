@@ -2,20 +2,13 @@
 // a day-grain keeps (connection, provider, project, workflow, day, week, time range), and metrics a grain
 // can sum. Whole days come from the rollups, a range's partial first and last days from the runs; counts
 // are exact, percentiles come from the grains' sketches (within src/store/sketch.ts's ACCURACY).
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { RunFilter } from '../domain/model.js';
-import {
-  buildGrains,
-  DAY_US,
-  dayStart,
-  type GrainRun,
-  ROLLUP_COUNTS,
-  rollupsPending,
-} from '../store/rollups.js';
+import { buildGrains, type GrainRun, ROLLUP_COUNTS, rollupsPending } from '../store/rollups.js';
 import { runFilterConditions } from '../store/runs.js';
 import type { RunRollupsTable } from '../store/schema.js';
 import { emptySketch, mergeEncoded, type Sketch, sketchPercentiles } from '../store/sketch.js';
-import { dayLabel, isoToMicros, isoWeekLabel } from '../store/time.js';
+import { DAY_US, dayLabel, dayStart, isoToMicros, isoWeekLabel } from '../store/time.js';
 import { selectedRuns } from './selection.js';
 import type { Dimension, MetricGroup, ReportSource } from './vocabulary.js';
 
@@ -59,6 +52,14 @@ const GRAIN_METRICS: ReadonlySet<MetricGroup> = new Set([
   'credits',
 ]);
 
+/** Whether a filter selects only by what a grain keeps (connection, project, workflow, time range). */
+export function grainsAnswerFilter(filter: RunFilter): boolean {
+  return (Object.keys(filter) as (keyof RunFilter)[]).every((k) => {
+    const value = filter[k];
+    return value === undefined || (Array.isArray(value) && value.length === 0) || GRAIN_FILTERS.has(k);
+  });
+}
+
 /** Whether rollups can answer this report: every dimension, filter and metric is one a grain keeps. */
 export async function rollupsAnswer(
   source: ReportSource,
@@ -66,13 +67,9 @@ export async function rollupsAnswer(
   dimensions: readonly Dimension[],
   metrics: ReadonlySet<MetricGroup>,
 ): Promise<boolean> {
-  const filtered = (Object.keys(filter) as (keyof RunFilter)[]).filter((k) => {
-    const value = filter[k];
-    return value !== undefined && !(Array.isArray(value) && value.length === 0);
-  });
   return (
     dimensions.every((d) => GRAIN_DIMENSIONS[d] !== undefined) &&
-    filtered.every((k) => GRAIN_FILTERS.has(k)) &&
+    grainsAnswerFilter(filter) &&
     [...metrics].every((m) => GRAIN_METRICS.has(m)) &&
     !(await rollupsPending(source.db))
   );
@@ -86,7 +83,7 @@ export async function rollupAggregates(
   metrics: ReadonlySet<MetricGroup>,
 ): Promise<Record<string, unknown>[]> {
   const groups = new Map<string, Group>();
-  for (const grain of await grainsOf(source, filter)) {
+  for (const grain of await runGrainsOf(source, filter)) {
     const parts = dimensions.map((d) =>
       (GRAIN_DIMENSIONS[d] as NonNullable<(typeof GRAIN_DIMENSIONS)[Dimension]>)(grain),
     );
@@ -103,34 +100,52 @@ export async function rollupAggregates(
   return [...groups.values()].map((g) => aggregatesOf(g, metrics));
 }
 
-/** The grains of whole days in range from the rollups, plus grains built from the runs of partial days. */
-async function grainsOf(source: ReportSource, filter: RunFilter): Promise<NamedGrain[]> {
+/**
+ * A filter's period split into whole UTC days, read from rollups, and the partial days at its edges, read
+ * from the rows. `whole`: conditions on a rollup table `r` joined to connections `c` and projects `p`,
+ * null when the period holds no whole day (then `edges` is the filter itself).
+ */
+export function splitDays(filter: RunFilter): { whole: RawBuilder<boolean>[] | null; edges: RunFilter[] } {
   const since = filter.since === undefined ? null : isoToMicros(filter.since);
   const until = filter.until === undefined ? null : isoToMicros(filter.until);
   const firstDay = since === null ? null : dayStart(since + DAY_US - 1);
   const endDay = until === null ? null : dayStart(until);
-  if (firstDay !== null && endDay !== null && firstDay >= endDay) return grainsFromRuns(source, filter);
+  if (firstDay !== null && endDay !== null && firstDay >= endDay) return { whole: null, edges: [filter] };
 
-  const conditions = runFilterConditions({
+  const whole = runFilterConditions({
     connection: filter.connection,
     project: filter.project,
     workflow: filter.workflow,
   });
-  if (firstDay !== null) conditions.push(sql<boolean>`r.day_us >= ${firstDay}`);
-  if (endDay !== null) conditions.push(sql<boolean>`r.day_us < ${endDay}`);
-  const { rows } = await sql<NamedGrain>`
-    select r.*, c.name as connection_name, c.provider as provider_name, p.name as project_name
-    from run_rollups r
-    join connections c on c.id = r.connection_id
-    left join projects p on p.connection_id = r.connection_id and p.key = r.project_key
-    ${conditions.length === 0 ? sql`` : sql`where ${sql.join(conditions, sql` and `)}`}`.execute(source.db);
-
+  if (firstDay !== null) whole.push(sql<boolean>`r.day_us >= ${firstDay}`);
+  if (endDay !== null) whole.push(sql<boolean>`r.day_us < ${endDay}`);
   const iso = (micros: number) => new Date(micros / 1000).toISOString();
-  const edges = [
-    since !== null && firstDay !== null && since < firstDay ? { ...filter, until: iso(firstDay) } : null,
-    until !== null && endDay !== null && endDay < until ? { ...filter, since: iso(endDay) } : null,
-  ];
-  const partial = await Promise.all(edges.map((edge) => (edge ? grainsFromRuns(source, edge) : [])));
+  const edges: RunFilter[] = [];
+  if (since !== null && firstDay !== null && since < firstDay)
+    edges.push({ ...filter, until: iso(firstDay) });
+  if (until !== null && endDay !== null && endDay < until) edges.push({ ...filter, since: iso(endDay) });
+  return { whole, edges };
+}
+
+/** `where …` of these conditions, or nothing. */
+export const whereAll = (conditions: RawBuilder<boolean>[]) =>
+  conditions.length === 0 ? sql`` : sql`where ${sql.join(conditions, sql` and `)}`;
+
+/** The run grains of whole days in range from the rollups, plus grains built from the runs of partial days. */
+export async function runGrainsOf(source: ReportSource, filter: RunFilter): Promise<NamedGrain[]> {
+  const { whole, edges } = splitDays(filter);
+  const rows =
+    whole === null
+      ? []
+      : (
+          await sql<NamedGrain>`
+            select r.*, c.name as connection_name, c.provider as provider_name, p.name as project_name
+            from run_rollups r
+            join connections c on c.id = r.connection_id
+            left join projects p on p.connection_id = r.connection_id and p.key = r.project_key
+            ${whereAll(whole)}`.execute(source.db)
+        ).rows;
+  const partial = await Promise.all(edges.map((edge) => grainsFromRuns(source, edge)));
   return [...rows, ...partial.flat()];
 }
 

@@ -90,7 +90,12 @@ export async function writeBatch(
       ...changedJobs.rows.map((j) => j.run_key as string),
       ...removed.runKeys,
     ]);
-    const stepCounts = countOf(await upsertChanged(db, 'steps', ['key'], steps));
+    const changedSteps = await upsertChanged(db, 'steps', ['key'], steps);
+    const stepCounts = countOf(changedSteps);
+    // Level rollups sum a grain's jobs and steps, which a later log summary or a retry changes alone.
+    const levelRuns = [...changedJobs.rows, ...changedSteps.rows].map((r) => r.run_key as string);
+    for (const chunk of chunks([...new Set([...levelRuns, ...removed.runKeys])], 1))
+      await markGrains(db, connectionId, chunk);
     await upsertChanged(db, 'raw_payloads', ['kind', 'key'], raw);
     let rollupsRebuilt = false;
     if (checkpoint !== undefined) {

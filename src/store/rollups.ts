@@ -1,18 +1,17 @@
-// Keeping the rollups (migration 004) equal to the runs they sum. Writers list the day-grains their runs
-// leave and enter (`markGrains` before and after a write), and a checkpoint rebuilds the listed grains of
-// its connection from the runs themselves in the same transaction: a grain is always rebuilt whole, so
-// updates, reclassifications and retries can never leave a count off by one.
+// Keeping the rollups (migration 004) equal to the runs they sum, and with them the level rollups of the
+// same grains (src/store/level-rollups.ts). Writers list the day-grains their runs leave and enter
+// (`markGrains` before and after a write; writers of jobs and steps, those of their runs), and a
+// checkpoint rebuilds the listed grains of its connection from the rows themselves in the same
+// transaction: a grain is always rebuilt whole, so updates, reclassifications and retries can never leave
+// a count off by one.
 import { type Kysely, sql } from 'kysely';
 import { bumpDataVersion } from './data-version.js';
 import { inWriteTransaction } from './dialect.js';
+import { refreshLevelRollups } from './level-rollups.js';
 import type { RollupGrain, RunRollupsTable, Schema } from './schema.js';
 import { addValue, emptySketch, encodeSketch, type Sketch } from './sketch.js';
 import type { Store } from './store.js';
-
-export const DAY_US = 86_400_000_000;
-
-/** Start of the UTC day of an epoch-microseconds time. */
-export const dayStart = (micros: number) => Math.floor(micros / DAY_US) * DAY_US;
+import { DAY_US, dayStart } from './time.js';
 
 /** Lists the grains the given runs are in as stored now (a run not stored yet lists nothing). */
 export async function markGrains(db: Kysely<Schema>, connectionId: number, runKeys: string[]): Promise<void> {
@@ -64,6 +63,7 @@ export async function refreshRollups(db: Kysely<Schema>, connectionId: number): 
       .values(grains.slice(i, i + perStatement))
       .execute();
   }
+  await refreshLevelRollups(db, connectionId);
   const [cleared] = await db.deleteFrom('rollup_dirty').where('connection_id', '=', connectionId).execute();
   return Number(cleared?.numDeletedRows ?? 0n) > 0;
 }
@@ -136,6 +136,7 @@ function emptyRollup(grain: RollupGrain): RunRollupsTable {
     duration_sketch: '',
     queue_sketch: '',
     setup_sketch: '',
+    duration_sum: null,
   };
 }
 
@@ -156,6 +157,9 @@ export const ROLLUP_COUNTS = ['runs', ...CLASS_COUNTS, 'running', 'blocked', 'un
  */
 function addRun(rollup: RunRollupsTable, [duration, queue, setup]: [Sketch, Sketch, Sketch], run: GrainRun) {
   rollup.runs += 1;
+  // Every run's time, as the level report's wall share sums it over the selected runs.
+  if (run.duration_s !== null && run.duration_s !== undefined)
+    rollup.duration_sum = (rollup.duration_sum ?? 0) + Number(run.duration_s);
   if (run.status === 'unknown') {
     rollup.unknown += 1;
     addCost(rollup, run);

@@ -178,6 +178,25 @@ export interface RunRollupsTable extends RollupGrain {
   duration_sketch: string;
   queue_sketch: string;
   setup_sketch: string;
+  /** Summed duration of every run with one, whatever its status (migration 018): levels' wall share. */
+  duration_sum: number | null;
+}
+
+/** A run grain's executions of one job or step name (src/store/level-rollups.ts, migration 018). */
+export interface LevelRollupsTable extends RollupGrain {
+  level: 'job' | 'step';
+  name: string;
+  executions: number;
+  succeeded: number;
+  failed: number;
+  /** Jobs: final executions on their run's critical path, and final executions that ran; 0 for steps. */
+  critical: number;
+  finals: number;
+  time_s: number;
+  time_lost_s: number;
+  /** Over succeeded executions, like the sketch. */
+  duration_max: number | null;
+  duration_sketch: string;
 }
 
 /** A connection's webhook (src/store/webhooks.ts). */
@@ -286,6 +305,7 @@ export interface Schema {
   refused_payloads: RefusedPayloadsTable;
   sync_state: SyncStateTable;
   run_rollups: RunRollupsTable;
+  level_rollups: LevelRollupsTable;
   rollup_dirty: RollupGrain;
   webhooks: WebhooksTable;
   webhook_inbox: WebhookInboxTable;

@@ -2,6 +2,11 @@
 // triggered_at has microseconds, so the fraction is read separately.
 import { InvalidInputError } from './errors.js';
 
+export const DAY_US = 86_400_000_000;
+
+/** Start of the UTC day of an epoch-microseconds time: the day of a rollup grain. */
+export const dayStart = (micros: number) => Math.floor(micros / DAY_US) * DAY_US;
+
 const FRACTION = /\.(\d+)/;
 
 const NO_OFFSET = /T\d{2}:\d{2}(:\d{2})?$/;

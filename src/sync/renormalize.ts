@@ -49,7 +49,6 @@ export async function renormalize(
     const kinds = Object.entries(RAW_RUN_READERS)
       .filter(([, reader]) => reader.provider === connection.provider)
       .map(([kind]) => kind);
-    let touched = false;
     for await (const page of runPayloads(store, connection.id, kinds, PAGE_SIZE)) {
       const runs: ClassifiedRun[] = [];
       const jobs: Job[] = [];
@@ -112,11 +111,11 @@ export async function renormalize(
       });
       summary.jobs_new_or_changed += written.jobsNew + written.jobsUpdated + written.jobsRemoved;
       summary.steps_new_or_changed += written.stepsNew + written.stepsUpdated;
-      touched ||= changed.length > 0;
     }
     if (!options.dryRun) summary.steps_new_or_changed += await rereadStepLists(store, connection);
-    // The grains the changed runs left and entered were listed by the writes; rebuild them now.
-    if (touched) await rebuildRollups(store, connection.id);
+    // The grains the changed runs left and entered, and those of changed jobs and steps, were listed by
+    // the writes; rebuild them now (none listed: nothing to do).
+    if (!options.dryRun) await rebuildRollups(store, connection.id);
   }
   summary.status_changes = [...transitions]
     .map(([key, count]) => {

@@ -52,6 +52,7 @@ test('a new SQLite store creates its directories and 0600 files, in WAL mode', a
         'connections',
         'data_version',
         'jobs',
+        'level_rollups',
         'projects',
         'rate_budgets',
         'raw_payloads',

@@ -1,7 +1,8 @@
 // `buildlens renormalize` on both engines: a run stored by an older version (status unknown, no class, no
 // agent queue) is repaired from its kept raw payload alone, reports and rollups follow, and a second run
 // changes nothing. The payload is Buildkite's documentation example, used as it is. Steps are derived
-// again too: a Buildkite build's from its payload, a Bitrise build's from its kept log summary (real).
+// again too: a Buildkite build's from its payload, a Bitrise build's from its kept log summary (real),
+// and the level rollups follow them.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_RULES } from '../../src/classify/classify.js';
@@ -19,6 +20,7 @@ import { addConnection } from '../../src/store/connections.js';
 import { listRuns } from '../../src/store/runs.js';
 import { renormalize } from '../../src/sync/renormalize.js';
 import { realPayload as bitrisePayload } from '../connectors/real-payloads.js';
+import { levelRollupsAsRebuilt, levelsAgree } from '../metrics/level-agree.js';
 import { storeTest } from '../store/engines.js';
 
 const PAYLOAD_FILE = '/work/shared/reference/real-payloads/buildkite-docs-2026-08/get_build.json';
@@ -99,12 +101,17 @@ storeTest(
     const expected = stepsOfBuild(wireBuild.parse(payload));
     assert.ok(expected.length > 0, 'the documentation build has command jobs');
     // As a version before steps stored it: the build and its jobs, no steps.
-    await writeBatch(store, bk.id, {
-      projects: [{ key: project.key, name: project.name, owner: 'acme', repoUrl: null, webUrl: null }],
-      runs: [{ ...read.run, classification: 'success', classifiedBy: 'default:succeeded' }],
-      jobs: read.jobs,
-      raw: [{ kind: 'bk_build', key: read.run.key, payload }],
-    });
+    await writeBatch(
+      store,
+      bk.id,
+      {
+        projects: [{ key: project.key, name: project.name, owner: 'acme', repoUrl: null, webUrl: null }],
+        runs: [{ ...read.run, classification: 'success', classifiedBy: 'default:succeeded' }],
+        jobs: read.jobs,
+        raw: [{ kind: 'bk_build', key: read.run.key, payload }],
+      },
+      {},
+    );
 
     const bitrise = await addConnection(store, {
       name: 'br',
@@ -121,16 +128,21 @@ storeTest(
     assert.ok(summarySteps.length > 0, 'the real log summary has steps');
     // Its summary kept, and one of its steps stored as an older reader got it wrong.
     const wrong = { ...(summarySteps[0] as Step), status: 'unknown' as const };
-    await writeBatch(store, bitrise.id, {
-      projects: [{ key: 'app1', name: 'App', owner: null, repoUrl: null, webUrl: null }],
-      runs: [{ ...run, classification: 'success', classifiedBy: 'default:succeeded' }],
-      jobs: [],
-      steps: [wrong],
-      raw: [
-        { kind: 'build', key: run.key, payload: build },
-        { kind: STEP_LIST_KIND, key: run.key, payload: summary },
-      ],
-    });
+    await writeBatch(
+      store,
+      bitrise.id,
+      {
+        projects: [{ key: 'app1', name: 'App', owner: null, repoUrl: null, webUrl: null }],
+        runs: [{ ...run, classification: 'success', classifiedBy: 'default:succeeded' }],
+        jobs: [],
+        steps: [wrong],
+        raw: [
+          { kind: 'build', key: run.key, payload: build },
+          { kind: STEP_LIST_KIND, key: run.key, payload: summary },
+        ],
+      },
+      {},
+    );
 
     const stored = async (id: number) =>
       (
@@ -159,6 +171,11 @@ storeTest(
     );
     assert.deepEqual(await stored(bk.id), asRows(expected));
     assert.deepEqual(await stored(bitrise.id), asRows(summarySteps));
+
+    // The runs did not change, their steps did: the level rollups follow them (built at the checkpoints
+    // above with the wrong step and none of Buildkite's).
+    for (const level of ['job', 'step'] as const) await levelsAgree(store, {}, level);
+    await levelRollupsAsRebuilt(store);
 
     const second = await renormalize(store, rules, { dryRun: false });
     assert.equal(second.steps_new_or_changed, 0, 'a second run writes nothing');

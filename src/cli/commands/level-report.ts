@@ -56,13 +56,15 @@ export async function renderLevelReport(
     /** As given; without since or until it is the last 30 days unless `all`, as in the run report. */
     filter: RunFilter;
     all: boolean;
+    /** Percentiles from every execution rather than the level rollups' sketches. */
+    exact: boolean;
     level: Level;
     format: 'table' | 'json' | 'csv' | 'md';
     width: number;
   },
 ): Promise<string> {
   const { filter, heading } = reportSelection(view.filter, view.all);
-  const report = await levelReport(store, filter, view.level);
+  const report = await levelReport(store, filter, view.level, { exact: view.exact });
   const rows = report.rows as unknown as Row[];
   switch (view.format) {
     case 'json':

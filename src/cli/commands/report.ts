@@ -336,7 +336,7 @@ export function registerReport(program: Command, cli: Cli): void {
     .option('--compare <period>', 'show the change against the previous period of the same length: previous')
     .option(
       '--exact',
-      "percentiles from every run instead of the rollups' sketches (those are within 0.5%; this is slower)",
+      "percentiles from every run (job, step) instead of the rollups' sketches (those are within 0.5%; this is slower)",
     )
     .option('--all', `every run stored, not the last ${DEFAULT_PERIOD_DAYS} days`)
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`)
@@ -365,6 +365,7 @@ export function registerReport(program: Command, cli: Cli): void {
               return renderLevelReport(store, {
                 filter,
                 all: options.all === true,
+                exact: options.exact === true,
                 level,
                 format,
                 width: cli.tableWidth(),

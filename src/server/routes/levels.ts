@@ -11,7 +11,10 @@ import { filterQuery, reportOptionsQuery, runKeyParams, runKeyQuery } from '../s
 /** Every job of one run is returned: a run has hundreds of jobs at most, not millions. */
 const ALL = 1_000_000;
 
-const levelQuery = filterQuery.extend({ level: z.enum(LEVELS), all: reportOptionsQuery.shape.all }).strict();
+const levelQuery = filterQuery
+  .extend({ level: z.enum(LEVELS) })
+  .merge(reportOptionsQuery)
+  .strict();
 
 export const levelRoutes: FastifyPluginAsync<ServerContext> = async (app, { store }) => {
   app.get(
@@ -64,8 +67,10 @@ export const levelRoutes: FastifyPluginAsync<ServerContext> = async (app, { stor
       },
     },
     async (request) => {
-      const { level, all, ...filters } = request.query as z.infer<typeof levelQuery>;
-      return levelReport(store, await resolveReportFilter(store, filters, all), level);
+      const { level, all, exact, ...filters } = request.query as z.infer<typeof levelQuery>;
+      return levelReport(store, await resolveReportFilter(store, filters, all), level, {
+        exact: exact === true,
+      });
     },
   );
 };

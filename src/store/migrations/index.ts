@@ -15,6 +15,7 @@ import * as dataVersion from './014_data_version.js';
 import * as alerts from './015_alerts.js';
 import * as apiTokens from './016_api_tokens.js';
 import * as sharedBudgets from './017_shared_budgets.js';
+import * as levelRollups from './018_level_rollups.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '015_alerts': alerts,
   '016_api_tokens': apiTokens,
   '017_shared_budgets': sharedBudgets,
+  '018_level_rollups': levelRollups,
 };
 
 export const migrationProvider: MigrationProvider = {
