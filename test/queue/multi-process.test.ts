@@ -1,11 +1,14 @@
 // The team server as docs/deploy.md lays it out, on loopback: two `serve --workers external` replicas and
 // three `worker` processes (the real CLI, started with the ExecStart lines of deploy.md's systemd units)
 // on one PostgreSQL database, 30 connections over five Buildkite organizations (each with a token of its
-// own, six connections each), webhooks sent to both replicas while the sandbox's time moves, and workers killed with
-// SIGKILL at random points and started again. Then the sandbox's time stands still: every connection's
-// store converges row by row on what a fresh sync reads, every delivery was processed once (one job per
-// inbox id, none left pending or failed), and the sandbox, whose windows are small enough that the
-// workers together would overrun them many times, served no 429.
+// own, six connections each) and two Bitrise connections sharing one token (the sandbox answers every
+// 20th Bitrise request with a 429, whose back-off every worker honours), webhooks sent to both replicas
+// while the sandbox's time moves, and workers killed with SIGKILL at random points and started again.
+// Then the sandbox's time stands still: every connection's store converges row by row on what a fresh
+// sync of the same window reads, every delivery was processed once (one job per inbox id, none left
+// pending or failed), and the Buildkite sandbox, whose windows are small enough that the workers together
+// would overrun them many times, served no 429. The workers' first syncs look back 3 days, so a Bitrise
+// backfill (about 80 requests) is done before the kills begin.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +21,7 @@ import pg from 'pg';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { Random } from '../../src/sandbox/random.js';
 import { type SentDelivery, WebhookSender } from '../../src/sandbox/webhooks.js';
-import { addConnection } from '../../src/store/connections.js';
+import { addConnection, type NewConnection } from '../../src/store/connections.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { setWebhookSecret } from '../../src/store/webhooks.js';
 import { syncConnection } from '../../src/sync/sync.js';
@@ -35,6 +38,9 @@ const STEP_MS = 3000;
 /** Sandbox time each step moves, so builds start and finish and webhooks flow. */
 const SANDBOX_STEP_MS = 20 * 60_000;
 const CONVERGE_MS = 45_000;
+const BITRISE = 2;
+const LOOKBACK_DAYS = 3;
+const DAY_MS = 86_400_000;
 
 /** The ExecStart lines of docs/deploy.md, as the test runs them. */
 function unitCommands(port: (n: number) => number) {
@@ -45,7 +51,11 @@ function unitCommands(port: (n: number) => number) {
   assert.ok(serve && worker, 'deploy.md has a serve and a worker unit');
   return {
     serve: (n: number) => serve.replace('%i', String(port(n))).split(' '),
-    worker: () => worker.replace(`${'$'}{BUILDLENS_SYNC_EVERY}`, '10s').split(' '),
+    worker: () =>
+      worker
+        .replace(`${'$'}{BUILDLENS_SYNC_EVERY}`, '10s')
+        .replace(`${'$'}{BUILDLENS_LOOKBACK}`, `${LOOKBACK_DAYS}d`)
+        .split(' '),
   };
 }
 
@@ -116,23 +126,35 @@ test('2 serve replicas and 3 workers killed at random converge on the sandbox, n
   t.after(() => sandbox.close());
   const orgs = sandbox.buildkite.world.model.orgs.map((o) => o.slug);
   assert.equal(orgs.length, ORGS);
+  sandbox.faults.set('429:on=bitrise,every=20,retry-after=1');
 
   const store = await openStore(env.BUILDLENS_DB);
   t.after(() => store.close());
-  const connections: { name: string; id: number; truth: string }[] = [];
+  const connections: { id: number; spec: NewConnection }[] = [];
   for (const org of orgs)
     for (let i = 1; i <= PER_ORG; i++) {
-      const c = await addConnection(store, {
+      const spec: NewConnection = {
         name: `${org}-${i}`,
         provider: 'buildkite',
         baseUrl: sandbox.buildkite.url,
         org,
         token: sandbox.buildkite.orgTokens[org] as string,
-      });
+      };
+      const c = await addConnection(store, spec);
       if (i === 1) await setWebhookSecret(store, c, SECRET);
-      connections.push({ name: c.name, id: c.id, truth: org });
+      connections.push({ id: c.id, spec });
     }
-  assert.equal(connections.length, 30);
+  for (let i = 1; i <= BITRISE; i++) {
+    const spec: NewConnection = {
+      name: `bitrise-${i}`,
+      provider: 'bitrise',
+      baseUrl: sandbox.bitrise.url,
+      org: null,
+      token: sandbox.bitrise.token,
+    };
+    connections.push({ id: (await addConnection(store, spec)).id, spec });
+  }
+  assert.equal(connections.length, ORGS * PER_ORG + BITRISE);
 
   const ports = [await freePort(), await freePort()];
   const commands = unitCommands((n) => ports[n] as number);
@@ -225,7 +247,7 @@ test('2 serve replicas and 3 workers killed at random converge on the sandbox, n
       .select('id')
       .where('state', '=', 'pending')
       .execute();
-    const unsynced = connections.filter((c) => !synced.has(c.id)).map((c) => c.name);
+    const unsynced = connections.filter((c) => !synced.has(c.id)).map((c) => c.spec.name);
     return unsynced.length + pending.length === 0
       ? null
       : `not synced since: ${unsynced.join(', ') || '-'}; pending deliveries: ${pending.map((p) => p.id).join(', ') || '-'}`;
@@ -247,17 +269,24 @@ test('2 serve replicas and 3 workers killed at random converge on the sandbox, n
   const reference = await openStore(url.toString());
   t.after(() => reference.close());
   const truth = new Map<string, Awaited<ReturnType<typeof rowsOf>>>();
-  // The truth: a fresh sync of one connection per organization, at the same sandbox time.
-  for (const org of orgs) {
-    const c = await addConnection(reference, {
-      name: org,
-      provider: 'buildkite',
-      baseUrl: sandbox.buildkite.url,
-      org,
-      token: sandbox.buildkite.orgTokens[org] as string,
+  // The truth: a fresh sync of each connection at the same sandbox time, over the same window as its
+  // first sync (which began a lookback before the time it covers from): the real clock has moved since,
+  // and a build near the window's start would otherwise be in one and not the other.
+  sandbox.faults.set('');
+  for (const c of connections) {
+    const { covered_from } = await store.db
+      .selectFrom('connections')
+      .select('covered_from')
+      .where('id', '=', c.id)
+      .executeTakeFirstOrThrow();
+    assert.ok(covered_from, `${c.spec.name}: its first sync recorded its window`);
+    const shift = Date.now() - (Date.parse(covered_from) + LOOKBACK_DAYS * DAY_MS);
+    const r = await addConnection(reference, c.spec);
+    await syncConnection(reference, c.spec.name, {
+      lookbackDays: LOOKBACK_DAYS,
+      now: () => Date.now() - shift,
     });
-    await syncConnection(reference, org);
-    truth.set(org, await rowsOf(reference, c.id));
+    truth.set(c.spec.name, await rowsOf(reference, r.id));
   }
 
   const inbox = await store.db.selectFrom('webhook_inbox').select(['id', 'state']).execute();
@@ -272,10 +301,13 @@ test('2 serve replicas and 3 workers killed at random converge on the sandbox, n
   await deliveryJobs.end();
 
   const accepted = sent.filter((d) => d.statuses.includes(202)).length;
+  const bitriseWaits = logs.filter((l) => l.includes('Bitrise token rate limit')).length;
   console.log(
     `${connections.length} connections, ${kills} workers killed, ${sent.length} deliveries sent (${accepted} accepted), ` +
-      `${inbox.length} in the inbox; sandbox served ${JSON.stringify(served)}`,
+      `${inbox.length} in the inbox; Buildkite sandbox served ${JSON.stringify(served)}; ` +
+      `${bitriseWaits} waits on a Bitrise back-off`,
   );
+  assert.ok(bitriseWaits > 0, 'workers waited on the back-off of a Bitrise 429');
   assert.ok(kills >= 4, `workers were killed (${kills})`);
   assert.ok(inbox.length >= 20, `enough deliveries to mean something (${inbox.length})`);
   assert.equal(served[429] ?? 0, 0, 'the sandbox served no 429');
@@ -290,12 +322,12 @@ test('2 serve replicas and 3 workers killed at random converge on the sandbox, n
     assert.ok(row.completed, `inbox ${row.inbox}: its job completed`);
   }
   for (const c of connections) {
-    const expected = truth.get(c.truth);
+    const expected = truth.get(c.spec.name);
     assert.ok(expected && expected.runs.length > 0);
     assert.deepEqual(
       await rowsOf(store, c.id),
       expected,
-      `${c.name}: every run and job as the provider has it`,
+      `${c.spec.name}: every run and job as the provider has it`,
     );
   }
 });
