@@ -9,8 +9,9 @@ import type { Store } from '../store/store.js';
 import type { ActiveSync, JobQueue } from './queue.js';
 
 /**
- * A live worker holds the lock within moments of taking the job; it waits at most the store pool's
- * connection timeout (10 s) for the session, and fails the job if it gets none.
+ * A live worker holds the lock within moments of taking the job. At worst it waits the store pool's
+ * connection timeout (10 s) twice, for reading the connection and for the lock's session, and fails the
+ * job if it gets none.
  */
 export const LOCK_GRACE_S = 30;
 
