@@ -326,6 +326,7 @@ test('report --by job|step takes the run report’s period: the last 30 days unl
     /^Period: \d{4}-\d\d-\d\d \d\d:\d\d UTC to now \(the last 30 days; --all for every run\)\n\nproject\s+step/,
   );
   assert.doesNotMatch(table.stdout, /Old step/);
+  assert.match(table.stdout, /\n\np50\.\.p95: exact, from every step of the selected runs\n*$/);
   const md = await runInProcess(['report', '--by', 'job', '--all', '--format', 'md', '--project', 'app1'], {
     env,
   });

@@ -1,6 +1,6 @@
 // `report --by job|step`: the level report (src/metrics/level-report.ts) as a table, json, csv or md.
 import type { RunFilter } from '../../domain/model.js';
-import { type Level, type LevelRow, levelReport } from '../../metrics/level-report.js';
+import { type Level, type LevelReport, type LevelRow, levelReport } from '../../metrics/level-report.js';
 import type { Store } from '../../store/store.js';
 import {
   type Column,
@@ -75,13 +75,22 @@ export async function renderLevelReport(
         FIELDS.map((key) => ({ key, header: key })),
       );
     case 'md':
-      return [heading.join('  \n'), renderMarkdown(rows, columns(view.level))].join('\n\n');
+      return [heading.join('  \n'), renderMarkdown(rows, columns(view.level)), percentilesNote(report)].join(
+        '\n\n',
+      );
     default: {
       const table =
         rows.length === 0
           ? `no ${view.level}s in the selected runs`
           : renderTable(rows, columns(view.level), view.width);
-      return `${heading.join('\n')}\n\n${table}`;
+      return `${heading.join('\n')}\n\n${table}\n\n${percentilesNote(report)}`;
     }
   }
+}
+
+/** Where the percentiles come from, once for every row (they all come from the same place). */
+function percentilesNote({ level, rows }: LevelReport): string {
+  return rows.some((r) => r.percentiles === 'sketch')
+    ? `p50..p95: from the level rollups' sketches (within 0.5%); --exact reads every ${level}`
+    : `p50..p95: exact, from every ${level} of the selected runs`;
 }
