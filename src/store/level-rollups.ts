@@ -25,22 +25,60 @@ export interface LevelExecution {
   started_at: string | null;
 }
 
+/** What each level reads of an execution, and from where (`x` the job or step). */
+const COLUMNS: Record<Level, RawBuilder<unknown>> = {
+  job: sql`x.name, x.status, x.duration_s, x.retried, x.on_critical_path, x.started_at`,
+  step: sql`x.name, x.status, x.duration_s, coalesce(j.retried, 0) as retried, 0 as on_critical_path,
+    x.started_at`,
+};
+const SOURCE: Record<Level, RawBuilder<unknown>> = {
+  job: sql`jobs x`,
+  step: sql`steps x left join jobs j on j.connection_id = x.connection_id and j.key = x.job_key`,
+};
+
 /**
  * The executions of a level joined to the runs `r` of a CTE named `sel`. From the runs to their jobs or
  * steps (by run key): SQLite takes a cross join's left side as the outer loop, where it otherwise read
  * every step of the connection to find those of a few selected runs. PostgreSQL plans it as it likes.
  */
 export function levelExecutions(level: Level): RawBuilder<LevelExecution> {
-  const run = sql`r.connection_id, r.project_key, r.workflow, r.triggered_us`;
-  return level === 'job'
-    ? sql`select ${run}, x.name, x.status, x.duration_s, x.retried, x.on_critical_path, x.started_at
-        from sel r cross join jobs x
-        where x.connection_id = r.connection_id and x.run_key = r.key`
-    : sql`select ${run}, x.name, x.status, x.duration_s, coalesce(j.retried, 0) as retried,
-          0 as on_critical_path, x.started_at
-        from sel r cross join steps x
-        left join jobs j on j.connection_id = x.connection_id and j.key = x.job_key
-        where x.connection_id = r.connection_id and x.run_key = r.key`;
+  return sql`select r.connection_id, r.project_key, r.workflow, r.triggered_us, ${COLUMNS[level]}
+    from sel r cross join ${SOURCE[level]}
+    where x.connection_id = r.connection_id and x.run_key = r.key`;
+}
+
+/** A run of a dirty grain: what its executions carry of it. */
+type GrainRun = Pick<LevelExecution, 'connection_id' | 'project_key' | 'workflow' | 'triggered_us'> & {
+  key: string;
+};
+
+/** Run keys per query: below both engines' bound-parameter limits, and each an index lookup. */
+const RUNS_PER_QUERY = 500;
+
+/**
+ * The executions of a level of the given runs, looked up by run key. The rebuild names its runs rather than
+ * joining the dirty list to the jobs or steps: a PostgreSQL plan over tables a first sync has just filled
+ * (statistics from when they were nearly empty) once scanned every step for each run, for 20 minutes.
+ */
+async function executionsOfRuns(
+  db: Kysely<Schema>,
+  level: Level,
+  connectionId: number,
+  runs: readonly GrainRun[],
+): Promise<LevelExecution[]> {
+  const byKey = new Map(runs.map((run) => [run.key, run]));
+  const executions: LevelExecution[] = [];
+  for (let i = 0; i < runs.length; i += RUNS_PER_QUERY) {
+    const keys = runs.slice(i, i + RUNS_PER_QUERY).map((run) => run.key);
+    const { rows } = await sql<Omit<LevelExecution, keyof GrainRun> & { run_key: string }>`
+      select x.run_key, ${COLUMNS[level]} from ${SOURCE[level]}
+      where x.connection_id = ${connectionId} and x.run_key in (${sql.join(keys)})`.execute(db);
+    for (const { run_key, ...execution } of rows) {
+      const { key: _key, ...run } = byKey.get(run_key) as GrainRun;
+      executions.push({ ...run, ...execution });
+    }
+  }
+  return executions;
 }
 
 /** Dirty days read at once: a store whose every grain is dirty (after migration 018) is rebuilt in parts. */
@@ -62,17 +100,15 @@ export async function refreshLevelRollups(db: Kysely<Schema>, connectionId: numb
   const days = rows.map((r) => Number(r.day_us));
   for (let i = 0; i < days.length; i += DAYS_PER_READ) {
     const part = days.slice(i, i + DAYS_PER_READ);
+    const { rows: runs } = await sql<GrainRun>`
+      select r.key, r.connection_id, r.project_key, r.workflow, r.triggered_us from rollup_dirty d
+      join runs r on r.connection_id = d.connection_id and r.project_key = d.project_key
+        and r.workflow = d.workflow and r.triggered_us >= d.day_us
+        and r.triggered_us < d.day_us + ${sql.lit(DAY_US)}
+      where d.connection_id = ${connectionId}
+        and d.day_us >= ${part[0]} and d.day_us <= ${part[part.length - 1]}`.execute(db);
     for (const level of LEVELS) {
-      const { rows: executions } = await sql<LevelExecution>`
-        with sel as (
-          select r.* from rollup_dirty d
-          join runs r on r.connection_id = d.connection_id and r.project_key = d.project_key
-            and r.workflow = d.workflow and r.triggered_us >= d.day_us
-            and r.triggered_us < d.day_us + ${sql.lit(DAY_US)}
-          where d.connection_id = ${connectionId}
-            and d.day_us >= ${part[0]} and d.day_us <= ${part[part.length - 1]})
-        ${levelExecutions(level)}`.execute(db);
-      const grains = buildLevelGrains(level, executions);
+      const grains = buildLevelGrains(level, await executionsOfRuns(db, level, connectionId, runs));
       // Bound parameters per statement stay below both engines' limits.
       const perStatement = Math.floor(30_000 / Object.keys(grains[0] ?? {}).length);
       for (let j = 0; j < grains.length; j += perStatement) {
