@@ -15,10 +15,11 @@ import { openJobQueue, SYNC_QUEUE } from '../../src/queue/queue.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { addConnection } from '../../src/store/connections.js';
 import { syncLockHolder } from '../../src/store/lock.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStore } from '../../src/store/store.js';
 import { syncConnection } from '../../src/sync/sync.js';
 import { buildCli } from '../cli/built-cli.js';
-import { PG_SKIP, PG_URL } from '../store/engines.js';
+import { adminQuery, PG_SKIP, PG_URL } from '../store/engines.js';
+import { rowsOf } from './rows.js';
 
 const BIN = join(resolve(import.meta.dirname, '../..'), 'bin', 'buildlens');
 /** Far below the 30-minute expiry: only the abandoned-sync check can finish the sync by then. */
@@ -28,16 +29,6 @@ const LIVE_SLOW_MS = 20_000;
 /** The worker ticks every 5 s: the live sync must outlast the grace and two looks after it. */
 const LIVE_AT_LEAST_S = LOCK_GRACE_S + 2 * 5;
 
-async function admin(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 async function until<T>(what: string, deadlineMs: number, look: () => Promise<T | null>, logs: string[]) {
   for (const from = Date.now(); ; await sleep(250)) {
     const found = await look();
@@ -46,29 +37,12 @@ async function until<T>(what: string, deadlineMs: number, look: () => Promise<T 
   }
 }
 
-/** Each connection's runs and jobs, in key order, without the store's ids. */
-async function rowsOf(store: Store, connectionId: number) {
-  const runs = await store.db
-    .selectFrom('runs')
-    .select(['key', 'status', 'triggered_us', 'content_hash'])
-    .where('connection_id', '=', connectionId)
-    .orderBy('key')
-    .execute();
-  const jobs = await store.db
-    .selectFrom('jobs')
-    .select(['key', 'run_key', 'content_hash'])
-    .where('connection_id', '=', connectionId)
-    .orderBy('key')
-    .execute();
-  return { runs, jobs };
-}
-
 test('a sync whose worker was killed is finished by another worker long before it expires; a live long sync is left alone', async (t) => {
   if (!PG_URL) return t.skip(PG_SKIP);
   buildCli();
   const database = `buildlens_abandoned_${process.pid}_${randomBytes(3).toString('hex')}`;
-  await admin(PG_URL, `create database ${database}`);
-  t.after(() => admin(PG_URL as string, `drop database if exists ${database} with (force)`));
+  await adminQuery(PG_URL, `create database ${database}`);
+  t.after(() => adminQuery(PG_URL as string, `drop database if exists ${database} with (force)`));
   const url = new URL(PG_URL);
   url.pathname = `/${database}`;
   const env = {

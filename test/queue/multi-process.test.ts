@@ -22,11 +22,12 @@ import { startSandbox } from '../../src/sandbox/index.js';
 import { Random } from '../../src/sandbox/random.js';
 import { type SentDelivery, WebhookSender } from '../../src/sandbox/webhooks.js';
 import { addConnection, type NewConnection } from '../../src/store/connections.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { openStore } from '../../src/store/store.js';
 import { setWebhookSecret } from '../../src/store/webhooks.js';
 import { syncConnection } from '../../src/sync/sync.js';
 import { buildCli } from '../cli/built-cli.js';
-import { PG_SKIP, PG_URL } from '../store/engines.js';
+import { adminQuery, PG_SKIP, PG_URL } from '../store/engines.js';
+import { rowsOf } from './rows.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin', 'buildlens');
@@ -67,39 +68,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Each connection's runs and jobs, in key order, without the store's ids. */
-async function rowsOf(store: Store, connectionId: number) {
-  const runs = await store.db
-    .selectFrom('runs')
-    .select(['key', 'status', 'triggered_us', 'content_hash'])
-    .where('connection_id', '=', connectionId)
-    .orderBy('key')
-    .execute();
-  const jobs = await store.db
-    .selectFrom('jobs')
-    .select(['key', 'run_key', 'content_hash'])
-    .where('connection_id', '=', connectionId)
-    .orderBy('key')
-    .execute();
-  return { runs, jobs };
-}
-
 test('2 serve replicas and 3 workers killed at random converge on the sandbox, no 429', async (t) => {
   if (!PG_URL) return t.skip(PG_SKIP);
   buildCli();
   const database = `buildlens_queue_mp_${process.pid}_${randomBytes(3).toString('hex')}`;
-  await admin(`create database ${database}`);
-  t.after(() => admin(`drop database if exists ${database} with (force)`));
+  await adminQuery(PG_URL as string, `create database ${database}`);
+  t.after(() => adminQuery(PG_URL as string, `drop database if exists ${database} with (force)`));
   const url = new URL(PG_URL);
   url.pathname = `/${database}`;
   const env = {
@@ -263,8 +237,8 @@ test('2 serve replicas and 3 workers killed at random converge on the sandbox, n
   const served = sandbox.buildkite.served();
 
   const truthDb = `${database}_truth`;
-  await admin(`create database ${truthDb}`);
-  t.after(() => admin(`drop database if exists ${truthDb} with (force)`));
+  await adminQuery(PG_URL as string, `create database ${truthDb}`);
+  t.after(() => adminQuery(PG_URL as string, `drop database if exists ${truthDb} with (force)`));
   url.pathname = `/${truthDb}`;
   const reference = await openStore(url.toString());
   t.after(() => reference.close());

@@ -46,7 +46,8 @@ after(async () => {
   await adminQuery(PG_URL, `drop database if exists ${name} with (force)`);
 });
 
-async function adminQuery(url: string, statement: string): Promise<void> {
+/** Runs one statement on the server `url` names (creating and dropping databases). */
+export async function adminQuery(url: string, statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
