@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import type { ClassifiedRun, Job, RunFilter, Step } from '../../src/domain/model.js';
 import { levelReport } from '../../src/metrics/level-report.js';
 import { writeBatch } from '../../src/store/batch.js';
-import { addConnection } from '../../src/store/connections.js';
 import type { Store } from '../../src/store/store.js';
 import { storeTest } from '../store/engines.js';
 import { job, run } from '../store/fixtures.js';
 import { levelRollupsAsRebuilt, levelsAgree } from './level-agree.js';
+import { rollupWorld } from './rollup-world.js';
 
 /** Seeded, so a failure reproduces. */
 function random(seed: number) {
@@ -97,17 +97,7 @@ function world(n: number, seed: number, prefix: string) {
 }
 
 async function seed(store: Store) {
-  const add = (name: string, provider: 'bitrise' | 'buildkite') =>
-    addConnection(store, { name, provider, baseUrl: 'http://127.0.0.1:9', org: null, token: 'x' });
-  const bitrise = await add('br', 'bitrise');
-  const buildkite = await add('bk', 'buildkite');
-  const projects = ['app1', 'app2', 'app3'].map((key) => ({
-    key,
-    name: `App ${key}`,
-    owner: null,
-    repoUrl: null,
-    webUrl: null,
-  }));
+  const { bitrise, buildkite, projects } = await rollupWorld(store);
   const data = world(160, 1, 'b');
   // The runs first, their steps in later batches (as log summaries arrive), the checkpoint at the end.
   await writeBatch(store, bitrise.id, { projects, runs: data.runs, jobs: data.jobs, raw: [] });

@@ -15,7 +15,7 @@ import {
 } from '../../src/metrics/vocabulary.js';
 import { writeBatch } from '../../src/store/batch.js';
 import { saveClassifications } from '../../src/store/classifications.js';
-import { addConnection, removeConnection } from '../../src/store/connections.js';
+import { removeConnection } from '../../src/store/connections.js';
 import {
   ACCURACY,
   addValue,
@@ -27,6 +27,7 @@ import {
 import type { Store } from '../../src/store/store.js';
 import { storeTest } from '../store/engines.js';
 import { run, STATUS_OF } from '../store/fixtures.js';
+import { rollupWorld } from './rollup-world.js';
 
 /** Seeded, so a failure reproduces. */
 function random(seed: number) {
@@ -87,17 +88,7 @@ function runs(n: number, seed: number, prefix: string): ClassifiedRun[] {
 }
 
 async function seed(store: Store) {
-  const add = (name: string, provider: 'bitrise' | 'buildkite') =>
-    addConnection(store, { name, provider, baseUrl: 'http://127.0.0.1:9', org: null, token: 'x' });
-  const bitrise = await add('br', 'bitrise');
-  const buildkite = await add('bk', 'buildkite');
-  const projects = ['app1', 'app2', 'app3'].map((key) => ({
-    key,
-    name: `App ${key}`,
-    owner: null,
-    repoUrl: null,
-    webUrl: null,
-  }));
+  const { bitrise, buildkite, projects } = await rollupWorld(store);
   const bitriseRuns = runs(900, 1, 'b');
   const buildkiteRuns = runs(600, 2, 'k');
   // Batches as a sync writes them; the checkpoint at the end builds the rollups.

@@ -2,7 +2,7 @@
 // path (kept true when a retry arrives), and `jobs`/`steps` print what /api/runs/{key}/jobs|steps answer.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import type { Step } from '../../src/domain/model.js';
 import { levelReport } from '../../src/metrics/level-report.js';
 import { buildApp } from '../../src/server/app.js';
@@ -167,11 +167,8 @@ storeTest(
   },
 );
 
-test('the CLI’s jobs/steps --run KEY --json print what /api/runs/{key}/jobs|steps answer', async (t) => {
-  const store = await freshStore(t, 'sqlite');
-  assert.ok(store);
-  const id = await connection(store);
-  await writeBatch(store, id, { projects: [project('app1')], ...pipeline() });
+/** The API over this store on loopback, as `serve` builds it, closed after the test. */
+async function apiOf(store: Store, t: TestContext) {
   const app = await buildApp({
     store,
     sync: new SyncRunner(store, { syncOne: (s, name) => syncConnection(s, name) }),
@@ -180,7 +177,15 @@ test('the CLI’s jobs/steps --run KEY --json print what /api/runs/{key}/jobs|st
     log: () => {},
   });
   t.after(() => app.close());
-  const api = await openApiCaller(app);
+  return openApiCaller(app);
+}
+
+test('the CLI’s jobs/steps --run KEY --json print what /api/runs/{key}/jobs|steps answer', async (t) => {
+  const store = await freshStore(t, 'sqlite');
+  assert.ok(store);
+  const id = await connection(store);
+  await writeBatch(store, id, { projects: [project('app1')], ...pipeline() });
+  const api = await apiOf(store, t);
   const env = { BUILDLENS_DB: store.location, XDG_DATA_HOME: join(scratch, 'data') };
   for (const level of ['jobs', 'steps'] as const) {
     const cli = await runInProcess([level, '--run', 'p1', '--json'], { env });
@@ -256,15 +261,7 @@ test('runs --step NAME --step-status failed prints what /api/runs?step=NAME&step
     ],
     raw: [],
   });
-  const app = await buildApp({
-    store,
-    sync: new SyncRunner(store, { syncOne: (s, name) => syncConnection(s, name) }),
-    token: null,
-    loopback: true,
-    log: () => {},
-  });
-  t.after(() => app.close());
-  const api = await openApiCaller(app);
+  const api = await apiOf(store, t);
   const env = { BUILDLENS_DB: store.location, XDG_DATA_HOME: join(scratch, 'data') };
   const cli = await runInProcess(['runs', '--step', 'Build', '--step-status', 'failed', '--json'], { env });
   assert.equal(cli.code, 0, cli.stderr);
@@ -336,15 +333,7 @@ test('report --by job|step takes the run report’s period: the last 30 days unl
   });
   assert.equal(contradicting.code, 2);
 
-  const app = await buildApp({
-    store,
-    sync: new SyncRunner(store, { syncOne: (s, name) => syncConnection(s, name) }),
-    token: null,
-    loopback: true,
-    log: () => {},
-  });
-  t.after(() => app.close());
-  const api = await openApiCaller(app);
+  const api = await apiOf(store, t);
   const get = (query: string) =>
     api.call('GET', '/api/report/levels', { url: `/api/report/levels?level=step${query}` });
   const fromApi = await get('');
