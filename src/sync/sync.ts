@@ -23,6 +23,7 @@ import { firstLine, NotFoundError } from '../store/errors.js';
 import { withSyncLock } from '../store/lock.js';
 import { storeBudget } from '../store/rate-budgets.js';
 import { pendingRuns } from '../store/runs.js';
+import { refreshStatistics } from '../store/statistics.js';
 import { fetchesSteps } from '../store/step-settings.js';
 import type { Store } from '../store/store.js';
 import { readSyncState, recordSyncFailure, recordSyncStart, recordSyncSuccess } from '../store/sync-state.js';
@@ -236,6 +237,15 @@ async function syncLocked(
     await recordCoverage(store, connection.id, backfillFrom, new Date(now()));
     await recordSyncSuccess(store, connection.id, summary, new Date(now()));
   }
+  const written =
+    summary.runsNew +
+    summary.runsUpdated +
+    summary.jobsNew +
+    summary.jobsUpdated +
+    summary.stepsNew +
+    summary.stepsUpdated;
+  // Better plans for what comes next; the sync itself has succeeded whatever this does.
+  await refreshStatistics(store, written).catch(() => false);
   return summary;
 }
 
