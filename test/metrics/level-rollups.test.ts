@@ -9,18 +9,7 @@ import type { Store } from '../../src/store/store.js';
 import { storeTest } from '../store/engines.js';
 import { job, run } from '../store/fixtures.js';
 import { levelRollupsAsRebuilt, levelsAgree } from './level-agree.js';
-import { rollupWorld } from './rollup-world.js';
-
-/** Seeded, so a failure reproduces. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random, rollupWorld } from './rollup-world.js';
 
 const STEP_NAMES = ['Git clone', 'Restore cache', 'Install', 'Build', 'Test', 'Deploy'];
 const JOB_NAMES = ['build', 'unit', 'ui', 'deploy'];

@@ -1,4 +1,5 @@
-// Where the rollup tests write their runs: a Bitrise and a Buildkite connection and three projects.
+// What the rollup tests build their runs from: a seeded random source, a Bitrise and a Buildkite
+// connection and three projects.
 import { addConnection } from '../../src/store/connections.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -15,4 +16,15 @@ export async function rollupWorld(store: Store) {
     webUrl: null,
   }));
   return { bitrise, buildkite, projects };
+}
+
+/** Seeded, so a failure reproduces. */
+export function random(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -27,18 +27,7 @@ import {
 import type { Store } from '../../src/store/store.js';
 import { storeTest } from '../store/engines.js';
 import { run, STATUS_OF } from '../store/fixtures.js';
-import { rollupWorld } from './rollup-world.js';
-
-/** Seeded, so a failure reproduces. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random, rollupWorld } from './rollup-world.js';
 
 /** `unknown`: a run of a status buildlens does not know (never classified). */
 const CLASSES: (Classification | null | 'unknown')[] = [

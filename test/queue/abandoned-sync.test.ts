@@ -5,7 +5,6 @@
 // grace is left alone.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,8 +17,8 @@ import { syncLockHolder } from '../../src/store/lock.js';
 import { openStore } from '../../src/store/store.js';
 import { syncConnection } from '../../src/sync/sync.js';
 import { buildCli } from '../cli/built-cli.js';
-import { adminQuery, PG_SKIP, PG_URL } from '../store/engines.js';
-import { rowsOf } from './rows.js';
+import { PG_SKIP, PG_URL } from '../store/engines.js';
+import { processEnv, rowsOf, scratchDatabase } from './queue-rig.js';
 
 const BIN = join(resolve(import.meta.dirname, '../..'), 'bin', 'buildlens');
 /** Far below the 30-minute expiry: only the abandoned-sync check can finish the sync by then. */
@@ -40,17 +39,7 @@ async function until<T>(what: string, deadlineMs: number, look: () => Promise<T 
 test('a sync whose worker was killed is finished by another worker long before it expires; a live long sync is left alone', async (t) => {
   if (!PG_URL) return t.skip(PG_SKIP);
   buildCli();
-  const database = `buildlens_abandoned_${process.pid}_${randomBytes(3).toString('hex')}`;
-  await adminQuery(PG_URL, `create database ${database}`);
-  t.after(() => adminQuery(PG_URL as string, `drop database if exists ${database} with (force)`));
-  const url = new URL(PG_URL);
-  url.pathname = `/${database}`;
-  const env = {
-    ...process.env,
-    BUILDLENS_DB: url.toString(),
-    BUILDLENS_KEY: randomBytes(32).toString('hex'),
-  };
-  process.env.BUILDLENS_KEY = env.BUILDLENS_KEY;
+  const env = processEnv(await scratchDatabase(t, 'buildlens_abandoned'));
 
   const hour = 3_600_000;
   const sandbox = await startSandbox({

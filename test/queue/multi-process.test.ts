@@ -11,7 +11,6 @@
 // backfill (about 80 requests) is done before the kills begin.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -26,8 +25,8 @@ import { openStore } from '../../src/store/store.js';
 import { setWebhookSecret } from '../../src/store/webhooks.js';
 import { syncConnection } from '../../src/sync/sync.js';
 import { buildCli } from '../cli/built-cli.js';
-import { adminQuery, PG_SKIP, PG_URL } from '../store/engines.js';
-import { rowsOf } from './rows.js';
+import { PG_SKIP, PG_URL } from '../store/engines.js';
+import { processEnv, rowsOf, scratchDatabase } from './queue-rig.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin', 'buildlens');
@@ -71,17 +70,7 @@ async function freePort(): Promise<number> {
 test('2 serve replicas and 3 workers killed at random converge on the sandbox, no 429', async (t) => {
   if (!PG_URL) return t.skip(PG_SKIP);
   buildCli();
-  const database = `buildlens_queue_mp_${process.pid}_${randomBytes(3).toString('hex')}`;
-  await adminQuery(PG_URL as string, `create database ${database}`);
-  t.after(() => adminQuery(PG_URL as string, `drop database if exists ${database} with (force)`));
-  const url = new URL(PG_URL);
-  url.pathname = `/${database}`;
-  const env = {
-    ...process.env,
-    BUILDLENS_DB: url.toString(),
-    BUILDLENS_KEY: randomBytes(32).toString('hex'),
-  };
-  process.env.BUILDLENS_KEY = env.BUILDLENS_KEY;
+  const env = processEnv(await scratchDatabase(t, 'buildlens_queue_mp'));
 
   const hour = 3_600_000;
   const sandbox = await startSandbox({
@@ -236,11 +225,7 @@ test('2 serve replicas and 3 workers killed at random converge on the sandbox, n
   await Promise.all(stopping);
   const served = sandbox.buildkite.served();
 
-  const truthDb = `${database}_truth`;
-  await adminQuery(PG_URL as string, `create database ${truthDb}`);
-  t.after(() => adminQuery(PG_URL as string, `drop database if exists ${truthDb} with (force)`));
-  url.pathname = `/${truthDb}`;
-  const reference = await openStore(url.toString());
+  const reference = await openStore(await scratchDatabase(t, 'buildlens_queue_truth'));
   t.after(() => reference.close());
   const truth = new Map<string, Awaited<ReturnType<typeof rowsOf>>>();
   // The truth: a fresh sync of each connection at the same sandbox time, over the same window as its
