@@ -12,21 +12,18 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
-import { classifyRun } from '../src/classify/classify.js';
-import { normalizeBuild, normalizePipeline } from '../src/connectors/bitrise/normalize.js';
-import { build as buildSchema, pipelineShow } from '../src/connectors/bitrise/wire.js';
 import type { ClassifiedRun, Job } from '../src/domain/model.js';
 import { type ReportQuery, report } from '../src/metrics/report.js';
 import { rollupsAnswer } from '../src/metrics/rollup-report.js';
 import { BASE_METRICS, groupDimensions, type ReportRow } from '../src/metrics/vocabulary.js';
 import { DEFAULT_SWITCHES } from '../src/sandbox/bitrise/switches.js';
-import { buildWire, pipelineShowWire } from '../src/sandbox/bitrise/wire.js';
 import { BitriseWorld } from '../src/sandbox/bitrise/world.js';
 import { createClock } from '../src/sandbox/clock.js';
 import { writeBatch } from '../src/store/batch.js';
 import { addConnection } from '../src/store/connections.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { isoToMicros } from '../src/store/time.js';
+import { storedRun, worldProjects } from './world-runs.js';
 
 const { values } = parseArgs({
   options: {
@@ -178,13 +175,7 @@ async function loadCopy(world: BitriseWorld, ids: number[], limit: number): Prom
   let written = 0;
   let runs: ClassifiedRun[] = [];
   let jobs: Job[] = [];
-  const projects = world.catalog.apps.map((a) => ({
-    key: a.slug,
-    name: a.title,
-    owner: null,
-    repoUrl: null,
-    webUrl: null,
-  }));
+  const projects = worldProjects(world);
   const flush = async () => {
     await Promise.all(
       stores.map((s, i) => writeBatch(s, ids[i] as number, { projects, runs, jobs, raw: [] })),
@@ -199,17 +190,9 @@ async function loadCopy(world: BitriseWorld, ids: number[], limit: number): Prom
   for (const app of world.catalog.apps) {
     for (const plan of world.appRuns(app)) {
       if (written + runs.length >= limit) break;
-      if (plan.kind === 'build') {
-        const run = normalizeBuild(app.slug, buildSchema.parse(buildWire(world, plan.build)));
-        runs.push({ ...run, ...classifyRun(run) });
-      } else {
-        const normalized = normalizePipeline(
-          app.slug,
-          pipelineShow.parse(pipelineShowWire(world, plan.pipeline)),
-        );
-        runs.push({ ...normalized.run, ...classifyRun(normalized.run) });
-        jobs.push(...normalized.jobs);
-      }
+      const stored = storedRun(world, app.slug, plan);
+      runs.push(stored.run);
+      jobs.push(...stored.jobs);
       if (runs.length >= BATCH) await flush();
     }
   }

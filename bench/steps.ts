@@ -10,15 +10,11 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { classifyRun } from '../src/classify/classify.js';
-import { normalizeBuild, normalizePipeline } from '../src/connectors/bitrise/normalize.js';
 import { normalizeBuildSteps } from '../src/connectors/bitrise/steps.js';
-import { build as buildSchema, pipelineShow } from '../src/connectors/bitrise/wire.js';
 import type { ClassifiedRun, Job, Step } from '../src/domain/model.js';
 import { levelReport } from '../src/metrics/level-report.js';
 import { logSummaryWire } from '../src/sandbox/bitrise/steps.js';
 import { DEFAULT_SWITCHES } from '../src/sandbox/bitrise/switches.js';
-import { buildWire, pipelineShowWire } from '../src/sandbox/bitrise/wire.js';
 import { BitriseWorld } from '../src/sandbox/bitrise/world.js';
 import { createClock } from '../src/sandbox/clock.js';
 import { startSandbox } from '../src/sandbox/index.js';
@@ -29,6 +25,7 @@ import { rebuildRollups } from '../src/store/rollups.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { syncConnection } from '../src/sync/sync.js';
 import { bitriseMinimum } from './minimum.js';
+import { storedRun, worldProjects } from './world-runs.js';
 
 const USAGE =
   'usage: npm run bench:steps -- [--days N] [--size small|medium|large] [--lookback DAYS] [--repeat N] [--db FILE]';
@@ -148,13 +145,7 @@ async function load(store: Store, id: number, world: BitriseWorld) {
   let runs: ClassifiedRun[] = [];
   let jobs: Job[] = [];
   let steps: Step[] = [];
-  const projects = world.catalog.apps.map((a) => ({
-    key: a.slug,
-    name: a.title,
-    owner: null,
-    repoUrl: null,
-    webUrl: null,
-  }));
+  const projects = worldProjects(world);
   const flush = async () => {
     await writeBatch(store, id, { projects, runs, jobs, steps, raw: [] });
     counts.runs += runs.length;
@@ -167,24 +158,20 @@ async function load(store: Store, id: number, world: BitriseWorld) {
   const downToUs = (ANCHOR_MS - days * DAY_MS) * 1000;
   for (const app of world.catalog.apps) {
     for (const plan of world.appRuns(app, Number.POSITIVE_INFINITY, downToUs)) {
+      const stored = storedRun(world, app.slug, plan);
+      runs.push(stored.run);
+      jobs.push(...stored.jobs);
+      const { run } = stored;
       if (plan.kind === 'build') {
-        const run = normalizeBuild(app.slug, buildSchema.parse(buildWire(world, plan.build)));
-        runs.push({ ...run, ...classifyRun(run) });
         const source = { key: run.key, projectKey: app.slug, runKey: run.key, jobKey: null };
         if (run.startedAt !== null)
           steps.push(...normalizeBuildSteps(source, logSummaryWire(world, plan.build)));
       } else {
-        const normalized = normalizePipeline(
-          app.slug,
-          pipelineShow.parse(pipelineShowWire(world, plan.pipeline)),
-        );
-        runs.push({ ...normalized.run, ...classifyRun(normalized.run) });
-        jobs.push(...normalized.jobs);
         const builds = new Map(plan.pipeline.builds.map((b) => [b.slug, b]));
-        for (const job of normalized.jobs) {
+        for (const job of stored.jobs) {
           const build = builds.get(job.key);
           if (!build || job.startedAt === null) continue;
-          const source = { key: job.key, projectKey: app.slug, runKey: normalized.run.key, jobKey: job.key };
+          const source = { key: job.key, projectKey: app.slug, runKey: run.key, jobKey: job.key };
           steps.push(...normalizeBuildSteps(source, logSummaryWire(world, build)));
         }
       }
