@@ -15,12 +15,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { type Sandbox, startSandbox } from '../src/sandbox/index.js';
 import { SANDBOX_SIZES, type SandboxSize } from '../src/sandbox/provider.js';
 import { addConnection } from '../src/store/connections.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { syncConnection } from '../src/sync/sync.js';
+import { adminQuery } from '../test/store/pg-admin.js';
 import { CHROMIUM, chromiumAvailable, launchBrowser } from '../test/web/browser.js';
 import { query } from '../web/src/api.js';
 
@@ -177,16 +177,6 @@ async function measure(engine: string, server: { url: string }): Promise<void> {
   const crowd = await dashboards(server.url, CLIENTS, rounds);
   console.log(line(`  ${engine}, ${CLIENTS} concurrent clients, ${rounds} overview loads each`, crowd));
   console.log(`  (${load()})`);
-}
-
-async function adminQuery(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'buildlens-bench-dashboard-'));

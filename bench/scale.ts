@@ -9,13 +9,13 @@
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { openJobQueue } from '../src/queue/queue.js';
 import { startWorker } from '../src/queue/worker.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { addConnection } from '../src/store/connections.js';
 import { setFetchSteps } from '../src/store/step-settings.js';
 import { openStore, type Store } from '../src/store/store.js';
+import { adminQuery } from '../test/store/pg-admin.js';
 import { bitriseMinimum } from './minimum.js';
 
 const DAY_MS = 86_400_000;
@@ -49,11 +49,7 @@ const userLimit = Number(values['user-limit']);
 const orgLimit = 4 * userLimit;
 process.env.BUILDLENS_KEY ??= randomBytes(32).toString('hex');
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  await client.query(statement).finally(() => client.end());
-}
+const admin = (statement: string) => adminQuery(PG_URL as string, statement);
 
 async function run(workers: number) {
   const sandbox = await startSandbox({

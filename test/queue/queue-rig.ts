@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import type { Store } from '../../src/store/store.js';
-import { adminQuery, PG_URL } from '../store/engines.js';
+import { PG_URL } from '../store/engines.js';
+import { adminQuery } from '../store/pg-admin.js';
 
 /** A database of its own on the test server, dropped after the test: its URL. */
 export async function scratchDatabase(t: TestContext, prefix: string): Promise<string> {

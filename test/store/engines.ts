@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, type TestContext, test } from 'node:test';
 import pg from 'pg';
+
 import type { Dialect } from '../../src/store/dialect.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { adminQuery } from './pg-admin.js';
 
 export const PG_URL = process.env.BUILDLENS_TEST_PG;
 export const PG_SKIP = 'PostgreSQL tests skipped: set BUILDLENS_TEST_PG';
@@ -45,17 +47,6 @@ after(async () => {
   const name = new URL(await database).pathname.slice(1);
   await adminQuery(PG_URL, `drop database if exists ${name} with (force)`);
 });
-
-/** Runs one statement on the server `url` names (creating and dropping databases). */
-export async function adminQuery(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A new empty store on the given engine, dropped after the test. Null when PostgreSQL is not configured. */
 export async function freshStore(t: TestContext, dialect: Dialect): Promise<Store | null> {
