@@ -140,6 +140,17 @@ const TEAMS = {
   ],
 };
 
+/** A receiver answering 200, a failing day, and the rule judged firing for it: a transition to claim. */
+async function judgedFiring(s: Parameters<typeof store>[0]) {
+  receiver.received.length = 0;
+  receiver.answers = [200];
+  await failingDay(s);
+  const at = new Date(NOW).toISOString();
+  const subject = '{"connection":"ci","project":"ios-app"}';
+  await recordJudgement(s, { rule: 'main-success-rate', subject, value: 0.8, previous: 1, runs: 10, at });
+  return { at, subject };
+}
+
 /** 10 runs at 100 % the day before, 10 at 80 % over the last 24 hours. */
 async function failingDay(s: Parameters<typeof store>[0]) {
   const ci = await connectCi(s);
@@ -215,12 +226,7 @@ storeTest(
 );
 
 storeTest('a delivery still pending from a process that died is sent by the next pass, once', async (s) => {
-  receiver.received.length = 0;
-  receiver.answers = [200];
-  await failingDay(s);
-  const at = new Date(NOW).toISOString();
-  const subject = '{"connection":"ci","project":"ios-app"}';
-  await recordJudgement(s, { rule: 'main-success-rate', subject, value: 0.8, previous: 1, runs: 10, at });
+  const { at, subject } = await judgedFiring(s);
   const ids = await claimTransition(s, {
     rule: 'main-success-rate',
     subject,
@@ -244,12 +250,7 @@ storeTest('a delivery still pending from a process that died is sent by the next
 storeTest(
   'a delivery claimed by a process that died is taken over once its claim is stale, not before',
   async (s) => {
-    receiver.received.length = 0;
-    receiver.answers = [200];
-    await failingDay(s);
-    const at = new Date(NOW).toISOString();
-    const subject = '{"connection":"ci","project":"ios-app"}';
-    await recordJudgement(s, { rule: 'main-success-rate', subject, value: 0.8, previous: 1, runs: 10, at });
+    const { at, subject } = await judgedFiring(s);
     const [id] =
       (await claimTransition(s, {
         rule: 'main-success-rate',
