@@ -9,6 +9,7 @@ import type { Build, Pipeline } from '../connectors/buildkite/wire.js';
 import type { Connection, Project, RawPayload } from '../domain/model.js';
 import type { StoredDelivery } from '../store/inbox.js';
 import { storedPayloads } from '../store/lookups.js';
+import { withSyncLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
 import { commitRuns, type SyncOptions, syncConnection } from '../sync/sync.js';
 import {
@@ -68,7 +69,20 @@ export async function applyBuildkite(
     else readable.push(read);
   }
   if (readable.length === 0) return outcome;
+  await withSyncLock(store, { connectionId: connection.id, name: connection.name }, () =>
+    writeDeliveries(store, connection, token, readable, options),
+  );
+  outcome.done.push(...readable.map((r) => r.id));
+  return outcome;
+}
 
+async function writeDeliveries(
+  store: Store,
+  connection: Connection,
+  token: string,
+  readable: readonly Readable[],
+  options: SyncOptions,
+): Promise<void> {
   const stored = await storedPayloads(
     store,
     connection.id,
@@ -103,8 +117,6 @@ export async function applyBuildkite(
     raw.push({ kind: 'bk_build', key: build.id, payload: build });
   }
   await commitRuns(store, connection, token, { projects, runs, jobs, steps, raw }, options);
-  outcome.done.push(...readable.map((r) => r.id));
-  return outcome;
 }
 
 const BITRISE_EVENTS = new Set(['build/triggered', 'build/started', 'build/finished']);

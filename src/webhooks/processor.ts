@@ -21,6 +21,8 @@ import { SerialPasses } from './serial-passes.js';
 
 const PAGE = 500;
 const RETRY_EVERY_MS = 30_000;
+/** Deliveries held back by a sync of their connection are looked at again this soon. */
+const LOCKED_RETRY_MS = 2000;
 const PRUNE_EVERY_MS = 3_600_000;
 
 export interface ProcessorOptions {
@@ -28,6 +30,7 @@ export interface ProcessorOptions {
   sync?: SyncOptions;
   log?: (line: string) => void;
   retryEveryMs?: number;
+  lockedRetryMs?: number;
   /** Called after a pass that processed deliveries (alerts are judged then). */
   afterBatch?: () => void;
 }
@@ -48,6 +51,7 @@ export class WebhookProcessor implements DeliveryHandling {
     (error: unknown) => this.log(`webhook processing stopped: ${firstLine(error)}`),
   );
   private timer: NodeJS.Timeout | null = null;
+  private lockedRetry: NodeJS.Timeout | null = null;
   private processed = 0;
   private prunedAt = 0;
 
@@ -65,7 +69,9 @@ export class WebhookProcessor implements DeliveryHandling {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.lockedRetry) clearTimeout(this.lockedRetry);
     this.timer = null;
+    this.lockedRetry = null;
   }
 
   /** Starts a pass, or asks the one under way for another when it ends (a delivery came meanwhile). */
@@ -110,12 +116,17 @@ export class WebhookProcessor implements DeliveryHandling {
   private async processGroup(connectionId: number, rows: StoredDelivery[]): Promise<void> {
     const result = await processDeliveries(this.store, connectionId, rows, this.options);
     if (result.state === 'settled') this.processed += result.processed;
+    if (result.state === 'locked' && !this.lockedRetry)
+      this.lockedRetry = setTimeout(() => {
+        this.lockedRetry = null;
+        this.kick();
+      }, this.options.lockedRetryMs ?? LOCKED_RETRY_MS).unref();
   }
 }
 
 /**
  * What processing a connection's deliveries came to: `settled` (written or ignored, `processed` of them),
- * `locked` (a sync of the connection runs: it reads what they announced; try after it, no attempt counted),
+ * `locked` (a sync or another delivery of the connection holds its lock: try after it, no attempt counted),
  * `deferred` (failed: an attempt counted, left pending or failed), `gone` (the connection was removed).
  */
 export type ProcessResult =

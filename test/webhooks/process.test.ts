@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { addConnection } from '../../src/store/connections.js';
 import { acceptDelivery } from '../../src/store/inbox.js';
+import { withSyncLock } from '../../src/store/lock.js';
 import type { Store } from '../../src/store/store.js';
 import { setWebhookSecret } from '../../src/store/webhooks.js';
 import { WebhookProcessor } from '../../src/webhooks/processor.js';
@@ -38,7 +39,7 @@ async function setUp(store: Store) {
     token: 'provider-token-never-used-0123',
   });
   await setWebhookSecret(store, connection, 'webhook-secret-for-process-tests-01');
-  const processor = new WebhookProcessor(store, { log: (line) => assert.fail(line) });
+  const processor = new WebhookProcessor(store, { log: (line) => assert.fail(line), lockedRetryMs: 50 });
   let at = 0;
   const receive = async (d: { event: string; body: string }) => {
     await acceptDelivery(store, {
@@ -50,7 +51,7 @@ async function setUp(store: Store) {
       receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, at++)),
     });
   };
-  return { processor, receive };
+  return { connection, processor, receive };
 }
 
 const runOf = (store: Store) =>
@@ -124,6 +125,26 @@ storeTest('an older event arriving after a newer one never moves the run back', 
     },
   ]);
   assert.deepEqual(await jobsOf(store), [{ key: JOB.id, status: 'succeeded' }]);
+});
+
+storeTest('a delivery waits for a sync of its connection and is written after it', async (store) => {
+  const { connection, processor, receive } = await setUp(store);
+  await receive(delivery('job.finished', RUNNING, JOB));
+  const inbox = () => store.db.selectFrom('webhook_inbox').select('state').execute();
+  // A merge made during the sync would write over what the sync wrote with what it read before.
+  await withSyncLock(store, { connectionId: connection.id, name: 'bk' }, async () => {
+    processor.kick();
+    await processor.idle();
+    assert.deepEqual(await runOf(store), [], 'nothing written while the sync holds the connection');
+    assert.deepEqual(await inbox(), [{ state: 'pending' }]);
+  });
+  // Tried again by itself, soon after the sync.
+  for (let waited = 0; waited < 5000 && (await inbox())[0]?.state === 'pending'; waited += 25)
+    await new Promise((done) => setTimeout(done, 25));
+  await processor.idle();
+  assert.deepEqual(await inbox(), [{ state: 'done' }]);
+  assert.deepEqual(await jobsOf(store), [{ key: JOB.id, status: 'succeeded' }]);
+  processor.stop();
 });
 
 storeTest('a ping and deliveries of another organization are ignored, with the reason', async (store) => {
