@@ -8,8 +8,8 @@ import { stepsOfBuild } from '../connectors/buildkite/steps.js';
 import type { Build, Pipeline } from '../connectors/buildkite/wire.js';
 import type { Connection, Project, RawPayload } from '../domain/model.js';
 import type { StoredDelivery } from '../store/inbox.js';
-import { storedPayloads } from '../store/lookups.js';
 import { withSyncLock } from '../store/lock.js';
+import { storedPayloads } from '../store/lookups.js';
 import type { Store } from '../store/store.js';
 import { commitRuns, type SyncOptions, syncConnection } from '../sync/sync.js';
 import {
