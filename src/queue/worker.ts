@@ -6,7 +6,7 @@
 // processed is no longer pending in the inbox, so the second run writes nothing.
 import { inWriteTransaction } from '../store/dialect.js';
 import { firstLine, NotFoundError } from '../store/errors.js';
-import { pendingDeliveriesById, pruneInbox } from '../store/inbox.js';
+import { pendingDeliveries, pendingDeliveriesById, pruneInbox } from '../store/inbox.js';
 import { SyncLockedError } from '../store/lock.js';
 import type { Store } from '../store/store.js';
 import { claimDueSyncs, scheduleEvery } from '../store/sync-schedules.js';
@@ -62,14 +62,26 @@ export async function runSyncJob(
 /** Thrown to have the queue try a delivery again later. */
 class TryLater extends Error {}
 
+/** Deliveries of one connection a delivery job processes at most (besides its own). */
+const DELIVERIES_PER_JOB = 500;
+
+/**
+ * Processes the job's delivery together with the other pending ones of its connection: deliveries of one
+ * connection are written one batch at a time (under its lock), so a burst is one batch, and the jobs of
+ * the others then find theirs processed.
+ */
 export async function runDeliveryJob(store: Store, job: DeliveryJob, lookbackDays?: number) {
   const [delivery] = await pendingDeliveriesById(store, [job.inbox]);
-  // Processed already (by an earlier run of this job), or the connection was removed.
+  // Processed already (by this job's earlier run or another delivery's job), or the connection was removed.
   if (!delivery) return { processed: 0 };
-  const result = await processDeliveries(store, delivery.connectionId, [delivery], {
+  const pending = await pendingDeliveries(store, DELIVERIES_PER_JOB, 0, delivery.connectionId);
+  // In arrival order; its own comes after the oldest pending when those are more than a batch.
+  const batch = pending.some((d) => d.id === delivery.id) ? pending : [...pending, delivery];
+  const result = await processDeliveries(store, delivery.connectionId, batch, {
     sync: { lookbackDays },
   });
-  if (result.state === 'locked') throw new TryLater('a sync of the connection is running: after it');
+  if (result.state === 'locked')
+    throw new TryLater('a sync or another batch of the connection holds its lock: after it');
   if (result.state === 'deferred') throw new TryLater(result.error);
   return { processed: result.state === 'settled' ? result.processed : 0 };
 }

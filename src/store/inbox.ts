@@ -125,15 +125,19 @@ export async function acceptDeliveries(store: Store, deliveries: readonly Delive
 }
 
 /** The oldest deliveries still to process, after `afterId` (a pass walks forward past those it deferred). */
-export async function pendingDeliveries(store: Store, limit: number, afterId = 0): Promise<StoredDelivery[]> {
-  const rows = await store.db
+export async function pendingDeliveries(
+  store: Store,
+  limit: number,
+  afterId = 0,
+  connectionId: number | null = null,
+): Promise<StoredDelivery[]> {
+  let query = store.db
     .selectFrom('webhook_inbox')
     .select(['id', 'connection_id', 'event', 'body', 'subject', 'attempts', 'received_at'])
     .where('state', '=', 'pending')
-    .where('id', '>', afterId)
-    .orderBy('id')
-    .limit(limit)
-    .execute();
+    .where('id', '>', afterId);
+  if (connectionId !== null) query = query.where('connection_id', '=', connectionId);
+  const rows = await query.orderBy('id').limit(limit).execute();
   return rows.map(storedDelivery);
 }
 

@@ -11,6 +11,7 @@ import { setWebhookSecret } from '../../src/store/webhooks.js';
 import { WebhookProcessor } from '../../src/webhooks/processor.js';
 import { openApiCaller } from '../server/openapi-check.js';
 import { scratch, storeTest } from '../store/engines.js';
+import { buildkiteDeliveryBody, REST_BUILD } from '../webhooks/buildkite-delivery.js';
 import { connectCi, now, runs, store } from './fixtures.js';
 import { type Receiver, startReceiver } from './receiver.js';
 
@@ -101,22 +102,17 @@ storeTest(
   },
 );
 
-const BUILD = JSON.parse(
-  readFileSync('/work/shared/reference/real-payloads/buildkite-docs-2026-08/get_build.json', 'utf8'),
-) as Record<string, unknown>;
-
 storeTest('a webhook batch that wrote something asks for an alert pass', async (s) => {
   const ci = await connectCi(s);
   await setWebhookSecret(s, ci, 'webhook-secret-for-alert-tests-01');
   let asked = 0;
   const processor = new WebhookProcessor(s, { log: (line) => assert.fail(line), afterBatch: () => asked++ });
-  const { jobs: _jobs, pipeline, ...build } = BUILD;
   await acceptDelivery(s, {
     connectionId: ci.id,
     event: 'build.finished',
-    body: JSON.stringify({ event: 'build.finished', build, pipeline }),
+    body: buildkiteDeliveryBody('build.finished'),
     signature: null,
-    subject: String(BUILD.id),
+    subject: REST_BUILD.id,
     final: true,
     receivedAt: new Date(),
   });

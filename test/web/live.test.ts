@@ -5,7 +5,7 @@
 // delivery stays text.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -15,6 +15,7 @@ import { addConnection } from '../../src/store/connections.js';
 import { openStore } from '../../src/store/store.js';
 import { setWebhookSecret } from '../../src/store/webhooks.js';
 import { run } from '../store/fixtures.js';
+import { buildkiteDeliveryBody } from '../webhooks/buildkite-delivery.js';
 import { buildDashboard, CHROMIUM_SKIP, chromiumAvailable, launchBrowser, watchedPage } from './browser.js';
 
 const skip = chromiumAvailable() ? false : CHROMIUM_SKIP;
@@ -22,28 +23,16 @@ const TOKEN = 'server-token-for-the-live-tests-41b7';
 const SECRET = 'webhook-secret-for-the-live-tests-90cc';
 const HOSTILE = '<img src=x onerror="window.pwned=1">';
 
-// Buildkite's documentation example (buildkite/docs, pages/apis/rest_api/builds.md), unchanged on disk.
-const REST_BUILD = JSON.parse(
-  readFileSync('/work/shared/reference/real-payloads/buildkite-docs-2026-08/get_build.json', 'utf8'),
-) as Record<string, unknown> & { pipeline: Record<string, unknown> };
-
 /** A build.finished delivery of a passed build that ran a minute ago, with a hostile message and branch. */
 function finishedDelivery(): string {
-  const { jobs: _jobs, pipeline, ...build } = REST_BUILD;
   const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
-  return JSON.stringify({
-    event: 'build.finished',
-    build: {
-      ...build,
-      message: `Live ${HOSTILE}`,
-      branch: `live-${HOSTILE}`,
-      created_at: at(3),
-      scheduled_at: at(3),
-      started_at: at(2),
-      finished_at: at(1),
-    },
-    pipeline,
-    sender: { id: 'x', name: 'Jane' },
+  return buildkiteDeliveryBody('build.finished', {
+    message: `Live ${HOSTILE}`,
+    branch: `live-${HOSTILE}`,
+    created_at: at(3),
+    scheduled_at: at(3),
+    started_at: at(2),
+    finished_at: at(1),
   });
 }
 

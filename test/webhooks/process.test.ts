@@ -2,7 +2,6 @@
 // become the run and its jobs (no API call: the connection's URL answers nothing), an older event arriving
 // late never moves the run back, and processing a delivery twice writes nothing new.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { addConnection } from '../../src/store/connections.js';
 import { acceptDelivery } from '../../src/store/inbox.js';
 import { withSyncLock } from '../../src/store/lock.js';
@@ -10,25 +9,14 @@ import type { Store } from '../../src/store/store.js';
 import { setWebhookSecret } from '../../src/store/webhooks.js';
 import { WebhookProcessor } from '../../src/webhooks/processor.js';
 import { storeTest } from '../store/engines.js';
+import { buildkiteDeliveryBody, REST_BUILD } from './buildkite-delivery.js';
 
-// Buildkite's documentation examples (buildkite/docs, builds.md and jobs.md), unchanged.
-const FIXTURES = '/work/shared/reference/real-payloads/buildkite-docs-2026-08';
-const REST_BUILD = JSON.parse(readFileSync(`${FIXTURES}/get_build.json`, 'utf8')) as Record<
-  string,
-  unknown
-> & {
-  jobs: Record<string, unknown>[];
-  pipeline: Record<string, unknown>;
-};
 const JOB = REST_BUILD.jobs[0] as Record<string, unknown>;
 
-function delivery(event: string, build: Record<string, unknown>, job?: Record<string, unknown>) {
-  const { jobs: _jobs, pipeline, ...rest } = REST_BUILD;
-  return {
-    event,
-    body: JSON.stringify({ event, build: { ...rest, ...build }, pipeline, ...(job ? { job } : {}) }),
-  };
-}
+const delivery = (event: string, build: Record<string, unknown>, job?: Record<string, unknown>) => ({
+  event,
+  body: buildkiteDeliveryBody(event, build, job),
+});
 
 async function setUp(store: Store) {
   const connection = await addConnection(store, {

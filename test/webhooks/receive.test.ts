@@ -3,7 +3,6 @@
 // nothing stored. The API token is not needed here, and does not open the route either.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { buildApp } from '../../src/server/app.js';
 import { SyncRunner } from '../../src/server/sync-runner.js';
@@ -11,11 +10,7 @@ import { addConnection } from '../../src/store/connections.js';
 import type { Store } from '../../src/store/store.js';
 import { setWebhookSecret } from '../../src/store/webhooks.js';
 import { storeTest } from '../store/engines.js';
-
-// Buildkite's documentation example (buildkite/docs, pages/apis/rest_api/builds.md), unchanged.
-const REST_BUILD = JSON.parse(
-  readFileSync('/work/shared/reference/real-payloads/buildkite-docs-2026-08/get_build.json', 'utf8'),
-) as Record<string, unknown> & { jobs: Record<string, unknown>[]; pipeline: Record<string, unknown> };
+import { buildkiteDeliveryBody } from './buildkite-delivery.js';
 
 const SECRET = 'webhook-secret-for-receive-tests-51c2';
 const API_TOKEN = 'api-token-for-receive-tests-77aa0';
@@ -51,16 +46,8 @@ async function setUp(store: Store, t: TestContext, token: string | null = null) 
   return { app, log };
 }
 
-/** A build event as Buildkite sends it: the REST build without its jobs, the pipeline beside it. */
-function buildEvent(event: string, changes: Record<string, unknown> = {}): string {
-  const { jobs: _jobs, pipeline, ...build } = REST_BUILD;
-  return JSON.stringify({
-    event,
-    build: { ...build, ...changes },
-    pipeline,
-    sender: { id: 'x', name: 'Jane' },
-  });
-}
+const buildEvent = (event: string, changes: Record<string, unknown> = {}) =>
+  buildkiteDeliveryBody(event, changes);
 
 const sign = (body: string, timestamp = NOW_S, secret = SECRET) =>
   `timestamp=${timestamp},signature=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
