@@ -4,12 +4,19 @@ import type { RunFilter } from '../domain/model.js';
 import { DEFAULT_PERIOD_DAYS, reportPeriod } from '../domain/period.js';
 import { lineText } from '../domain/text.js';
 import { filterFields } from '../metrics/report-document.js';
+import { UsageError } from './errors.js';
 
 export interface ReportSelection {
   /** The filter with its period: as given, every run with `all`, else the last DEFAULT_PERIOD_DAYS days. */
   filter: RunFilter;
   /** The period and the filters in words: the first lines of a table or md report. */
   heading: string[];
+}
+
+/** `--all` says every run, so it cannot come with bounds of its own. */
+export function checkAllOption(options: { all?: boolean; since?: string; until?: string }): void {
+  if (options.all && (options.since !== undefined || options.until !== undefined))
+    throw new UsageError('--all and --since/--until contradict each other');
 }
 
 export function reportSelection(filter: RunFilter, all: boolean, nowMs = Date.now()): ReportSelection {

@@ -189,7 +189,8 @@ test('flaky --by job|workflow through the CLI: a ranked table with dated example
 
   const table = await cli(db, ['flaky', '--by', 'job', ...period]);
   assert.equal(table.code, 0, table.stderr);
-  const lines = table.stdout.split('\n');
+  const lines = table.stdout.split('\n').slice(2);
+  assert.equal(table.stdout.split('\n')[0], 'Period: 2026-03-01 00:00 UTC to 2026-03-05 00:00 UTC');
   assert.equal(lines[0], 'flaky jobs (2)');
   assert.match(lines[1] ?? '', /^#\s+project\s+workflow\s+job\s+rate\s+flaky\s+execs\s+lost\s+last seen$/);
   assert.match(lines[2] ?? '', /^1\s+web\s+web\s+lint\s+50\.0%\s+3\s+6\s+1m 15s\s+2026-03-02$/);
@@ -202,6 +203,7 @@ test('flaky --by job|workflow through the CLI: a ranked table with dated example
     (await cli(db, ['flaky', '--by', 'workflow', '--format', 'json', ...period])).stdout,
   );
   assert.equal(json.by, 'workflow');
+  assert.deepEqual(json.filter, { since: '2026-03-01T00:00:00.000Z', until: '2026-03-05T00:00:00.000Z' });
   assert.deepEqual(
     json.ranks.map((r: { workflow: string; flaky: number }) => [r.workflow, r.flaky]),
     [

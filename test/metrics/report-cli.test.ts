@@ -146,16 +146,39 @@ test('--by agent_queue and --agent-queue', async () => {
 });
 
 test('flaky lists commits with their date and both links, whole', async () => {
-  const result = await cli(['flaky', '--limit', '2']);
+  const result = await cli(['flaky', '--all', '--limit', '2']);
   assert.equal(result.code, 0, result.stderr);
   const lines = result.stdout.split('\n');
-  assert.equal(lines[0], 'flaky commits (the first 2; --limit shows more)');
-  assert.match(lines[1] ?? '', /^ {2}2026-02-\d\d \d\d:\d\d UTC · \S.* · c\d+ · main · 1 failed, 1 passed$/);
-  assert.match(lines[2] ?? '', /^ {4}failed: https:\/\/app\.example\/build\/r\d+-\d$/);
-  assert.match(lines[3] ?? '', /^ {4}passed: https:\/\/app\.example\/build\/r\d+-\d$/);
-  const all = await cli(['flaky', '--limit', '1000']);
-  const count = Number(/^flaky commits \((\d+)\)$/.exec(all.stdout.split('\n')[0] ?? '')?.[1]);
-  assert.ok(count > 2, all.stdout.split('\n')[0]);
+  assert.equal(lines[0], 'Period: every run stored');
+  assert.equal(lines[2], 'flaky commits (the first 2; --limit shows more)');
+  assert.match(lines[3] ?? '', /^ {2}2026-02-\d\d \d\d:\d\d UTC · \S.* · c\d+ · main · 1 failed, 1 passed$/);
+  assert.match(lines[4] ?? '', /^ {4}failed: https:\/\/app\.example\/build\/r\d+-\d$/);
+  assert.match(lines[5] ?? '', /^ {4}passed: https:\/\/app\.example\/build\/r\d+-\d$/);
+  const all = await cli(['flaky', '--all', '--limit', '1000']);
+  const count = Number(/^flaky commits \((\d+)\)$/.exec(all.stdout.split('\n')[2] ?? '')?.[1]);
+  assert.ok(count > 2, all.stdout);
+  const json = JSON.parse((await cli(['flaky', '--all', '--limit', '1000', '--format', 'json'])).stdout);
+  assert.deepEqual(json.filter, {});
+  assert.equal(json.commits.length, count);
+});
+
+test('flaky covers the last 30 days unless told otherwise, and says so', async () => {
+  // The runs are of February: none is in the last 30 days.
+  const recent = await cli(['flaky']);
+  assert.equal(recent.code, 0, recent.stderr);
+  assert.equal(recent.stdout, '');
+  assert.match(
+    recent.stderr,
+    /^Period: \S+ \S+ UTC to now \(the last 30 days; --all for every run\)\nno flaky commits or jobs\n$/,
+  );
+  const json = JSON.parse((await cli(['flaky', '--by', 'job', '--format', 'json'])).stdout);
+  assert.ok(Date.now() - Date.parse(json.filter.since) - 30 * 86_400_000 < 60_000, json.filter.since);
+  assert.deepEqual(json.ranks, []);
+  const february = await cli(['flaky', ...PERIOD]);
+  assert.match(
+    february.stdout,
+    /^Period: 2026-02-11 00:00 UTC to 2026-02-21 00:00 UTC\n\nflaky commits \(5\)\n/,
+  );
 });
 
 test('bad report and runs options fail in one line with exit code 2', async () => {
@@ -167,6 +190,7 @@ test('bad report and runs options fail in one line with exit code 2', async () =
     [['flaky', '--project', 'nope'], /unknown project "nope"/],
     [['report', '--all', '--compare', 'previous'], /needs a start \(--since\)/],
     [['report', '--all', '--since', '2026-01-01'], /--all and --since\/--until contradict each other/],
+    [['flaky', '--all', '--until', '2026-01-01'], /--all and --since\/--until contradict each other/],
     [['report', '--compare', 'last-year', ...PERIOD], /--compare must be one of previous/],
     [['report', '--metrics', 'speed'], /--metrics must be one of counts, rates/],
     [['report', '--trigger', 'cron'], /--trigger must be one of push, pull_request/],

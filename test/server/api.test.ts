@@ -281,9 +281,14 @@ test('runs, projects, report and flaky: the API answers what the CLI prints as J
     ]),
   );
   assert.ok((report.body as ReportBody).rows.length > 1, 'weeks with runs');
-  const flaky = await api.call('GET', '/api/flaky', { url: '/api/flaky?limit=20' });
+  const flaky = await api.call('GET', '/api/flaky', {
+    url: `/api/flaky?limit=20&since=${since}&until=${until}`,
+  });
   assert.ok((flaky.body as { commits: unknown[] }).commits.length > 0, 'flaky commits');
-  assert.deepEqual(flaky.body, await cliJson(['flaky', '--format', 'json', '--limit', '20']));
+  assert.deepEqual(
+    flaky.body,
+    await cliJson(['flaky', '--format', 'json', '--limit', '20', '--since', since, '--until', until]),
+  );
 });
 
 test('runs and report: bad parameters get a 400 that says what is wrong', async () => {
@@ -401,13 +406,14 @@ test('report: metric groups and the previous period, as the metrics module compu
 });
 
 test('flaky: commits that failed and passed, and jobs that passed on retry, as the metrics module lists them', async () => {
-  const { body } = await api.call('GET', '/api/flaky', { url: '/api/flaky?limit=500' });
+  const { body } = await api.call('GET', '/api/flaky', { url: '/api/flaky?limit=500&all=true' });
   const flaky = body as { commits: { failures: number; successes: number }[]; jobs: unknown[] };
-  assert.deepEqual(flaky, await flakyList(store, {}, 500));
+  assert.deepEqual(flaky, { filter: {}, ...(await flakyList(store, {}, 500)) });
   assert.ok(flaky.commits.length + flaky.jobs.length > 0, 'the sandbox has flaky runs');
   assert.ok(flaky.commits.every((c) => c.failures > 0 && c.successes > 0));
-  const bitrise = (await api.call('GET', '/api/flaky', { url: '/api/flaky?provider=bitrise&limit=500' }))
-    .body as {
+  const bitrise = (
+    await api.call('GET', '/api/flaky', { url: '/api/flaky?provider=bitrise&limit=500&all=true' })
+  ).body as {
     commits: { connection: string }[];
   };
   assert.ok(bitrise.commits.every((c) => c.connection === 'bitrise-sandbox'));
@@ -415,13 +421,21 @@ test('flaky: commits that failed and passed, and jobs that passed on retry, as t
 
 test('flaky?by=job|workflow: the ranking the CLI prints, with a trend per bucket when asked', async () => {
   for (const by of ['job', 'workflow'] as const) {
-    const { body } = await api.call('GET', '/api/flaky', { url: `/api/flaky?by=${by}&limit=500` });
-    assert.deepEqual(body, { by, ranks: await flakyRanking(store, { filter: {}, by, limit: 500 }) });
-    assert.deepEqual(body, await cliJson(['flaky', '--by', by, '--format', 'json', '--limit', '500']));
+    const { body } = await api.call('GET', '/api/flaky', { url: `/api/flaky?by=${by}&limit=500&all=true` });
+    assert.deepEqual(body, {
+      filter: {},
+      by,
+      ranks: await flakyRanking(store, { filter: {}, by, limit: 500 }),
+    });
+    assert.deepEqual(
+      body,
+      await cliJson(['flaky', '--by', by, '--all', '--format', 'json', '--limit', '500']),
+    );
     assert.ok((body as { ranks: unknown[] }).ranks.length > 0, `the sandbox has flaky ${by}s`);
   }
-  const weekly = (await api.call('GET', '/api/flaky', { url: '/api/flaky?by=job&bucket=week&limit=3' }))
-    .body as { ranks: { flaky: number; trend: { bucket: string; flaky: number }[] }[] };
+  const weekly = (
+    await api.call('GET', '/api/flaky', { url: '/api/flaky?by=job&bucket=week&limit=3&all=true' })
+  ).body as { ranks: { flaky: number; trend: { bucket: string; flaky: number }[] }[] };
   for (const rank of weekly.ranks) {
     assert.equal(
       rank.trend.reduce((sum, p) => sum + p.flaky, 0),
@@ -432,6 +446,11 @@ test('flaky?by=job|workflow: the ranking the CLI prints, with a trend per bucket
   }
   const bad = await api.call('GET', '/api/flaky', { url: '/api/flaky?by=step' });
   assert.equal(bad.status, 400);
+  const both = await api.call('GET', '/api/flaky', { url: '/api/flaky?all=true&since=2026-01-01T00:00:00Z' });
+  assert.equal(both.status, 400);
+  // Without a period, the last 30 days, said in the answer.
+  const recent = (await api.call('GET', '/api/flaky')).body as { filter: { since: string } };
+  assert.ok(Math.abs(Date.now() - 30 * 86_400_000 - Date.parse(recent.filter.since)) < 60_000);
 });
 
 test('rules and projects', async () => {

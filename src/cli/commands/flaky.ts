@@ -1,18 +1,17 @@
 // `buildlens flaky`: commits whose workflow both failed and passed, and jobs that passed on a retry, newest
 // first, dated and with links to the provider's pages; with `--by job|workflow`, the ranking by flake rate.
+// Over the last 30 days unless a period or `--all` is given, as the report and the dashboard's flaky page.
 import type { Command } from 'commander';
+import { DEFAULT_PERIOD_DAYS } from '../../domain/period.js';
 import { lineText } from '../../domain/text.js';
-import { type FlakyList, flakyList } from '../../metrics/flaky.js';
-import {
-  FLAKY_RANKINGS,
-  type FlakyRank,
-  type FlakyRanking,
-  flakyRanking,
-} from '../../metrics/flaky-ranking.js';
+import type { FlakyList } from '../../metrics/flaky.js';
+import { flakyDocument } from '../../metrics/flaky-document.js';
+import { FLAKY_RANKINGS, type FlakyRank, type FlakyRanking } from '../../metrics/flaky-ranking.js';
 import type { Cli } from '../context.js';
 import { type Column, formatSeconds, type Row, renderCsv, renderTable } from '../format.js';
 import { addFilterOptions, checkFilterNames, formatFrom } from '../options.js';
 import { type FilterOptions, parseChoice, parseFilter, parseInteger } from '../parse.js';
+import { checkAllOption, reportSelection } from '../report-selection.js';
 
 const FORMATS = ['table', 'json', 'csv'] as const;
 const CSV_FIELDS = [
@@ -137,47 +136,52 @@ export function registerFlaky(program: Command, cli: Cli): void {
   )
     .option('--by <what>', `rank by flake rate: ${FLAKY_RANKINGS.join(' or ')}`)
     .option('--limit <n>', 'at most this many commits and this many jobs (or ranked entries)', '50')
+    .option('--all', `every run stored, not the last ${DEFAULT_PERIOD_DAYS} days`)
     .option('--format <format>', `output format: ${FORMATS.join(', ')}`)
-    .action(async (options: FilterOptions & { by?: string; limit: string; format?: string }) => {
-      const filter = parseFilter(options);
-      const limit = parseInteger(options.limit, '--limit', 1, 100_000);
-      const format = formatFrom(cli, options.format, FORMATS);
-      const by = options.by === undefined ? undefined : parseChoice(options.by, '--by', FLAKY_RANKINGS);
-      if (by !== undefined) {
-        const ranks = await cli.withStore(async (store) => {
+    .action(
+      async (options: FilterOptions & { by?: string; limit: string; all?: boolean; format?: string }) => {
+        checkAllOption(options);
+        const { filter, heading } = reportSelection(parseFilter(options), options.all === true);
+        const limit = parseInteger(options.limit, '--limit', 1, 100_000);
+        const format = formatFrom(cli, options.format, FORMATS);
+        const by = options.by === undefined ? undefined : parseChoice(options.by, '--by', FLAKY_RANKINGS);
+        const document = await cli.withStore(async (store) => {
           await checkFilterNames(store, filter);
-          return flakyRanking(store, { filter, by, limit });
+          return flakyDocument(store, filter, { limit, by });
         });
-        if (format === 'json') return cli.print(JSON.stringify({ by, ranks }, null, 2));
-        if (format === 'csv')
+        if (format === 'json') return cli.print(JSON.stringify(document, null, 2));
+        if ('ranks' in document) {
+          const { ranks } = document;
+          if (format === 'csv')
+            return cli.print(
+              renderCsv(
+                ranks.map(rankRow),
+                RANK_CSV_FIELDS.map((key) => ({ key, header: key })),
+              ),
+            );
+          if (ranks.length === 0)
+            return cli.info(
+              `${heading.join('\n')}\nno flaky ${document.by}s: no job passed on a retry in this selection`,
+            );
+          return cli.print(
+            `${heading.join('\n')}\n\n${renderRanking(ranks, document.by, limit, cli.tableWidth())}`,
+          );
+        }
+        if (format === 'csv') {
+          const rows = [
+            ...document.commits.map((c) => ({ kind: 'commit', ...c })),
+            ...document.jobs.map((j) => ({ kind: 'job', ...j })),
+          ] as unknown as Row[];
           return cli.print(
             renderCsv(
-              ranks.map(rankRow),
-              RANK_CSV_FIELDS.map((key) => ({ key, header: key })),
+              rows,
+              CSV_FIELDS.map((key) => ({ key, header: key })),
             ),
           );
-        if (ranks.length === 0)
-          return cli.info(`no flaky ${by}s: no job passed on a retry in this selection`);
-        return cli.print(renderRanking(ranks, by, limit, cli.tableWidth()));
-      }
-      const list = await cli.withStore(async (store) => {
-        await checkFilterNames(store, filter);
-        return flakyList(store, filter, limit);
-      });
-      if (format === 'json') return cli.print(JSON.stringify(list, null, 2));
-      if (format === 'csv') {
-        const rows = [
-          ...list.commits.map((c) => ({ kind: 'commit', ...c })),
-          ...list.jobs.map((j) => ({ kind: 'job', ...j })),
-        ] as unknown as Row[];
-        return cli.print(
-          renderCsv(
-            rows,
-            CSV_FIELDS.map((key) => ({ key, header: key })),
-          ),
-        );
-      }
-      if (list.commits.length === 0 && list.jobs.length === 0) return cli.info('no flaky commits or jobs');
-      cli.print(renderList(list, limit));
-    });
+        }
+        if (document.commits.length === 0 && document.jobs.length === 0)
+          return cli.info(`${heading.join('\n')}\nno flaky commits or jobs`);
+        cli.print(`${heading.join('\n')}\n\n${renderList(document, limit)}`);
+      },
+    );
 }

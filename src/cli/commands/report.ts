@@ -33,7 +33,7 @@ import {
 } from '../format.js';
 import { addFilterOptions, checkFilterNames, formatFrom } from '../options.js';
 import { type FilterOptions, parseChoice, parseChoiceList, parseFilter } from '../parse.js';
-import { reportSelection } from '../report-selection.js';
+import { checkAllOption, reportSelection } from '../report-selection.js';
 import { renderLevelReport } from './level-report.js';
 
 const FORMATS = ['table', 'json', 'csv', 'md'] as const;
@@ -351,8 +351,7 @@ export function registerReport(program: Command, cli: Cli): void {
           format?: string;
         },
       ) => {
-        if (options.all && (options.since !== undefined || options.until !== undefined))
-          throw new UsageError('--all and --since/--until contradict each other');
+        checkAllOption(options);
         const level = LEVELS.find((l) => l === options.by?.trim());
         if (level) {
           const filter = parseFilter(options);

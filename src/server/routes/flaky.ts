@@ -1,16 +1,18 @@
 // Flaky runs behind the report's flaky figures: commits whose same workflow both failed and passed, and
 // jobs that passed on a retry of a failed one, with links to the provider's pages; with `by=job|workflow`,
-// jobs or workflows ranked by flake rate (as `buildlens flaky --by … --format json` prints them).
+// jobs or workflows ranked by flake rate (as `buildlens flaky --by … --format json` prints them). Over the
+// last 30 days unless a period or `all` is given, as the report.
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { flakyList } from '../../metrics/flaky.js';
-import { FLAKY_RANKINGS, flakyRanking } from '../../metrics/flaky-ranking.js';
+import { flakyDocument } from '../../metrics/flaky-document.js';
+import { FLAKY_RANKINGS } from '../../metrics/flaky-ranking.js';
 import type { ServerContext } from '../context.js';
-import { resolveFilter } from '../filter.js';
-import { filterQuery } from '../schema.js';
+import { resolveReportFilter } from '../filter.js';
+import { filterQuery, reportOptionsQuery } from '../schema.js';
 
 const flakyQuery = filterQuery
   .extend({
+    all: reportOptionsQuery.shape.all,
     limit: z.coerce.number().int().min(1).max(500).default(50),
     by: z.enum(FLAKY_RANKINGS).optional().describe('rank jobs or workflows by flake rate'),
     bucket: z
@@ -22,7 +24,11 @@ const flakyQuery = filterQuery
 
 const link = z.string().nullable();
 
+/** The filter the answer covers, its period included (snake_case, as the report's). */
+const filter = z.record(z.string(), z.unknown());
+
 const flakyBody = z.object({
+  filter,
   commits: z.array(
     z.object({
       connection: z.string(),
@@ -53,6 +59,7 @@ const flakyBody = z.object({
 });
 
 const rankingBody = z.object({
+  filter,
   by: z.enum(FLAKY_RANKINGS),
   ranks: z.array(
     z.object({
@@ -92,10 +99,8 @@ export const flakyRoutes: FastifyPluginAsync<ServerContext> = async (app, { stor
       },
     },
     async (request) => {
-      const { limit, by, bucket, ...filters } = request.query as z.infer<typeof flakyQuery>;
-      const filter = await resolveFilter(store, filters);
-      if (by === undefined) return flakyList(store, filter, limit);
-      return { by, ranks: await flakyRanking(store, { filter, by, limit, bucket }) };
+      const { limit, by, bucket, all, ...filters } = request.query as z.infer<typeof flakyQuery>;
+      return flakyDocument(store, await resolveReportFilter(store, filters, all), { limit, by, bucket });
     },
   );
 };
