@@ -37,12 +37,19 @@ export interface OpenOptions {
   readers?: number;
   /** SQLite: sees each reader thread as it starts, replacements of stopped ones included. */
   onReaderThread?: ReaderOptions['onThread'];
+  /**
+   * PostgreSQL: sync locks this process may hold at once (a worker's syncs and delivery batches). Each
+   * holds a session of the pool for its whole work, so the pool gets that many besides the ones writes use.
+   */
+  lockSessions?: number;
 }
 
 /** Opens (creating if needed) and migrates the store at `location`, $BUILDLENS_DB or the default file. */
 export async function openStore(location?: string, options: OpenOptions = {}): Promise<Store> {
   const resolved = resolveLocation(location);
-  const store = isPostgresUrl(resolved) ? openPostgres(resolved) : openSqlite(resolved, options);
+  const store = isPostgresUrl(resolved)
+    ? openPostgres(resolved, options.lockSessions ?? 2)
+    : openSqlite(resolved, options);
   try {
     await migrate(store);
   } catch (error) {
@@ -111,15 +118,17 @@ function sqliteReason(error: unknown): string {
   return firstLine(error);
 }
 
-function openPostgres(url: string): Store {
+/** Sessions of the pool besides the sync locks' ones: writes, the rate-limit windows' takes, the tick. */
+const WORKING_SESSIONS = 8;
+
+function openPostgres(url: string, lockSessions: number): Store {
   const location = displayUrl(url);
   let pool: pg.Pool;
   try {
     pool = new pg.Pool({
       connectionString: url,
-      // A worker holds one session per running sync (its lock) beside the sync's writes, the rate-limit
-      // windows' takes and the schedule's tick: 4 ran dry with two syncs at once.
-      max: 10,
+      // A lock's work waits for a session of its own: a pool all held by locks would stall every one.
+      max: lockSessions + WORKING_SESSIONS,
       connectionTimeoutMillis: 10_000,
       // Epoch microseconds and counts come back as int8; they fit a JS number exactly.
       types: {

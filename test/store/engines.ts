@@ -8,7 +8,7 @@ import { after, type TestContext, test } from 'node:test';
 import pg from 'pg';
 
 import type { Dialect } from '../../src/store/dialect.js';
-import { openStore, type Store } from '../../src/store/store.js';
+import { type OpenOptions, openStore, type Store } from '../../src/store/store.js';
 import { adminQuery } from './pg-admin.js';
 
 export const PG_URL = process.env.BUILDLENS_TEST_PG;
@@ -49,10 +49,14 @@ after(async () => {
 });
 
 /** A new empty store on the given engine, dropped after the test. Null when PostgreSQL is not configured. */
-export async function freshStore(t: TestContext, dialect: Dialect): Promise<Store | null> {
+export async function freshStore(
+  t: TestContext,
+  dialect: Dialect,
+  options: OpenOptions = {},
+): Promise<Store | null> {
   opened += 1;
   if (dialect === 'sqlite') {
-    const store = await openStore(join(scratch, `db${opened}`, 'buildlens.db'));
+    const store = await openStore(join(scratch, `db${opened}`, 'buildlens.db'), options);
     t.after(() => store.close());
     return store;
   }
@@ -73,7 +77,7 @@ export async function freshStore(t: TestContext, dialect: Dialect): Promise<Stor
   });
   const url = new URL(databaseUrl);
   url.searchParams.set('options', `-c search_path=${schema}`);
-  store = await openStore(url.toString());
+  store = await openStore(url.toString(), options);
   return store;
 }
 

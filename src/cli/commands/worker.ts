@@ -45,26 +45,30 @@ export function registerWorker(program: Command, cli: Cli): void {
         const syncEveryMs = parseInterval(options.syncEvery) || null;
         const concurrency = parseInteger(options.concurrency, '--concurrency', 1, 32);
         const lookbackDays = options.lookback === undefined ? undefined : parseLookbackDays(options.lookback);
-        await cli.withStore(async (store) => {
-          const log = (line: string) => cli.io.stderr.write(`${line}\n`);
-          const queue = await openJobQueue(url, store, { log, maintain: true });
-          const alerts = new AlertService(store, { file: options.alerts, env: cli.io.env, log });
-          const worker = await startWorker(store, queue, {
-            syncEveryMs,
-            concurrency,
-            lookbackDays,
-            log,
-            afterWork: () => alerts.request(),
-          });
-          const stopped = interrupted();
-          cli.info(
-            `Worker on ${store.location}: ${concurrency} syncs and ${concurrency} deliveries at once` +
-              `${syncEveryMs ? `, every connection synced every ${syncEveryMs / 1000}s` : ''}; press Ctrl-C to stop`,
-          );
-          await stopped;
-          await worker.stop();
-          await alerts.idle();
-        });
+        // Each sync and each delivery batch holds its connection's sync lock.
+        await cli.withStore(
+          async (store) => {
+            const log = (line: string) => cli.io.stderr.write(`${line}\n`);
+            const queue = await openJobQueue(url, store, { log, maintain: true });
+            const alerts = new AlertService(store, { file: options.alerts, env: cli.io.env, log });
+            const worker = await startWorker(store, queue, {
+              syncEveryMs,
+              concurrency,
+              lookbackDays,
+              log,
+              afterWork: () => alerts.request(),
+            });
+            const stopped = interrupted();
+            cli.info(
+              `Worker on ${store.location}: ${concurrency} syncs and ${concurrency} deliveries at once` +
+                `${syncEveryMs ? `, every connection synced every ${syncEveryMs / 1000}s` : ''}; press Ctrl-C to stop`,
+            );
+            await stopped;
+            await worker.stop();
+            await alerts.idle();
+          },
+          { lockSessions: 2 * concurrency },
+        );
       },
     );
 }
