@@ -95,9 +95,9 @@ async function stepReport(): Promise<void> {
     // The grains the load listed (or, in a store loaded before level rollups, every grain), as a sync's
     // checkpoint builds them.
     const building = performance.now();
-    await rebuildRollups(store, id);
+    const parts = await rebuildRollups(store, id);
     console.log(
-      `rollups (runs and levels) of the listed grains built in ${((performance.now() - building) / 1000).toFixed(0)} s`,
+      `rollups (runs and levels) of the listed grains built in ${((performance.now() - building) / 1000).toFixed(0)} s, ${parts} transactions`,
     );
     // The app with the most runs: the heaviest single-project report.
     const busiest = await store.db

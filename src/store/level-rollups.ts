@@ -3,6 +3,7 @@
 // grains: writers of runs, jobs and steps list the grains of the runs they touch, and the refresh rebuilds
 // a listed grain's level rows whole from its runs' jobs and steps in the same transaction.
 import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { type DirtyDays, inDays } from './dirty-days.js';
 import type { LevelRollupsTable, Schema } from './schema.js';
 import { addValue, emptySketch, encodeSketch, type Sketch } from './sketch.js';
 import { DAY_US, dayStart } from './time.js';
@@ -88,18 +89,21 @@ const DAYS_PER_READ = 7;
  * Rebuilds the level rows of one connection's listed grains from their runs' jobs and steps; called by
  * refreshRollups inside the write transaction, before the list is cleared.
  */
-export async function refreshLevelRollups(db: Kysely<Schema>, connectionId: number): Promise<void> {
+export async function refreshLevelRollups(
+  db: Kysely<Schema>,
+  connectionId: number,
+  days?: DirtyDays,
+): Promise<void> {
   await sql`delete from level_rollups where connection_id = ${connectionId} and exists (
       select 1 from rollup_dirty d where d.connection_id = level_rollups.connection_id
         and d.project_key = level_rollups.project_key and d.workflow = level_rollups.workflow
-        and d.day_us = level_rollups.day_us)`.execute(db);
+        and d.day_us = level_rollups.day_us${inDays(days)})`.execute(db);
   const { rows } = await sql<{ day_us: number | string }>`
-    select distinct day_us from rollup_dirty where connection_id = ${connectionId} order by day_us`.execute(
-    db,
-  );
-  const days = rows.map((r) => Number(r.day_us));
-  for (let i = 0; i < days.length; i += DAYS_PER_READ) {
-    const part = days.slice(i, i + DAYS_PER_READ);
+    select distinct day_us from rollup_dirty d where connection_id = ${connectionId}${inDays(days)}
+    order by day_us`.execute(db);
+  const listed = rows.map((r) => Number(r.day_us));
+  for (let i = 0; i < listed.length; i += DAYS_PER_READ) {
+    const part = listed.slice(i, i + DAYS_PER_READ);
     const { rows: runs } = await sql<GrainRun>`
       select r.key, r.connection_id, r.project_key, r.workflow, r.triggered_us from rollup_dirty d
       join runs r on r.connection_id = d.connection_id and r.project_key = d.project_key

@@ -7,6 +7,7 @@
 import { type Kysely, sql } from 'kysely';
 import { bumpDataVersion } from './data-version.js';
 import { inWriteTransaction } from './dialect.js';
+import { type DirtyDays, inDays } from './dirty-days.js';
 import { refreshLevelRollups } from './level-rollups.js';
 import type { RollupGrain, RunRollupsTable, Schema } from './schema.js';
 import { addValue, emptySketch, encodeSketch, type Sketch } from './sketch.js';
@@ -38,22 +39,26 @@ export interface GrainRun {
 }
 
 /**
- * Rebuilds the listed grains of one connection from its runs; call inside the write transaction. Whether
- * any grain was rebuilt: reports then read it differently (sketched percentiles), a change of data the
- * caller announces (src/store/data-version.ts).
+ * Rebuilds the listed grains of one connection (of `days` only, when given) from its runs; call inside the
+ * write transaction. Whether any grain was rebuilt: reports then read it differently (sketched
+ * percentiles), a change of data the caller announces (src/store/data-version.ts).
  */
-export async function refreshRollups(db: Kysely<Schema>, connectionId: number): Promise<boolean> {
+export async function refreshRollups(
+  db: Kysely<Schema>,
+  connectionId: number,
+  days?: DirtyDays,
+): Promise<boolean> {
   const { rows } = await sql<GrainRun>`
     select r.connection_id, r.project_key, r.workflow, r.triggered_us, r.status, r.classification,
       r.duration_s, r.queue_s, r.setup_s, r.cost
     from rollup_dirty d
     join runs r on r.connection_id = d.connection_id and r.project_key = d.project_key
       and r.workflow = d.workflow and r.triggered_us >= d.day_us and r.triggered_us < d.day_us + ${sql.lit(DAY_US)}
-    where d.connection_id = ${connectionId}`.execute(db);
+    where d.connection_id = ${connectionId}${inDays(days)}`.execute(db);
   await sql`delete from run_rollups where connection_id = ${connectionId} and exists (
       select 1 from rollup_dirty d where d.connection_id = run_rollups.connection_id
         and d.project_key = run_rollups.project_key and d.workflow = run_rollups.workflow
-        and d.day_us = run_rollups.day_us)`.execute(db);
+        and d.day_us = run_rollups.day_us${inDays(days)})`.execute(db);
   const grains = buildGrains(rows).map((g) => g.rollup);
   // Bound parameters per statement stay below both engines' limits.
   const perStatement = Math.floor(30_000 / Object.keys(grains[0] ?? {}).length);
@@ -63,19 +68,40 @@ export async function refreshRollups(db: Kysely<Schema>, connectionId: number): 
       .values(grains.slice(i, i + perStatement))
       .execute();
   }
-  await refreshLevelRollups(db, connectionId);
-  const [cleared] = await db.deleteFrom('rollup_dirty').where('connection_id', '=', connectionId).execute();
-  return Number(cleared?.numDeletedRows ?? 0n) > 0;
+  await refreshLevelRollups(db, connectionId, days);
+  let cleared = db.deleteFrom('rollup_dirty').where('connection_id', '=', connectionId);
+  if (days) cleared = cleared.where('day_us', '>=', days.first).where('day_us', '<=', days.last);
+  const [result] = await cleared.execute();
+  return Number(result?.numDeletedRows ?? 0n) > 0;
 }
 
-/** Rebuilds the listed grains of one connection in a transaction of its own, announcing the change. */
+/**
+ * Listed days rebuilt per transaction by rebuildRollups: after migration 018 every stored day of a
+ * connection is listed, and one transaction over millions of steps would hold the write lock for minutes.
+ */
+const DAYS_PER_PART = 14;
+
+/**
+ * Rebuilds the listed grains of one connection, DAYS_PER_PART listed days per transaction (the write lock
+ * is free in between), announcing each change. Call it holding the connection's sync lock, so that no
+ * writer of the connection lists a grain again while its part is rebuilt. Returns the parts.
+ */
 export async function rebuildRollups(
   store: Pick<Store, 'db' | 'dialect'>,
   connectionId: number,
-): Promise<void> {
-  await inWriteTransaction(store, async (db) => {
-    if (await refreshRollups(db, connectionId)) await bumpDataVersion(db);
-  });
+): Promise<number> {
+  for (let parts = 0; ; parts++) {
+    const { rows } = await sql<{ day_us: number | string }>`
+      select distinct day_us from rollup_dirty where connection_id = ${connectionId}
+      order by day_us limit ${DAYS_PER_PART}`.execute(store.db);
+    const first = rows[0];
+    const last = rows.at(-1);
+    if (!first || !last) return parts;
+    const days = { first: Number(first.day_us), last: Number(last.day_us) };
+    await inWriteTransaction(store, async (db) => {
+      if (await refreshRollups(db, connectionId, days)) await bumpDataVersion(db);
+    });
+  }
 }
 
 /** Whether any grain waits for its rebuild (reports then read the runs). */

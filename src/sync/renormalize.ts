@@ -9,6 +9,7 @@ import type { ClassifiedJob, ClassifiedRun, Connection, Job, Step } from '../dom
 import { writeBatch } from '../store/batch.js';
 import { storedLogs } from '../store/classifications.js';
 import { listConnections } from '../store/connections.js';
+import { withSyncLock } from '../store/lock.js';
 import { rebuildRollups } from '../store/rollups.js';
 import { runRow } from '../store/rows.js';
 import { jobPayloads, type RunPayload, runPayloads, stepListPayloads } from '../store/run-payloads.js';
@@ -46,76 +47,11 @@ export async function renormalize(
   };
   const transitions = new Map<string, number>();
   for (const connection of await listConnections(store)) {
-    const kinds = Object.entries(RAW_RUN_READERS)
-      .filter(([, reader]) => reader.provider === connection.provider)
-      .map(([kind]) => kind);
-    for await (const page of runPayloads(store, connection.id, kinds, PAGE_SIZE)) {
-      const runs: ClassifiedRun[] = [];
-      const jobs: Job[] = [];
-      const steps: Step[] = [];
-      const wholeJobs: string[] = [];
-      const parts = await partsOf(store, connection.id, page);
-      for (const item of page) {
-        summary.checked += 1;
-        const read = RAW_RUN_READERS[item.kind]?.read(item.payload, item.project, parts.get(item.key) ?? []);
-        if (!read || 'refused' in read) {
-          summary.now_refused += 1;
-          continue;
-        }
-        runs.push({ ...read.run, classification: null, classifiedBy: null });
-        jobs.push(...read.jobs);
-        steps.push(...(read.steps ?? []));
-        if (read.wholeJobs) wholeJobs.push(read.run.key);
-      }
-      const stored = new Map(page.map((item) => [item.key, item]));
-      const contextOf = (runKey: string) => ({
-        provider: connection.provider,
-        projectName: stored.get(runKey)?.project.name ?? null,
-      });
-      const wanted = runs
-        .filter((run) => needsLog(run, rules.rules, contextOf(run.key)))
-        .map((run) => run.key);
-      const logs = await storedLogs(store, connection.id, wanted);
-      const changed: ClassifiedRun[] = [];
-      for (const run of runs) {
-        const log = logs.get(run.key);
-        const classified = {
-          ...run,
-          ...classifyRun(run, rules.rules, { ...contextOf(run.key), ...(log === undefined ? {} : { log }) }),
-        };
-        const before = stored.get(run.key);
-        if (before && runRow(connection.id, classified).content_hash === before.storedHash) continue;
-        changed.push(classified);
-        if (before && before.stored.status !== classified.status) {
-          const key = JSON.stringify([before.stored.status, classified.status]);
-          transitions.set(key, (transitions.get(key) ?? 0) + 1);
-        }
-      }
-      const runsByKey = new Map(runs.map((run) => [run.key, run]));
-      const classifiedJobs: ClassifiedJob[] = jobs.map((job) => ({
-        ...job,
-        ...classifyJob(job, rules.rules, {
-          ...contextOf(job.runKey),
-          run: runsByKey.get(job.runKey) ?? null,
-        }),
-      }));
-      summary.runs_changed += changed.length;
-      if (options.dryRun) continue;
-      // Unchanged rows are skipped by their content hash: running it twice writes nothing the second time.
-      const written = await writeBatch(store, connection.id, {
-        runs: changed,
-        jobs: classifiedJobs,
-        steps,
-        raw: [],
-        wholeJobs,
-      });
-      summary.jobs_new_or_changed += written.jobsNew + written.jobsUpdated + written.jobsRemoved;
-      summary.steps_new_or_changed += written.stepsNew + written.stepsUpdated;
-    }
-    if (!options.dryRun) summary.steps_new_or_changed += await rereadStepLists(store, connection);
-    // The grains the changed runs left and entered, and those of changed jobs and steps, were listed by
-    // the writes; rebuild them now (none listed: nothing to do).
-    if (!options.dryRun) await rebuildRollups(store, connection.id);
+    const pass = () => renormalizeConnection(store, connection, rules, options, summary, transitions);
+    // Writing, it holds the connection's sync lock: a sync writing the same runs meanwhile would be
+    // written over with what was read before it, and the rollups' rebuild expects no other writer.
+    if (options.dryRun) await pass();
+    else await withSyncLock(store, { connectionId: connection.id, name: connection.name }, pass);
   }
   summary.status_changes = [...transitions]
     .map(([key, count]) => {
@@ -124,6 +60,84 @@ export async function renormalize(
     })
     .sort((a, b) => b.count - a.count || a.from.localeCompare(b.from));
   return summary;
+}
+
+async function renormalizeConnection(
+  store: Store,
+  connection: Connection,
+  rules: RuleSet,
+  options: { dryRun: boolean },
+  summary: RenormalizeSummary,
+  transitions: Map<string, number>,
+): Promise<void> {
+  const kinds = Object.entries(RAW_RUN_READERS)
+    .filter(([, reader]) => reader.provider === connection.provider)
+    .map(([kind]) => kind);
+  for await (const page of runPayloads(store, connection.id, kinds, PAGE_SIZE)) {
+    const runs: ClassifiedRun[] = [];
+    const jobs: Job[] = [];
+    const steps: Step[] = [];
+    const wholeJobs: string[] = [];
+    const parts = await partsOf(store, connection.id, page);
+    for (const item of page) {
+      summary.checked += 1;
+      const read = RAW_RUN_READERS[item.kind]?.read(item.payload, item.project, parts.get(item.key) ?? []);
+      if (!read || 'refused' in read) {
+        summary.now_refused += 1;
+        continue;
+      }
+      runs.push({ ...read.run, classification: null, classifiedBy: null });
+      jobs.push(...read.jobs);
+      steps.push(...(read.steps ?? []));
+      if (read.wholeJobs) wholeJobs.push(read.run.key);
+    }
+    const stored = new Map(page.map((item) => [item.key, item]));
+    const contextOf = (runKey: string) => ({
+      provider: connection.provider,
+      projectName: stored.get(runKey)?.project.name ?? null,
+    });
+    const wanted = runs.filter((run) => needsLog(run, rules.rules, contextOf(run.key))).map((run) => run.key);
+    const logs = await storedLogs(store, connection.id, wanted);
+    const changed: ClassifiedRun[] = [];
+    for (const run of runs) {
+      const log = logs.get(run.key);
+      const classified = {
+        ...run,
+        ...classifyRun(run, rules.rules, { ...contextOf(run.key), ...(log === undefined ? {} : { log }) }),
+      };
+      const before = stored.get(run.key);
+      if (before && runRow(connection.id, classified).content_hash === before.storedHash) continue;
+      changed.push(classified);
+      if (before && before.stored.status !== classified.status) {
+        const key = JSON.stringify([before.stored.status, classified.status]);
+        transitions.set(key, (transitions.get(key) ?? 0) + 1);
+      }
+    }
+    const runsByKey = new Map(runs.map((run) => [run.key, run]));
+    const classifiedJobs: ClassifiedJob[] = jobs.map((job) => ({
+      ...job,
+      ...classifyJob(job, rules.rules, {
+        ...contextOf(job.runKey),
+        run: runsByKey.get(job.runKey) ?? null,
+      }),
+    }));
+    summary.runs_changed += changed.length;
+    if (options.dryRun) continue;
+    // Unchanged rows are skipped by their content hash: running it twice writes nothing the second time.
+    const written = await writeBatch(store, connection.id, {
+      runs: changed,
+      jobs: classifiedJobs,
+      steps,
+      raw: [],
+      wholeJobs,
+    });
+    summary.jobs_new_or_changed += written.jobsNew + written.jobsUpdated + written.jobsRemoved;
+    summary.steps_new_or_changed += written.stepsNew + written.stepsUpdated;
+  }
+  if (!options.dryRun) summary.steps_new_or_changed += await rereadStepLists(store, connection);
+  // The grains the changed runs left and entered, and those of changed jobs and steps, were listed by
+  // the writes; rebuild them now (none listed: nothing to do).
+  if (!options.dryRun) await rebuildRollups(store, connection.id);
 }
 
 /** The stored payloads of each run's other parts its reader asks for (RawRunReader.partsKind), by run key. */

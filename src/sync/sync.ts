@@ -22,6 +22,7 @@ import { recordCoverage } from '../store/coverage.js';
 import { firstLine, NotFoundError } from '../store/errors.js';
 import { withSyncLock } from '../store/lock.js';
 import { storeBudget } from '../store/rate-budgets.js';
+import { rebuildRollups } from '../store/rollups.js';
 import { pendingRuns } from '../store/runs.js';
 import { refreshStatistics } from '../store/statistics.js';
 import { fetchesSteps } from '../store/step-settings.js';
@@ -187,6 +188,9 @@ async function syncLocked(
   if (!partial) await recordSyncStart(store, connection.id, new Date(now()));
   let backfillFrom: string | null = null;
   try {
+    // Grains left listed (every stored day after migration 018, or by a sync killed before its
+    // checkpoint) are rebuilt first and in parts, so that no checkpoint holds the write lock for minutes.
+    await rebuildRollups(store, connection.id);
     const { state } = await readSyncState(store, connection.id);
     const pending = await pendingRuns(store, connection.id, new Date(now()));
     const lookbackDays = options.lookbackDays ?? 90;

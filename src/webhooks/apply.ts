@@ -10,6 +10,7 @@ import type { Connection, Project, RawPayload } from '../domain/model.js';
 import type { StoredDelivery } from '../store/inbox.js';
 import { withSyncLock } from '../store/lock.js';
 import { storedPayloads } from '../store/lookups.js';
+import { rebuildRollups } from '../store/rollups.js';
 import type { Store } from '../store/store.js';
 import { commitRuns, type SyncOptions, syncConnection } from '../sync/sync.js';
 import {
@@ -117,6 +118,8 @@ async function writeDeliveries(
     raw.push({ kind: 'bk_build', key: build.id, payload: build });
   }
   await commitRuns(store, connection, token, { projects, runs, jobs, steps, raw }, options);
+  // A delivery has no checkpoint to rebuild the grains it touched: they are rebuilt now, still locked.
+  await rebuildRollups(store, connection.id);
 }
 
 const BITRISE_EVENTS = new Set(['build/triggered', 'build/started', 'build/finished']);

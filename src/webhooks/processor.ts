@@ -13,7 +13,6 @@ import {
   settleDeliveries,
 } from '../store/inbox.js';
 import { SyncLockedError } from '../store/lock.js';
-import { rebuildRollups } from '../store/rollups.js';
 import type { Store } from '../store/store.js';
 import type { SyncOptions } from '../sync/sync.js';
 import { applyBitrise, applyBuildkite, type Outcome } from './apply.js';
@@ -164,7 +163,5 @@ export async function processDeliveries(
   }
   await settleDeliveries(store, outcome.done, 'done');
   for (const { id, why } of outcome.ignored) await settleDeliveries(store, [id], 'ignored', why);
-  if (outcome.done.length > 0 && connection.provider === 'buildkite')
-    await rebuildRollups(store, connection.id);
   return { state: 'settled', processed: outcome.done.length + outcome.ignored.length };
 }
