@@ -4,7 +4,6 @@
 // again too: a Buildkite build's from its payload, a Bitrise build's from its kept log summary (real),
 // and the level rollups follow them.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { DEFAULT_RULES } from '../../src/classify/classify.js';
 import { normalizeBuild as normalizeBitriseBuild } from '../../src/connectors/bitrise/normalize.js';
 import { normalizeBuildSteps } from '../../src/connectors/bitrise/steps.js';
@@ -17,17 +16,22 @@ import type { Step } from '../../src/domain/model.js';
 import { report } from '../../src/metrics/report.js';
 import { writeBatch } from '../../src/store/batch.js';
 import { addConnection } from '../../src/store/connections.js';
+import { withSyncLock } from '../../src/store/lock.js';
 import { listRuns } from '../../src/store/runs.js';
+import type { Store } from '../../src/store/store.js';
 import { renormalize } from '../../src/sync/renormalize.js';
-import { realPayload as bitrisePayload } from '../connectors/real-payloads.js';
+import { realPayload as bitrisePayload, REAL_BUILDKITE } from '../connectors/real-payloads.js';
 import { levelRollupsAsRebuilt, levelsAgree } from '../metrics/level-agree.js';
 import { storeTest } from '../store/engines.js';
 
-const PAYLOAD_FILE = '/work/shared/reference/real-payloads/buildkite-docs-2026-08/get_build.json';
-const payload = JSON.parse(readFileSync(new URL(`file://${PAYLOAD_FILE}`), 'utf8'));
+const payload = bitrisePayload('get_build.json', REAL_BUILDKITE) as {
+  id: string;
+  pipeline: { id: string; name: string };
+};
 const rules = { rules: [...DEFAULT_RULES], file: null };
 
-storeTest('renormalize repairs stored runs from their raw payloads, idempotently', async (store) => {
+/** A connection with the example build stored as an older version did: status unknown, no queue. */
+async function storedByAnOlderVersion(store: Store) {
   const { id } = await addConnection(store, {
     name: 'bk',
     provider: 'buildkite',
@@ -56,6 +60,11 @@ storeTest('renormalize repairs stored runs from their raw payloads, idempotently
     },
     { done: true },
   );
+  return { id, today };
+}
+
+storeTest('renormalize repairs stored runs from their raw payloads, idempotently', async (store) => {
+  const { today } = await storedByAnOlderVersion(store);
   const total = async () => (await report(store, { filter: {}, by: [] }))[0];
   assert.deepEqual([(await total())?.unknown, (await total())?.success], [1, 0]);
 
@@ -85,6 +94,19 @@ storeTest('renormalize repairs stored runs from their raw payloads, idempotently
   const second = await renormalize(store, rules, { dryRun: false });
   assert.deepEqual([second.checked, second.runs_changed, second.jobs_new_or_changed], [1, 0, 0]);
 });
+
+storeTest(
+  'renormalize writes holding the sync lock: refused while the connection syncs, a dry run is not',
+  async (store) => {
+    const { id } = await storedByAnOlderVersion(store);
+    await withSyncLock(store, { connectionId: id, name: 'bk' }, async () => {
+      await assert.rejects(renormalize(store, rules, { dryRun: false }), /another sync of "bk" is running/);
+      assert.equal((await renormalize(store, rules, { dryRun: true })).runs_changed, 1);
+    });
+    assert.equal((await listRuns(store, {}, { limit: 5 })).runs[0]?.status, 'unknown', 'nothing written');
+    assert.equal((await renormalize(store, rules, { dryRun: false })).runs_changed, 1);
+  },
+);
 
 storeTest(
   'renormalize derives steps again: a Buildkite build’s command jobs, a Bitrise build’s kept log summary',
