@@ -97,8 +97,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const processor = options.webhookProcessor ?? new WebhookProcessor(options.store, { log });
   const webhooks: ServerWebhooks = {
     processor,
-    receiver: new WebhookReceiver(options.store, () => processor.kick(), options.now),
+    receiver: new WebhookReceiver(options.store, () => processor.kick(), options.now, log),
   };
+  app.addHook('onClose', () => webhooks.receiver.storeRefusals(true));
   const dataVersions = new DataVersionWatch(options.store, log, options.watchEveryMs);
   app.addHook('onClose', async () => dataVersions.stop());
   const context: ServerContext = {

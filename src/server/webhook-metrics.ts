@@ -1,16 +1,17 @@
 // Webhook health for /metrics: per connection with a webhook, the runs reconciliation found the webhooks
-// missed, deliveries refused since the server started, the inbox's pending and failed deliveries, and when
-// the last delivery came. A rising missed or refused count is delivery loss a person can see.
+// missed, deliveries refused (by every server, as the store counts them, plus what this one has not added
+// yet), the inbox's pending and failed deliveries, and when the last delivery came. A rising missed or
+// refused count is delivery loss a person can see.
 import { inboxHealth } from '../store/inbox.js';
 import type { Store } from '../store/store.js';
-import { listWebhooks } from '../store/webhooks.js';
+import { listWebhooks, mergeRefusals } from '../store/webhooks.js';
 import type { ServerWebhooks } from './context.js';
 import type { Family } from './exposition.js';
 
 export async function webhookFamilies(store: Store, webhooks: ServerWebhooks): Promise<Family[]> {
   const configured = await listWebhooks(store);
   const health = await inboxHealth(store);
-  const refused = webhooks.receiver.refusals();
+  const unstored = webhooks.receiver.unstoredRefusals();
   const per = (value: (w: (typeof configured)[number]) => number | null) =>
     configured.flatMap((w) => {
       const v = value(w);
@@ -25,9 +26,9 @@ export async function webhookFamilies(store: Store, webhooks: ServerWebhooks): P
     },
     {
       name: 'buildlens_webhook_refused_total',
-      help: 'Webhook deliveries refused (unsigned, forged, stale, replayed) since the server started',
+      help: 'Webhook deliveries refused (unsigned, forged, stale, replayed), by every server',
       type: 'counter',
-      samples: per((w) => refused.get(w.connection)?.count ?? 0),
+      samples: per((w) => mergeRefusals(w.refusals, unstored.get(w.connectionId))?.count ?? 0),
     },
     {
       name: 'buildlens_webhook_inbox_deliveries',

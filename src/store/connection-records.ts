@@ -6,12 +6,8 @@ import { listConnections, readStoredToken } from './connections.js';
 import { syncLockHolder } from './lock.js';
 import type { Store } from './store.js';
 import { readSyncState, type SyncState, syncSummaryRecord } from './sync-state.js';
-import {
-  type Refusals,
-  type StoredWebhookHealth,
-  webhookHealthRecord,
-  webhookHealthRecords,
-} from './webhook-health.js';
+import { type StoredWebhookHealth, webhookHealthRecord, webhookHealthRecords } from './webhook-health.js';
+import type { Refusals } from './webhooks.js';
 
 const SYNC_RESULTS = ['never', 'running', 'interrupted', 'failed', 'ok'] as const;
 export type SyncResult = (typeof SYNC_RESULTS)[number];
@@ -92,14 +88,14 @@ export function toConnectionRecord(
 
 /**
  * Every connection by name, with its last sync, whether its token can be read and its webhook's health;
- * a server passes the refusals it counted.
+ * a server passes the refusals it counted and has not added to the store yet.
  */
 export async function listConnectionRecords(
   store: Store,
-  refusals: ReadonlyMap<string, Refusals> | null = null,
+  unstored?: ReadonlyMap<number, Refusals>,
 ): Promise<ConnectionRecord[]> {
   const connections = await listConnections(store);
-  const webhooks = await webhookHealthRecords(store, refusals);
+  const webhooks = await webhookHealthRecords(store, unstored);
   return Promise.all(
     connections.map(async (c) =>
       toConnectionRecord(

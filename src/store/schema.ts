@@ -205,6 +205,10 @@ export interface WebhooksTable {
   secret_enc: string;
   created_at: string;
   missed_runs: Generated<number>;
+  /** Deliveries refused (forged, stale, replayed), as the servers added them up (migration 019). */
+  refused: Generated<number>;
+  last_refused_at: string | null;
+  last_refusal_reason: string | null;
 }
 
 /** One accepted delivery (src/store/inbox.ts); `state` is pending, done, ignored or failed. */

@@ -1,8 +1,9 @@
-// A connection's webhook: its secret (encrypted with the store's key, like tokens), when it was set up, and
-// how many runs the reconciling syncs have found that no delivery brought.
+// A connection's webhook: its secret (encrypted with the store's key, like tokens), when it was set up, how
+// many runs the reconciling syncs have found that no delivery brought, and the deliveries servers refused.
+import { sql } from 'kysely';
 
 import type { Connection, Provider } from '../domain/model.js';
-import { rememberSecret } from '../domain/redaction.js';
+import { redact, rememberSecret } from '../domain/redaction.js';
 import { NotFoundError } from './errors.js';
 import { decryptSecret, encryptSecret, keyFileFor, loadKey } from './secrets.js';
 import type { Store } from './store.js';
@@ -16,6 +17,23 @@ export interface Webhook {
   secret: string;
   createdAt: string;
   missedRuns: number;
+}
+
+/** Refused deliveries of one connection: how many, and the last one's time and reason (never a secret). */
+export interface Refusals {
+  count: number;
+  lastAt: string;
+  lastReason: string;
+}
+
+/** Two counts of one connection's refusals as one: summed, with the later refusal's time and reason. */
+export function mergeRefusals(
+  a: Refusals | null | undefined,
+  b: Refusals | null | undefined,
+): Refusals | null {
+  if (!a || !b) return a ?? b ?? null;
+  const later = a.lastAt >= b.lastAt ? a : b;
+  return { count: a.count + b.count, lastAt: later.lastAt, lastReason: later.lastReason };
 }
 
 /** Saves (or replaces) the webhook secret of the named connection. */
@@ -102,14 +120,45 @@ export async function addMissedRuns(store: Store, connectionId: number, count: n
     .execute();
 }
 
-/** Every connection with a webhook: its name, when it was set up and the runs reconciliation found missed. */
-export async function listWebhooks(
-  store: Store,
-): Promise<{ connectionId: number; connection: string; createdAt: string; missedRuns: number }[]> {
+/** Adds refused deliveries to the counts of their connections (by id); the later refusal's reason stays. */
+export async function addRefusals(store: Store, refusals: ReadonlyMap<number, Refusals>): Promise<void> {
+  for (const [connectionId, { count, lastAt, lastReason }] of refusals) {
+    const later = sql<boolean>`last_refused_at is null or last_refused_at < ${lastAt}`;
+    await store.db
+      .updateTable('webhooks')
+      .set((eb) => ({
+        refused: eb('refused', '+', count),
+        last_refused_at: sql<string>`case when ${later} then ${lastAt} else last_refused_at end`,
+        last_refusal_reason: sql<string>`case when ${later} then ${redact(lastReason)} else last_refusal_reason end`,
+      }))
+      .where('connection_id', '=', connectionId)
+      .execute();
+  }
+}
+
+export interface ListedWebhook {
+  connectionId: number;
+  connection: string;
+  createdAt: string;
+  missedRuns: number;
+  /** What the servers have added up so far; null when none was refused. */
+  refusals: Refusals | null;
+}
+
+/** Every connection with a webhook: when it was set up, the runs reconciliation found missed, refusals. */
+export async function listWebhooks(store: Store): Promise<ListedWebhook[]> {
   const rows = await store.db
     .selectFrom('webhooks')
     .innerJoin('connections', 'connections.id', 'webhooks.connection_id')
-    .select(['webhooks.connection_id', 'connections.name', 'webhooks.created_at', 'webhooks.missed_runs'])
+    .select([
+      'webhooks.connection_id',
+      'connections.name',
+      'webhooks.created_at',
+      'webhooks.missed_runs',
+      'webhooks.refused',
+      'webhooks.last_refused_at',
+      'webhooks.last_refusal_reason',
+    ])
     .orderBy('connections.name')
     .execute();
   return rows.map((r) => ({
@@ -117,5 +166,9 @@ export async function listWebhooks(
     connection: r.name,
     createdAt: r.created_at,
     missedRuns: r.missed_runs,
+    refusals:
+      r.refused > 0 && r.last_refused_at !== null
+        ? { count: Number(r.refused), lastAt: r.last_refused_at, lastReason: r.last_refusal_reason ?? '' }
+        : null,
   }));
 }

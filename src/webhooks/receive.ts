@@ -1,10 +1,11 @@
 // Receiving a delivery: verified against the connection's webhook secret, then written to the inbox before
 // it is answered (DESIGN.md "Server access", "Ingestion paths"). Unsigned, forged, stale and replayed
-// deliveries are refused with nothing stored; refusals are counted per connection for the health view
-// (in memory: a flood of forged requests must not become a flood of writes).
+// deliveries are refused with nothing stored; refusals are counted per connection for the health view, in
+// memory and added to the store's counts at most every REFUSALS_EVERY_MS (every replica then shows the
+// same count, and a flood of forged requests stays a trickle of writes).
+import { firstLine } from '../store/errors.js';
 import type { Store } from '../store/store.js';
-import type { Refusals } from '../store/webhook-health.js';
-import { findWebhook } from '../store/webhooks.js';
+import { addRefusals, findWebhook, mergeRefusals, type Refusals } from '../store/webhooks.js';
 import { InboxWriter } from './inbox-writer.js';
 import { type Headers, verifyBitrise, verifyBuildkite } from './verify.js';
 
@@ -30,30 +31,61 @@ function subjectOf(provider: string, event: string, body: Record<string, unknown
   return { subject: typeof slug === 'string' ? slug : null, final: event === 'build/finished' };
 }
 
+/** How often at most a server adds the deliveries it refused to the store's counts. */
+const REFUSALS_EVERY_MS = 5000;
+
 export class WebhookReceiver {
-  private readonly refused = new Map<string, Refusals>();
+  /** Refused since they were last added to the store, by connection id. */
+  private unstored = new Map<number, Refusals>();
+  private adding: NodeJS.Timeout | null = null;
   private readonly inbox: InboxWriter;
 
   constructor(
     private readonly store: Store,
     private readonly onStored: () => void,
     private readonly now: () => number = Date.now,
+    private readonly log: (line: string) => void = () => {},
   ) {
     this.inbox = new InboxWriter(store);
   }
 
-  /** Refused deliveries per connection name since the process started. */
-  refusals(): ReadonlyMap<string, Refusals> {
-    return this.refused;
+  /** Refused deliveries not added to the store yet, by connection id (the health view adds them). */
+  unstoredRefusals(): ReadonlyMap<number, Refusals> {
+    return this.unstored;
   }
 
-  private refuse(name: string, reason: string): Receipt {
-    const seen = this.refused.get(name);
-    this.refused.set(name, {
-      count: (seen?.count ?? 0) + 1,
-      lastAt: new Date(this.now()).toISOString(),
-      lastReason: reason,
-    });
+  /**
+   * Adds the refusals counted so far to the store: on a timer, and when the server closes (`last`: then
+   * a failure is only logged, as nobody would try again).
+   */
+  async storeRefusals(last = false): Promise<void> {
+    if (this.adding) clearTimeout(this.adding);
+    this.adding = null;
+    const counted = this.unstored;
+    if (counted.size === 0) return;
+    this.unstored = new Map();
+    try {
+      await addRefusals(this.store, counted);
+    } catch (error) {
+      this.log(`counting refused webhook deliveries failed: ${firstLine(error)}`);
+      // Kept for the next time, with what was refused meanwhile.
+      for (const [id, refusals] of counted)
+        this.unstored.set(id, mergeRefusals(refusals, this.unstored.get(id)) as Refusals);
+      if (!last) this.later();
+    }
+  }
+
+  private later(): void {
+    this.adding ??= setTimeout(() => {
+      this.adding = null;
+      void this.storeRefusals();
+    }, REFUSALS_EVERY_MS).unref();
+  }
+
+  private refuse(connectionId: number, reason: string): Receipt {
+    const refusal = { count: 1, lastAt: new Date(this.now()).toISOString(), lastReason: reason };
+    this.unstored.set(connectionId, mergeRefusals(this.unstored.get(connectionId), refusal) as Refusals);
+    this.later();
     return { status: 401, body: UNAUTHORIZED, refusal: reason };
   }
 
@@ -65,7 +97,7 @@ export class WebhookReceiver {
       webhook.provider === 'buildkite'
         ? verifyBuildkite(headers, raw, webhook.secret, this.now())
         : verifyBitrise(headers, webhook.secret);
-    if (!verdict.ok) return this.refuse(name, verdict.reason);
+    if (!verdict.ok) return this.refuse(webhook.connectionId, verdict.reason);
 
     const text = raw.toString('utf8');
     let body: unknown;
@@ -85,7 +117,8 @@ export class WebhookReceiver {
       ...subjectOf(webhook.provider, verdict.event, body as Record<string, unknown>),
       receivedAt: new Date(this.now()),
     });
-    if (accepted === 'replayed') return this.refuse(name, 'the signature was used before (replay)');
+    if (accepted === 'replayed')
+      return this.refuse(webhook.connectionId, 'the signature was used before (replay)');
     if (accepted === 'duplicate') return { status: 200, body: { status: 'duplicate' } };
     this.onStored();
     return { status: 202, body: { status: 'accepted' } };

@@ -88,8 +88,48 @@ storeTest('/api/connections: webhook health per connection', async (store, t) =>
   });
   assert.equal(byName.get('polled'), null, 'no webhook, no health');
 
-  // Outside a server nobody counted refusals: the CLI's record says so with null.
-  const cli = (await listConnectionRecords(store)).find((c) => c.name === 'bk');
-  assert.equal(cli?.webhook?.refused, null);
-  assert.equal(cli?.webhook?.accepted, 1);
+  // The server adds its refusals to the store every few seconds, not one write per request: until then
+  // the store (and so the CLI) has none, and another replica neither.
+  const stored = async () => (await listConnectionRecords(store)).find((c) => c.name === 'bk')?.webhook;
+  assert.equal((await stored())?.refused, 0);
+  assert.equal((await stored())?.accepted, 1);
+  const replica = await buildApp({
+    store,
+    sync: new SyncRunner(store),
+    token: null,
+    loopback: true,
+    log: () => {},
+    now: () => NOW_S * 1000,
+  });
+  t.after(() => replica.close());
+  const seenByReplica = async () => {
+    const { body } = await (await openApiCaller(replica)).call('GET', '/api/connections');
+    return (body as { name: string; webhook: Record<string, unknown> | null }[]).find((c) => c.name === 'bk')
+      ?.webhook;
+  };
+  assert.equal((await seenByReplica())?.refused, 0);
+  // A flood of forged deliveries: counted, none of them written on its own.
+  for (let i = 0; i < 50; i++)
+    assert.equal((await post(sign(NOW_S, `forged-${i}-secret-value`))).statusCode, 401);
+  assert.equal((await stored())?.refused, 0);
+  await app.close();
+  // Added when the server closed (or on its timer): every replica and the CLI now see the same count.
+  for (const health of [await stored(), await seenByReplica()]) {
+    assert.equal(health?.refused, 52);
+    assert.equal(health?.last_refused_at, new Date(NOW_S * 1000).toISOString());
+    assert.match(String(health?.last_refusal_reason), /signature/);
+  }
+  // The replica's own refusals add to the stored ones at once.
+  const forged = await replica.inject({
+    method: 'POST',
+    url: '/webhooks/bk',
+    payload: BODY,
+    headers: { 'content-type': 'application/json', 'x-buildkite-event': 'ping' },
+  });
+  assert.equal(forged.statusCode, 401);
+  assert.equal((await seenByReplica())?.refused, 53);
+  assert.match(
+    await (await replica.inject({ method: 'GET', url: '/metrics' })).body,
+    /^buildlens_webhook_refused_total\{connection="bk"\} 53$/m,
+  );
 });

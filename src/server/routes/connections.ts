@@ -15,12 +15,12 @@ export const connectionRoutes: FastifyPluginAsync<ServerContext> = async (app, {
       config: { access: 'viewer' },
       schema: {
         summary:
-          'Connections, their last sync and webhook health, as `buildlens --json connect list` prints them (never a token; refusals counted by this server)',
+          'Connections, their last sync and webhook health, as `buildlens --json connect list` prints them (never a token)',
         tags: ['connections'],
         response: { 200: z.array(connectionRecord) },
       },
     },
-    () => listConnectionRecords(store, webhooks.receiver.refusals()),
+    () => listConnectionRecords(store, webhooks.receiver.unstoredRefusals()),
   );
 
   app.post(

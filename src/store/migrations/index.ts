@@ -16,6 +16,7 @@ import * as alerts from './015_alerts.js';
 import * as apiTokens from './016_api_tokens.js';
 import * as sharedBudgets from './017_shared_budgets.js';
 import * as levelRollups from './018_level_rollups.js';
+import * as webhookRefusals from './019_webhook_refusals.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '016_api_tokens': apiTokens,
   '017_shared_budgets': sharedBudgets,
   '018_level_rollups': levelRollups,
+  '019_webhook_refusals': webhookRefusals,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -45,17 +45,14 @@ function lastSync(connection: ConnectionRecord): HTMLElement {
 function webhookHealth(connection: ConnectionRecord): HTMLElement {
   const health = connection.webhook;
   if (health === null) return h('span', { class: 'muted' }, 'Not set up');
-  const refused =
-    health.refused === null
-      ? null
-      : h(
-          'span',
-          { class: `sub${health.refused > 0 ? ' bad' : ''}` },
-          `${health.refused} refused`,
-          health.last_refusal_reason
-            ? ` (last ${when(health.last_refused_at)}: ${health.last_refusal_reason})`
-            : '',
-        );
+  const refused = h(
+    'span',
+    { class: `sub${health.refused > 0 ? ' bad' : ''}` },
+    `${health.refused} refused`,
+    health.last_refusal_reason
+      ? ` (last ${when(health.last_refused_at)}: ${health.last_refusal_reason})`
+      : '',
+  );
   const missedLast = health.missed_at_last_reconciliation;
   return h(
     'div',
