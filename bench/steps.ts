@@ -97,7 +97,7 @@ async function stepReport(): Promise<void> {
     const building = performance.now();
     const parts = await rebuildRollups(store, id);
     console.log(
-      `rollups (runs and levels) of the listed grains built in ${((performance.now() - building) / 1000).toFixed(0)} s, ${parts} transactions`,
+      `rollups (runs and levels) of the listed grains built in ${((performance.now() - building) / 1000).toFixed(0)} s, ${parts.length} transactions, the longest ${(Math.max(0, ...parts) / 1000).toFixed(1)} s`,
     );
     // The app with the most runs: the heaviest single-project report.
     const busiest = await store.db
