@@ -36,15 +36,20 @@ storeTest('/api/connections: webhook health per connection', async (store, t) =>
   await addMissedRuns(store, bk.id, 3);
   await recordSyncSuccess(store, bk.id, { runsNew: 4, webhookMissed: 1 }, new Date());
 
-  const app = await buildApp({
-    store,
-    sync: new SyncRunner(store),
-    token: null,
-    loopback: true,
-    log: () => {},
-    now: () => NOW_S * 1000,
-  });
-  t.after(() => app.close());
+  // A server replica on the store, at the test's clock.
+  const replicaOf = async () => {
+    const server = await buildApp({
+      store,
+      sync: new SyncRunner(store),
+      token: null,
+      loopback: true,
+      log: () => {},
+      now: () => NOW_S * 1000,
+    });
+    t.after(() => server.close());
+    return server;
+  };
+  const app = await replicaOf();
   const post = (signature: string) =>
     app.inject({
       method: 'POST',
@@ -93,15 +98,7 @@ storeTest('/api/connections: webhook health per connection', async (store, t) =>
   const stored = async () => (await listConnectionRecords(store)).find((c) => c.name === 'bk')?.webhook;
   assert.equal((await stored())?.refused, 0);
   assert.equal((await stored())?.accepted, 1);
-  const replica = await buildApp({
-    store,
-    sync: new SyncRunner(store),
-    token: null,
-    loopback: true,
-    log: () => {},
-    now: () => NOW_S * 1000,
-  });
-  t.after(() => replica.close());
+  const replica = await replicaOf();
   const seenByReplica = async () => {
     const { body } = await (await openApiCaller(replica)).call('GET', '/api/connections');
     return (body as { name: string; webhook: Record<string, unknown> | null }[]).find((c) => c.name === 'bk')
