@@ -3,11 +3,10 @@
 // leave them to the engine.
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { startSandbox } from '../../src/sandbox/index.js';
-import { addConnection } from '../../src/store/connections.js';
 import { MANY_ROWS, refreshStatistics } from '../../src/store/statistics.js';
 import type { Store } from '../../src/store/store.js';
 import { syncConnection } from '../../src/sync/sync.js';
+import { bitriseSandbox } from '../sync/bitrise-sandbox.js';
 import { storeTest } from './engines.js';
 
 /** Tables of this store's schema that an explicit ANALYZE has seen. */
@@ -33,16 +32,7 @@ storeTest(
   'a first sync of the small Bitrise sandbox refreshes them; an idle one does not',
   async (store, t) => {
     if (store.dialect === 'sqlite') return;
-    const sb = await startSandbox({ size: 'small', clock: 'manual', now: '2026-03-04T12:00:00Z' });
-    t.after(() => sb.close());
-    await addConnection(store, {
-      name: 'sandbox',
-      provider: 'bitrise',
-      baseUrl: sb.bitrise.url,
-      org: null,
-      token: sb.bitrise.token,
-    });
-    const options = { now: () => sb.clock.now(), connector: { timeoutMs: 5000, maxRetries: 1 } };
+    const { options } = await bitriseSandbox(store, t);
     const first = await syncConnection(store, 'sandbox', options);
     assert.ok(first.runsNew + first.jobsNew + first.stepsNew >= MANY_ROWS, JSON.stringify(first));
     assert.ok((await analyzed(store)).includes('steps'));

@@ -2,13 +2,12 @@
 // engine -> the store.
 import assert from 'node:assert/strict';
 import { UNFINISHED_STATUSES } from '../../src/domain/model.js';
-import { startSandbox } from '../../src/sandbox/index.js';
-import { addConnection } from '../../src/store/connections.js';
 import { listRuns, pendingRuns } from '../../src/store/runs.js';
 import type { Store } from '../../src/store/store.js';
 import { readSyncState } from '../../src/store/sync-state.js';
 import { syncConnection } from '../../src/sync/sync.js';
 import { storeTest } from '../store/engines.js';
+import { bitriseSandbox } from './bitrise-sandbox.js';
 
 async function allRuns(store: Store) {
   const runs = [];
@@ -26,16 +25,7 @@ storeTest(
   'sandbox -> store: full sync, an idle re-sync changes nothing, later runs finish',
   async (store, t) => {
     // Its own sandbox per engine: the test moves the clock, which only goes forward.
-    const sb = await startSandbox({ size: 'small', clock: 'manual', now: '2026-03-04T12:00:00Z' });
-    t.after(() => sb.close());
-    const { id } = await addConnection(store, {
-      name: 'sandbox',
-      provider: 'bitrise',
-      baseUrl: sb.bitrise.url,
-      org: null,
-      token: sb.bitrise.token,
-    });
-    const options = { now: () => sb.clock.now(), connector: { timeoutMs: 5000, maxRetries: 1 } };
+    const { sb, id, options } = await bitriseSandbox(store, t);
 
     const first = await syncConnection(store, 'sandbox', options);
     const runs = await allRuns(store);
